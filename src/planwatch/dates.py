@@ -1,0 +1,141 @@
+"""Header dates and target dates as UK plans write them (day first), normalised to ISO forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MONTHS = {
+    "january": 1, "jan": 1,
+    "february": 2, "feb": 2,
+    "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "may": 5,
+    "june": 6, "jun": 6,
+    "july": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4}|\d{2})"
+# Words people put before a target date that do not change it ("By end of July 2024").
+_LEAD = r"(?:(?:by|before|from)\s+)?(?:(?:the\s+)?(?:end|close)\s+(?:of\s+)?)?"
+
+_DAY_MONTH_NAME = re.compile(rf"^{_LEAD}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}$", re.I)
+_DAY_NUMERIC = re.compile(
+    rf"^{_LEAD}{_DAY}\s*(?P<sep>[/.\-])\s*(?P<month>\d{{1,2}})\s*(?P=sep)\s*{_YEAR}$", re.I
+)
+_MONTH_YEAR = re.compile(rf"^{_LEAD}{_MONTH}[\s\-,]+{_YEAR}$", re.I)
+_COMPLETED = re.compile(r"^(?:completed?|done|achieved)\b", re.I)
+_ONGOING = re.compile(r"^(?:on[\s\-]?going|continuous|continual)\b", re.I)
+
+
+def _year(text: str) -> int:
+    value = int(text)
+    # Two-digit years in these plans are always this century ("31.07.24").
+    return value + 2000 if len(text) == 2 else value
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return text.rstrip(".").strip()
+
+
+def parse_day(text: str) -> date | None:
+    """Read one full date ("22nd May 2024", "22/05/2024", "22.05.24"); None if not one."""
+    cleaned = _clean(text)
+    for pattern in (_DAY_MONTH_NAME, _DAY_NUMERIC):
+        match = pattern.match(cleaned)
+        if match:
+            month_text = match["month"].lower()
+            month = MONTHS[month_text] if month_text in MONTHS else int(month_text)
+            try:
+                return date(_year(match["year"]), month, int(match["day"]))
+            except ValueError:
+                return None
+    return None
+
+
+def parse_target(text: str) -> str | None:
+    """Normalise a target date cell.
+
+    Returns "YYYY-MM-DD" for a day, "YYYY-MM" for a month, "completed", "ongoing",
+    or None when the text is none of these (the caller keeps the text and warns).
+    """
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    if _COMPLETED.match(cleaned):
+        return "completed"
+    if _ONGOING.match(cleaned):
+        return "ongoing"
+    day = parse_day(cleaned)
+    if day is not None:
+        return day.isoformat()
+    match = _MONTH_YEAR.match(cleaned)
+    if match:
+        year = _year(match["year"])
+        return f"{year:04d}-{MONTHS[match['month'].lower()]:02d}"
+    return None
+
+
+# A token in a date range: a day, a month name or a year.
+_RANGE_TOKEN = re.compile(
+    r"(?P<year>\b\d{4}\b)|(?P<day>\b\d{1,2})(?:st|nd|rd|th)?\b|(?P<month>\b[A-Za-z]+\b)"
+)
+
+
+def parse_date_range(text: str) -> tuple[date, date] | None:
+    """Read inspection dates such as "8th – 18th January 2024" or
+    "24-25th February; 2-6th March 2020" into (first day, last day).
+
+    Days without a month or year take them from the next day that states them,
+    as people write ranges. Returns None if any day cannot be placed.
+    """
+    parts: list[dict[str, int | None]] = []
+    for match in _RANGE_TOKEN.finditer(text):
+        if match["day"]:
+            parts.append({"day": int(match["day"]), "month": None, "year": None})
+        elif match["month"]:
+            month = MONTHS.get(match["month"].lower())
+            if month is None:
+                continue  # a word such as "and" or "to"
+            if not parts or parts[-1]["month"] is not None:
+                return None  # a month with no day before it
+            parts[-1]["month"] = month
+        elif match["year"]:
+            if not parts or parts[-1]["month"] is None:
+                return None
+            # The year belongs to every preceding day that has none yet.
+            for part in parts:
+                if part["year"] is None:
+                    part["year"] = int(match["year"])
+    if not parts:
+        return None
+    # Fill months backwards: "8th – 18th January" means 8 January.
+    next_month: int | None = None
+    for part in reversed(parts):
+        if part["month"] is None:
+            part["month"] = next_month
+        next_month = part["month"]
+    if any(part["month"] is None or part["year"] is None for part in parts):
+        return None
+    try:
+        days = [date(int(p["year"]), int(p["month"]), int(p["day"])) for p in parts]  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    # "30 December – 10 January 2020": the year written once belongs to the last day.
+    for index in range(len(days) - 2, -1, -1):
+        if days[index] > days[index + 1]:
+            try:
+                days[index] = days[index].replace(year=days[index].year - 1)
+            except ValueError:
+                return None
+    if any(days[i] > days[i + 1] for i in range(len(days) - 1)):
+        return None
+    return days[0], days[-1]

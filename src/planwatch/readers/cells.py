@@ -1,0 +1,32 @@
+"""What every reader produces: the lines above the plan table and its rows of cells."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+Cell = list[str]  # the paragraphs of one table cell, in order
+
+
+@dataclass
+class Row:
+    """One table row as printed. `new_page` marks the first row after a page break."""
+
+    cells: list[Cell]
+    new_page: bool = False
+
+
+@dataclass
+class Document:
+    """A file read into the header block lines (before the table) and the table rows."""
+
+    lines: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def collapse(text: str) -> str:
+    """Collapse runs of whitespace (including non-breaking spaces) to one space."""
+    return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()

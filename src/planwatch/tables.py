@@ -1,0 +1,305 @@
+"""Rows of cells -> plan: columns, sections, continuations, page-break fragments, alignment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from planwatch.dates import parse_target
+from planwatch.errors import PlanReadError
+from planwatch.header import read_header
+from planwatch.model import Action, Concern, Plan
+from planwatch.readers.cells import Cell, Document, Row, collapse
+
+EXPECTED_COLUMNS = (
+    "Concern No, Concerns, Response Action Taken/Planned, Responsible Owner, Target Date"
+)
+
+# Column titles by what they hold. Order matters: "Responsible Owner" is an owner column
+# although it contains "respons", and "Concern No" is the ref column.
+_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("owner", re.compile(r"owner|responsib|\blead\b|function|accountab", re.I)),
+    ("target", re.compile(r"target|date|timescale|deadline|\bdue\b|completion", re.I)),
+    ("ref", re.compile(r"\b(no|ref|number|num)\b|^#$", re.I)),
+    ("agreement", re.compile(r"agree|accept|reject", re.I)),
+    ("action", re.compile(r"action|response|planned|taken", re.I)),
+    ("concern", re.compile(r"concern|recommendation|finding|issue", re.I)),
+)
+_NUMBERING = re.compile(r"^\s*\d+\s*[.)]\s*")
+_SECTION = re.compile(
+    r"^(?:(?P<priority>priority\s+concerns?)|(?P<key>key\s+concerns?)|"
+    r"(?P<recommendation>(?:main\s+|other\s+|key\s+)?recommendations?))\s*:?$",
+    re.I,
+)
+_JUNK = re.compile(r"^[\s\-–—_.=*•|]*$")
+_SENTENCE_END = re.compile(r"[.!?:;)\"'’”]$")
+_AGREEMENT = (
+    (re.compile(r"^(partly|partially|part)\s+(agreed|accepted)", re.I), "partly agreed"),
+    (re.compile(r"^(not\s+(agreed|accepted)|rejected|disagreed)", re.I), "not agreed"),
+    (re.compile(r"^(agreed|accepted)", re.I), "agreed"),
+)
+_SMALL_WORDS = {"of", "and", "the", "for", "&", "in", "on"}
+
+
+def column_role(title: str) -> str | None:
+    """What a column holds, from its header title; None if it is not a plan column."""
+    text = _NUMBERING.sub("", collapse(title))
+    if not text:
+        return None
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.search(text):
+            return role
+    return None
+
+
+@dataclass
+class Columns:
+    """Where each kind of cell sits in the table's rows."""
+
+    index: dict[str, int]
+    titles: list[str]
+
+    def cell(self, row: Row, role: str) -> Cell:
+        position = self.index.get(role)
+        if position is None or position >= len(row.cells):
+            return []
+        return row.cells[position]
+
+
+def _row_titles(row: Row) -> list[str]:
+    return [" ".join(cell) for cell in row.cells]
+
+
+def find_columns(row: Row) -> Columns | None:
+    """Columns from a header row, if this row is an action plan's header row."""
+    titles = _row_titles(row)
+    index: dict[str, int] = {}
+    for position, title in enumerate(titles):
+        role = column_role(title)
+        if role and role not in index:
+            index[role] = position
+    needed = {"action", "owner", "target"}
+    if needed <= index.keys() and ({"concern", "ref"} & index.keys()):
+        return Columns(index=index, titles=titles)
+    return None
+
+
+def _is_header_repeat(row: Row, columns: Columns) -> bool:
+    """A header row printed again at the top of a page."""
+    return [collapse(title).lower() for title in _row_titles(row)] == [
+        collapse(title).lower() for title in columns.titles
+    ]
+
+
+def read_agreement(text: str) -> str | None:
+    for pattern, value in _AGREEMENT:
+        if pattern.match(text.strip()):
+            return value
+    return None
+
+
+def split_run_together_owner(owner: str) -> tuple[str, str] | None:
+    """Split "Northampton Healthcare Foundation Trust NHFT" into the name and its initials.
+
+    A bracketed acronym ("… Trust (NHFT)") is one owner and is never split.
+    """
+    match = re.match(r"^(?P<name>.+?)\s+(?P<short>[A-Z]{2,8})$", owner.strip())
+    if not match:
+        return None
+    words = [word for word in re.split(r"[\s\-]+", match["name"]) if word]
+    initials = "".join(word[0] for word in words if word.lower() not in _SMALL_WORDS)
+    all_initials = "".join(word[0] for word in words)
+    if match["short"] in (initials.upper(), all_initials.upper()):
+        return match["name"], match["short"]
+    return None
+
+
+class _PlanBuilder:
+    """Walks the rows once, keeping the current section and concern."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+        self.concerns: list[Concern] = []
+        self.warnings: list[str] = []
+        self.category: str | None = None
+        self.saw_section = False
+        title_text = " ".join(columns.titles).lower()
+        self.default_category = (
+            "recommendation"
+            if "agreement" in columns.index or "recommendation" in title_text
+            else "key"
+        )
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def add_row(self, row: Row) -> None:
+        cells = self.columns
+        if all(_JUNK.match(paragraph) for cell in row.cells for paragraph in cell):
+            return
+        if _is_header_repeat(row, cells):
+            return
+        filled = [cell for cell in row.cells if cell]
+        if len(filled) == 1 and len(filled[0]) == 1:
+            section = _SECTION.match(filled[0][0])
+            if section:
+                self.category = section.lastgroup
+                self.saw_section = True
+                return
+
+        ref = collapse(" ".join(cells.cell(row, "ref")))
+        concern_text = collapse(" ".join(cells.cell(row, "concern")))
+        if ref:
+            concern = Concern(
+                ref=ref.rstrip(".") if re.fullmatch(r"[\w.]+\.", ref) else ref,
+                category=self.category or self.default_category,
+                text=concern_text,
+                agreement=read_agreement(" ".join(cells.cell(row, "agreement"))),
+            )
+            self.concerns.append(concern)
+            continuation = False
+        elif self.concerns:
+            concern = self.concerns[-1]
+            continuation = True
+            if concern_text:
+                # The concern's text carried on past a page break.
+                concern.text = collapse(f"{concern.text} {concern_text}")
+            agreement = read_agreement(" ".join(cells.cell(row, "agreement")))
+            if agreement and concern.agreement is None:
+                concern.agreement = agreement
+        else:
+            if any(cells.cell(row, role) for role in ("action", "owner", "target")):
+                self.warn(
+                    "a row with actions comes before any numbered concern and was skipped: "
+                    f"'{' '.join(cells.cell(row, 'action'))[:60]}'"
+                )
+            return
+        self._add_actions(concern, row, continuation)
+
+    def _add_actions(self, concern: Concern, row: Row, continuation: bool) -> None:
+        texts = list(self.columns.cell(row, "action"))
+        owners = list(self.columns.cell(row, "owner"))
+        targets = list(self.columns.cell(row, "target"))
+        label = f"concern {concern.ref}"
+
+        # Older plans sometimes put the agreement as the first paragraph of the response.
+        if texts and "agreement" not in self.columns.index and concern.agreement is None:
+            agreement = read_agreement(texts[0])
+            if agreement and len(texts[0].split()) <= 3:
+                concern.agreement = agreement
+                texts = texts[1:]
+        if not texts:
+            if owners or targets:
+                self.warn(f"{label}: an owner or target date with no action text was ignored")
+            return
+
+        # A row split by a page break: its leading paragraphs finish the previous action.
+        stated = max(len(owners), len(targets))
+        if continuation and concern.actions and len(texts) > stated:
+            previous = concern.actions[-1]
+            follows_break = row.new_page or not _SENTENCE_END.search(previous.text)
+            if follows_break:
+                extra = len(texts) - stated
+                previous.text = collapse(" ".join([previous.text, *texts[:extra]]))
+                texts = texts[extra:]
+                if not texts:
+                    return
+
+        count = len(texts)
+        owners = self._align_owners(label, owners, count)
+        targets = self._align(label, "target dates", targets, count)
+        first_number = len(concern.actions) + 1
+        for offset, (text, owner, target_text) in enumerate(zip(texts, owners, targets, strict=True)):
+            number = first_number + offset
+            target = parse_target(target_text)
+            if not owner:
+                self.warn(f"{label} action {number}: no responsible owner")
+            if target is None:
+                if target_text:
+                    self.warn(f"{label} action {number}: target date '{target_text}' not understood")
+                else:
+                    self.warn(f"{label} action {number}: no target date")
+            concern.actions.append(
+                Action(text=text, owner=owner, target_text=target_text, target=target)
+            )
+
+    def _align_owners(self, label: str, owners: list[str], count: int) -> list[str]:
+        if len(owners) == count - 1 and count > 1:
+            # One paragraph short: look for a name run together with its own initials.
+            for position, owner in enumerate(owners):
+                split = split_run_together_owner(owner)
+                if split:
+                    self.warn(
+                        f"{label}: {count} actions but {len(owners)} owners; read '{owner}' "
+                        f"as two owners, '{split[0]}' and '{split[1]}'"
+                    )
+                    return owners[:position] + list(split) + owners[position + 1 :]
+        return self._align(label, "owners", owners, count)
+
+    def _align(self, label: str, what: str, values: list[str], count: int) -> list[str]:
+        """Give each of `count` actions one value, warning about every inference made."""
+        if len(values) == count:
+            return values
+        if len(values) == 1:
+            self.warn(f"{label}: one of the {what} ('{values[0]}') applies to all {count} actions")
+            return values * count
+        if not values:
+            return [""] * count
+        if len(values) < count:
+            self.warn(
+                f"{label}: {count} actions but {len(values)} {what}; "
+                f"actions {len(values) + 1} to {count} have none"
+            )
+            return values + [""] * (count - len(values))
+        self.warn(
+            f"{label}: {count} actions but {len(values)} {what}; the extra ones were joined "
+            "to the last action's"
+        )
+        return values[: count - 1] + ["; ".join(values[count - 1 :])]
+
+
+def build_plan(document: Document, name: str) -> Plan:
+    """Turn a document's header lines and table rows into a plan."""
+    columns = None
+    header_index = 0
+    for header_index, row in enumerate(document.rows):
+        columns = find_columns(row)
+        if columns:
+            break
+    if columns is None:
+        table_rows = [row for row in document.rows if sum(1 for cell in row.cells if cell) >= 2]
+        if not table_rows:
+            raise PlanReadError(
+                f"{name} has no action plan table: expected a table with the columns "
+                f"{EXPECTED_COLUMNS}"
+            )
+        found = ", ".join(f"'{title}'" for title in _row_titles(table_rows[0]) if title) or "none"
+        raise PlanReadError(
+            f"{name}: the table's header row is not an action plan's (found columns {found}); "
+            f"expected {EXPECTED_COLUMNS}"
+        )
+
+    header = read_header(document.lines)
+    if not header.establishment:
+        raise PlanReadError(
+            f"{name} does not name the establishment: the header block needs a line such as "
+            "'Action Plan: HMP Peterborough (Men)' or 'Establishment: HMP Peterborough'"
+        )
+    builder = _PlanBuilder(columns)
+    for row in document.rows[header_index + 1 :]:
+        builder.add_row(row)
+    if not builder.concerns:
+        raise PlanReadError(f"{name}: the action plan table has no numbered concerns")
+    if not builder.saw_section and builder.default_category == "key":
+        builder.warn(
+            "no 'Priority concerns' or 'Key concerns' section row; concerns read as key concerns"
+        )
+    return Plan(
+        establishment=header.establishment,
+        plan_submitted=header.plan_submitted,
+        inspection_start=header.inspection_start,
+        inspection_end=header.inspection_end,
+        report_published=header.report_published,
+        concerns=builder.concerns,
+        warnings=header.warnings + builder.warnings,
+    )
