@@ -71,7 +71,7 @@ def print_plan(plan: Plan, console: Console) -> None:
         f"{len(plan.concerns)} concerns, {len(actions)} actions", markup=False, highlight=False
     )
     for warning in plan.warnings:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as error:  # noqa: BLE001 - the user gets one line, never a traceback
+    except Exception as error:  # the user gets one line, never a traceback
         print(
             f"planwatch: internal error ({type(error).__name__}: {error}); "
             "please report it with the file that caused it",

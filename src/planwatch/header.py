@@ -13,7 +13,9 @@ _ACTION_PLAN_FOR = re.compile(r"^action plan\s*[:\-–—]\s*(?P<value>.+)$", re
 _PRISON_NAME = re.compile(
     r"^(?:HMP(?:\s*(?:/|&|and)\s*YOI)?|HMYOI|HM\s*YOI|HMIRC|HM Prison|YOI|IRC|STC)\b", re.I
 )
-_SUBMITTED = re.compile(rf"^(?:date\s+)?action plan submitted(?:\s+on)?{_SEPARATOR}?(?P<value>.*)$", re.I)
+_SUBMITTED = re.compile(
+    rf"^(?:date\s+)?action plan submitted(?:\s+on)?{_SEPARATOR}?(?P<value>.*)$", re.I
+)
 _INSPECTION = re.compile(
     rf"^(?:a response to the hmip inspection(?:\s+of)?|(?:date|dates) of inspection|"
     rf"inspection dates?){_SEPARATOR}?(?P<value>.*)$",
@@ -81,7 +83,9 @@ def read_header(lines: list[str]) -> Header:
 
     value = _first(_INSPECTION, lines)
     if value is None:
-        header.warnings.append("header: no inspection dates found ('A Response to the HMIP Inspection')")
+        header.warnings.append(
+            "header: no inspection dates found ('A Response to the HMIP Inspection')"
+        )
     else:
         period = parse_date_range(value)
         if period is None:

@@ -59,6 +59,9 @@ class Columns:
     index: dict[str, int]
     titles: list[str]
 
+    def __post_init__(self) -> None:
+        self.folded_titles = [collapse(title).lower() for title in self.titles]
+
     def cell(self, row: Row, role: str) -> Cell:
         position = self.index.get(role)
         if position is None or position >= len(row.cells):
@@ -86,9 +89,9 @@ def find_columns(row: Row) -> Columns | None:
 
 def _is_header_repeat(row: Row, columns: Columns) -> bool:
     """A header row printed again at the top of a page."""
-    return [collapse(title).lower() for title in _row_titles(row)] == [
-        collapse(title).lower() for title in columns.titles
-    ]
+    if len(row.cells) != len(columns.titles):
+        return False
+    return [collapse(title).lower() for title in _row_titles(row)] == columns.folded_titles
 
 
 def read_agreement(text: str) -> str | None:
@@ -112,6 +115,10 @@ def split_run_together_owner(owner: str) -> tuple[str, str] | None:
     if match["short"] in (initials.upper(), all_initials.upper()):
         return match["name"], match["short"]
     return None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 class _PlanBuilder:
@@ -209,14 +216,18 @@ class _PlanBuilder:
         owners = self._align_owners(label, owners, count)
         targets = self._align(label, "target dates", targets, count)
         first_number = len(concern.actions) + 1
-        for offset, (text, owner, target_text) in enumerate(zip(texts, owners, targets, strict=True)):
+        for offset, (text, owner, target_text) in enumerate(
+            zip(texts, owners, targets, strict=True)
+        ):
             number = first_number + offset
             target = parse_target(target_text)
             if not owner:
                 self.warn(f"{label} action {number}: no responsible owner")
             if target is None:
                 if target_text:
-                    self.warn(f"{label} action {number}: target date '{target_text}' not understood")
+                    self.warn(
+                        f"{label} action {number}: target date '{target_text}' not understood"
+                    )
                 else:
                     self.warn(f"{label} action {number}: no target date")
             concern.actions.append(
@@ -246,25 +257,28 @@ class _PlanBuilder:
         if not values:
             return [""] * count
         if len(values) < count:
-            self.warn(
-                f"{label}: {count} actions but {len(values)} {what}; "
-                f"actions {len(values) + 1} to {count} have none"
+            missing = (
+                f"action {count} has none"
+                if len(values) + 1 == count
+                else f"actions {len(values) + 1} to {count} have none"
             )
+            self.warn(f"{label}: {count} actions but {len(values)} {what}; {missing}")
             return values + [""] * (count - len(values))
         self.warn(
-            f"{label}: {count} actions but {len(values)} {what}; the extra ones were joined "
-            "to the last action's"
+            f"{label}: {_count(count, 'action')} but {len(values)} {what}; the extra ones were "
+            "joined to the last action's"
         )
-        return values[: count - 1] + ["; ".join(values[count - 1 :])]
+        return [*values[: count - 1], "; ".join(values[count - 1 :])]
 
 
 def build_plan(document: Document, name: str) -> Plan:
     """Turn a document's header lines and table rows into a plan."""
     columns = None
     header_index = 0
-    for header_index, row in enumerate(document.rows):
+    for index, row in enumerate(document.rows):
         columns = find_columns(row)
         if columns:
+            header_index = index
             break
     if columns is None:
         table_rows = [row for row in document.rows if sum(1 for cell in row.cells if cell) >= 2]

@@ -22,8 +22,9 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-def load_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """Read a file's bytes, refusing what cannot be a plan before reading it all."""
+    max_bytes = max_bytes or MAX_FILE_BYTES
     name = str(path)
     if not path.exists():
         raise PlanReadError(f"{name} does not exist: check the path")
@@ -42,7 +43,9 @@ def load_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise PlanReadError(f"{name} could not be read ({error.strerror}): check its permissions") from None
+        raise PlanReadError(
+            f"{name} could not be read ({error.strerror}): check its permissions"
+        ) from None
 
 
 def read_document(data: bytes, name: str) -> Document:
@@ -52,6 +55,7 @@ def read_document(data: bytes, name: str) -> Document:
         raise PlanReadError(f"{name} is a PDF; this version reads only the text form of a plan")
     if kind == "zip":
         raise PlanReadError(
-            f"{name} is a zip-based file (DOCX or ODT); this version reads only the text form of a plan"
+            f"{name} is a zip-based file (DOCX or ODT); "
+            "this version reads only the text form of a plan"
         )
     return read_text(data, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 Cell = list[str]  # the paragraphs of one table cell, in order
@@ -24,9 +23,6 @@ class Document:
     rows: list[Row] = field(default_factory=list)
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def collapse(text: str) -> str:
     """Collapse runs of whitespace (including non-breaking spaces) to one space."""
-    return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+    return " ".join(text.split())

@@ -13,12 +13,16 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S | re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+def _not_a_plan_file(name: str) -> PlanReadError:
+    return PlanReadError(
+        f"{name} is not a text file, PDF, DOCX or ODT: give an action plan in one of those formats"
+    )
+
+
 def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM), falling back to Windows-1252 as older Word exports use."""
+    """Decode UTF-8 (with or without BOM), else Windows-1252 as older Word exports are."""
     if b"\x00" in data[:8192]:
-        raise PlanReadError(
-            f"{name} is not a text file, PDF, DOCX or ODT: give an action plan in one of those formats"
-        )
+        raise _not_a_plan_file(name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -31,9 +35,7 @@ def decode(data: bytes, name: str) -> str:
             ) from None
     sample = text[:8192]
     if sample and len(_CONTROL.findall(sample)) > len(sample) // 100:
-        raise PlanReadError(
-            f"{name} is not a text file, PDF, DOCX or ODT: give an action plan in one of those formats"
-        )
+        raise _not_a_plan_file(name)
     return text
 
 

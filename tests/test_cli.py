@@ -1,0 +1,135 @@
+"""The `planwatch` command: output, exit codes and one-line messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from planwatch import readers
+from planwatch.cli import main
+from tests.conftest import plan_text
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_parse_json_prints_the_contract(capsys, seed_path, seed_expected):
+    code, out, err = run(capsys, "parse", str(seed_path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["concerns"] == seed_expected["concerns"]
+    assert data["warnings"][0].startswith("concern 8: 4 actions but 3 owners")
+    assert err == ""
+
+
+def test_parse_prints_a_readable_table(capsys, seed_path):
+    code, out, err = run(capsys, "parse", str(seed_path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "HMP Peterborough (Men)"
+    assert lines[1] == (
+        "Inspection: 2024-01-08 to 2024-01-18   Report published: 2024-04-09   "
+        "Plan submitted: 2024-05-22"
+    )
+    assert "Concern" in lines[3] and "Action" in lines[3] and "Owner" in lines[3]
+    assert "Target" in lines[3]
+    assert "11 concerns, 52 actions" in lines
+    assert lines[-1].startswith("warning: concern 8: 4 actions but 3 owners")
+    assert "SMG," in out
+    assert err == ""
+
+
+def test_demo_shows_the_bundled_sample(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert out.splitlines()[0] == "Reading the bundled sample plan: hmp-peterborough-2024.txt"
+    assert "11 concerns, 52 actions" in out
+
+
+def test_windows_1252_plan_reads_correctly(capsys, write_plan):
+    text = plan_text(
+        "\tKey concerns\t\t\t",
+        "1\tStaff \u2018morale\u2019 was low.\tCaf\u00e9 opens.\tHead of Caf\u00e9\tJuly 2024",
+    ).replace("HMP Testshire", "HMP Caf\u00e9")
+    path = write_plan(text.encode("cp1252"))
+    code, out, err = run(capsys, "parse", str(path), "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["establishment"] == "HMP Caf\u00e9 (Men)"
+    assert data["concerns"][0]["text"] == "Staff \u2018morale\u2019 was low."
+    assert data["concerns"][0]["actions"][0]["owner"] == "Head of Caf\u00e9"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing.txt", "{path} does not exist: check the path"),
+        (lambda tmp: tmp, "{path} is a folder: give the path of one plan file"),
+        (
+            lambda tmp: _write(tmp / "empty.txt", b""),
+            "{path} is empty: give a file that holds an action plan",
+        ),
+        (
+            lambda tmp: _write(tmp / "garbage.bin", os.urandom(64) + b"\x00" + os.urandom(4000)),
+            "{path} is not a text file, PDF, DOCX or ODT: give an action plan in one of those formats",
+        ),
+        (
+            lambda tmp: _write(tmp / "controls.txt", b"\x01\x02\x03\x04\x05" * 400),
+            "{path} is not a text file, PDF, DOCX or ODT: give an action plan in one of those formats",
+        ),
+        (
+            lambda tmp: _write(tmp / "prose.txt", b"Action Plan: HMP X\n\nNo table here.\n"),
+            "{path} has no action plan table: expected a table with the columns Concern No, "
+            "Concerns, Response Action Taken/Planned, Responsible Owner, Target Date",
+        ),
+        (
+            lambda tmp: _write(
+                tmp / "other.txt", b"Action Plan: HMP X\n\nName\tRole\tPhone\nA\tB\tC\n"
+            ),
+            "{path}: the table's header row is not an action plan's (found columns 'Name', "
+            "'Role', 'Phone'); expected Concern No, Concerns, Response Action Taken/Planned, "
+            "Responsible Owner, Target Date",
+        ),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(capsys, tmp_path, make, message):
+    path = make(tmp_path)
+    code, out, err = run(capsys, "parse", str(path))
+    assert code == 2
+    assert out == ""
+    assert err == "planwatch: " + message.format(path=path) + "\n"
+
+
+def test_a_file_over_the_size_limit_is_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 2 * 1048576)
+    path = _write(tmp_path / "huge.txt", b"x" * (3 * 1048576))
+    code, _out, err = run(capsys, "parse", str(path))
+    assert code == 2
+    assert err == (
+        f"planwatch: {path} is 3.0 MB, over the 2 MB limit for one plan: check it is the right file\n"
+    )
+
+
+def test_installed_command_prints_no_traceback(tmp_path):
+    path = _write(tmp_path / "garbage.bin", b"\x00" * 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "planwatch.cli", "parse", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
