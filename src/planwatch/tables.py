@@ -121,11 +121,47 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+@dataclass
+class _Block:
+    """The action, owner and target paragraphs of one row, not yet made into actions."""
+
+    texts: list[str]
+    owners: list[str]
+    targets: list[str]
+    continuation: bool
+
+    def consistent(self) -> bool:
+        """Whether the row stands alone: a date and owner per action, or one for all."""
+        stated = max(len(self.owners), len(self.targets))
+        return len(self.texts) == stated or (
+            len(self.owners) <= 1 and len(self.targets) <= 1 and len(self.texts) >= 1
+        )
+
+    def joined(self, following: _Block) -> _Block:
+        """This row's first part followed by the part printed on the next page.
+
+        Where the parts hold more action paragraphs than owners and dates, the paragraph
+        cut by the page break is one paragraph: join it back together.
+        """
+        texts = self.texts + following.texts
+        owners = self.owners + following.owners
+        targets = self.targets + following.targets
+        extra = len(texts) - max(len(owners), len(targets))
+        if extra > 0 and self.texts and following.texts:
+            joined_count = min(extra, len(following.texts))
+            cut = collapse(" ".join([self.texts[-1], *following.texts[:joined_count]]))
+            texts = [*self.texts[:-1], cut, *following.texts[joined_count:]]
+        return _Block(texts, owners, targets, self.continuation)
+
+
 class _PlanBuilder:
-    """Walks the rows once, keeping the current section and concern."""
+    """Walks the rows once, keeping the current section, concern and unfinished row."""
 
     def __init__(self, columns: Columns) -> None:
         self.columns = columns
+        self.pending: _Block | None = None
+        self.pending_new_page = False
+        self.carry_new_page = False
         self.concerns: list[Concern] = []
         self.warnings: list[str] = []
         self.category: str | None = None
@@ -142,36 +178,40 @@ class _PlanBuilder:
 
     def add_row(self, row: Row) -> None:
         cells = self.columns
-        if all(_JUNK.match(paragraph) for cell in row.cells for paragraph in cell):
+        if all(_JUNK.match(paragraph) for cell in row.cells for paragraph in cell) or (
+            _is_header_repeat(row, cells)
+        ):
+            # A dropped row at the top of a page passes its page break on to the next row.
+            self.carry_new_page = self.carry_new_page or row.new_page
             return
-        if _is_header_repeat(row, cells):
-            return
+        new_page = row.new_page or self.carry_new_page
+        self.carry_new_page = False
         filled = [cell for cell in row.cells if cell]
         if len(filled) == 1 and len(filled[0]) == 1:
             section = _SECTION.match(filled[0][0])
             if section:
+                self.flush()
                 self.category = section.lastgroup
                 self.saw_section = True
                 return
 
         ref = collapse(" ".join(cells.cell(row, "ref")))
         concern_text = collapse(" ".join(cells.cell(row, "concern")))
+        agreement = read_agreement(" ".join(cells.cell(row, "agreement")))
         if ref:
+            self.flush()
             concern = Concern(
                 ref=ref.rstrip(".") if re.fullmatch(r"[\w.]+\.", ref) else ref,
                 category=self.category or self.default_category,
                 text=concern_text,
-                agreement=read_agreement(" ".join(cells.cell(row, "agreement"))),
+                agreement=agreement,
             )
             self.concerns.append(concern)
-            continuation = False
         elif self.concerns:
             concern = self.concerns[-1]
-            continuation = True
             if concern_text:
                 # The concern's text carried on past a page break.
                 concern.text = collapse(f"{concern.text} {concern_text}")
-            agreement = read_agreement(" ".join(cells.cell(row, "agreement")))
             if agreement and concern.agreement is None:
                 concern.agreement = agreement
         else:
@@ -181,31 +221,53 @@ class _PlanBuilder:
                     f"'{' '.join(cells.cell(row, 'action'))[:60]}'"
                 )
             return
-        self._add_actions(concern, row, continuation)
 
-    def _add_actions(self, concern: Concern, row: Row, continuation: bool) -> None:
-        texts = list(self.columns.cell(row, "action"))
-        owners = list(self.columns.cell(row, "owner"))
-        targets = list(self.columns.cell(row, "target"))
-        label = f"concern {concern.ref}"
-
+        block = _Block(
+            texts=list(cells.cell(row, "action")),
+            owners=list(cells.cell(row, "owner")),
+            targets=list(cells.cell(row, "target")),
+            continuation=not ref,
+        )
         # Older plans sometimes put the agreement as the first paragraph of the response.
-        if texts and "agreement" not in self.columns.index and concern.agreement is None:
-            agreement = read_agreement(texts[0])
-            if agreement and len(texts[0].split()) <= 3:
-                concern.agreement = agreement
-                texts = texts[1:]
+        if block.texts and "agreement" not in cells.index and concern.agreement is None:
+            stated = read_agreement(block.texts[0])
+            if stated and len(block.texts[0].split()) <= 3:
+                concern.agreement = stated
+                block.texts = block.texts[1:]
+        if not (block.texts or block.owners or block.targets):
+            return
+        pending = self.pending
+        if (
+            pending is not None
+            and block.continuation
+            and new_page
+            and not (pending.consistent() and block.consistent())
+        ):
+            # One table row split by a page break: put its two parts back together.
+            self.pending = pending.joined(block)
+            return
+        self.flush()
+        self.pending = block
+        self.pending_new_page = new_page
+
+    def flush(self) -> None:
+        """Turn the pending row's paragraphs into actions of the current concern."""
+        block, self.pending = self.pending, None
+        if block is None:
+            return
+        concern = self.concerns[-1]
+        label = f"concern {concern.ref}"
+        texts, owners, targets = block.texts, block.owners, block.targets
         if not texts:
-            if owners or targets:
-                self.warn(f"{label}: an owner or target date with no action text was ignored")
+            self.warn(f"{label}: an owner or target date with no action text was ignored")
             return
 
-        # A row split by a page break: its leading paragraphs finish the previous action.
+        # A row whose leading paragraphs have no owner or date of their own finishes the
+        # previous action: text carried over a page break, or cut off mid-sentence.
         stated = max(len(owners), len(targets))
-        if continuation and concern.actions and len(texts) > stated:
+        if block.continuation and concern.actions and len(texts) > stated:
             previous = concern.actions[-1]
-            follows_break = row.new_page or not _SENTENCE_END.search(previous.text)
-            if follows_break:
+            if self.pending_new_page or not _SENTENCE_END.search(previous.text):
                 extra = len(texts) - stated
                 previous.text = collapse(" ".join([previous.text, *texts[:extra]]))
                 texts = texts[extra:]
@@ -302,6 +364,7 @@ def build_plan(document: Document, name: str) -> Plan:
     builder = _PlanBuilder(columns)
     for row in document.rows[header_index + 1 :]:
         builder.add_row(row)
+    builder.flush()
     if not builder.concerns:
         raise PlanReadError(f"{name}: the action plan table has no numbered concerns")
     if not builder.saw_section and builder.default_category == "key":
