@@ -131,27 +131,40 @@ class _Block:
     continuation: bool
 
     def consistent(self) -> bool:
-        """Whether the row stands alone: a date and owner per action, or one for all."""
-        stated = max(len(self.owners), len(self.targets))
-        return len(self.texts) == stated or (
-            len(self.owners) <= 1 and len(self.targets) <= 1 and len(self.texts) >= 1
-        )
+        """Whether the row stands alone: an owner and a date for each action, or one for all."""
+        count = len(self.texts)
+        return count >= 1 and len(self.owners) in (count, 1) and len(self.targets) in (count, 1)
+
+    def unfinished(self) -> bool:
+        """Whether the last action's text stops mid-sentence."""
+        return bool(self.texts) and not _SENTENCE_END.search(self.texts[-1])
 
     def joined(self, following: _Block) -> _Block:
         """This row's first part followed by the part printed on the next page.
 
-        Where the parts hold more action paragraphs than owners and dates, the paragraph
-        cut by the page break is one paragraph: join it back together.
+        Where the parts hold more action paragraphs than owners and dates, or the first
+        part stops mid-sentence, the paragraph cut by the page break is one paragraph: join
+        it back together; likewise an owner or date cut in two.
         """
         texts = self.texts + following.texts
-        owners = self.owners + following.owners
-        targets = self.targets + following.targets
-        extra = len(texts) - max(len(owners), len(targets))
-        if extra > 0 and self.texts and following.texts:
-            joined_count = min(extra, len(following.texts))
+        extra = len(texts) - max(len(self.owners + following.owners), len(self.targets))
+        if self.texts and following.texts and (extra > 0 or self.unfinished()):
+            joined_count = max(1, min(extra, len(following.texts)))
             cut = collapse(" ".join([self.texts[-1], *following.texts[:joined_count]]))
             texts = [*self.texts[:-1], cut, *following.texts[joined_count:]]
-        return _Block(texts, owners, targets, self.continuation)
+        return _Block(
+            texts,
+            _join_cut(self.owners, following.owners, len(texts)),
+            _join_cut(self.targets, following.targets, len(texts)),
+            self.continuation,
+        )
+
+
+def _join_cut(first: list[str], following: list[str], count: int) -> list[str]:
+    """Owners or dates of a row split by a page break, re-joined where one was cut in two."""
+    if first and following and len(first) + len(following) > count:
+        return [*first[:-1], f"{first[-1]} {following[0]}", *following[1:]]
+    return first + following
 
 
 class _PlanBuilder:
@@ -178,6 +191,14 @@ class _PlanBuilder:
 
     def add_row(self, row: Row) -> None:
         cells = self.columns
+        if row.outside_table:
+            # Text between tables matters only as a section heading.
+            section = _SECTION.match(row.cells[0][0]) if row.cells and row.cells[0] else None
+            if section:
+                self.flush()
+                self.category = section.lastgroup
+                self.saw_section = True
+            return
         if all(_JUNK.match(paragraph) for cell in row.cells for paragraph in cell) or (
             _is_header_repeat(row, cells)
         ):
@@ -355,7 +376,12 @@ def build_plan(document: Document, name: str) -> Plan:
             f"expected {EXPECTED_COLUMNS}"
         )
 
-    header = read_header(document.lines)
+    # Rows above the plan's header row (a table of key facts, say) belong to the header block.
+    lines = document.lines + [
+        " ".join(" ".join(cell) for cell in row.cells if cell)
+        for row in document.rows[:header_index]
+    ]
+    header = read_header([line for line in lines if line])
     if not header.establishment:
         raise PlanReadError(
             f"{name} does not name the establishment: the header block needs a line such as "

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from pathlib import Path
 
 from planwatch.errors import PlanReadError
 from planwatch.readers.cells import Document
+from planwatch.readers.docx import read_docx
+from planwatch.readers.odt import read_odt
+from planwatch.readers.pdf import read_pdf
 from planwatch.readers.text import read_text
 
 # Published plans are a few hundred kilobytes; anything far larger is not one.
 MAX_FILE_BYTES = int(os.environ.get("PLANWATCH_MAX_FILE_BYTES", 25 * 1024 * 1024))
+# What a DOCX or ODT may unpack to; a small file that unpacks to more is a zip bomb.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
 def sniff(data: bytes) -> str:
@@ -20,6 +28,37 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "zip"
     return "text"
+
+
+def zip_format(data: bytes, name: str) -> str:
+    """ "docx" or "odt" from a zip's members, after checking it is safe to unpack."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        unpacked = sum(member.file_size for member in members)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise PlanReadError(
+                f"{name} would unpack to {unpacked / 1048576:.0f} MB, far more than any plan "
+                "(a zip bomb?): it was not opened"
+            )
+        names = {member.filename for member in members}
+        if "word/document.xml" in names:
+            return "docx"
+        if "mimetype" in names and archive.read("mimetype").startswith(ODT_MIMETYPE):
+            return "odt"
+        if "content.xml" in names and "mimetype" in names:
+            raise PlanReadError(
+                f"{name} is an OpenDocument file but not a text document: give an ODT, "
+                "DOCX, PDF or text file"
+            )
+    except zipfile.BadZipFile:
+        raise PlanReadError(
+            f"{name} is a damaged or truncated DOCX or ODT file: download it again, "
+            "or open and save it again"
+        ) from None
+    raise PlanReadError(
+        f"{name} is a zip file but not a DOCX or ODT document: give the plan itself"
+    )
 
 
 def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
@@ -48,14 +87,19 @@ def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
         ) from None
 
 
+def detect_format(data: bytes, name: str) -> str:
+    """ "pdf", "docx", "odt" or "text", judged by content rather than by the file's name."""
+    kind = sniff(data)
+    return zip_format(data, name) if kind == "zip" else kind
+
+
 def read_document(data: bytes, name: str) -> Document:
     """Turn a file's bytes into header lines and table rows, whatever its format."""
-    kind = sniff(data)
+    kind = detect_format(data, name)
     if kind == "pdf":
-        raise PlanReadError(f"{name} is a PDF; this version reads only the text form of a plan")
-    if kind == "zip":
-        raise PlanReadError(
-            f"{name} is a zip-based file (DOCX or ODT); "
-            "this version reads only the text form of a plan"
-        )
+        return read_pdf(data, name)
+    if kind == "docx":
+        return read_docx(data, name)
+    if kind == "odt":
+        return read_odt(data, name)
     return read_text(data, name)

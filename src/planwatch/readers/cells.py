@@ -9,10 +9,12 @@ Cell = list[str]  # the paragraphs of one table cell, in order
 
 @dataclass
 class Row:
-    """One table row as printed. `new_page` marks the first row after a page break."""
+    """One table row as printed. `new_page` marks the first row after a page break;
+    `outside_table` marks a paragraph printed between tables (such as a section heading)."""
 
     cells: list[Cell]
     new_page: bool = False
+    outside_table: bool = False
 
 
 @dataclass

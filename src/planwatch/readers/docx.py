@@ -1,0 +1,100 @@
+"""DOCX reader (python-docx): paragraphs before the table, then every table's rows of cells."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from planwatch.errors import PlanReadError
+from planwatch.readers.cells import Cell, Document, Row, collapse
+
+_P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+
+
+def _paragraph_text(element) -> str:
+    return collapse(Paragraph(element, None).text)
+
+
+def _content(element) -> Iterator:
+    """Block-level children, looking inside content controls (w:sdt) as Word shows them."""
+    for child in element.iterchildren():
+        if child.tag == _SDT:
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _content(content)
+        else:
+            yield child
+
+
+def _cell_paragraphs(tc) -> Cell:
+    """A cell's paragraphs in order; a table nested in the cell gives its paragraphs too."""
+    paragraphs = []
+    for paragraph in tc.iter(_P):
+        text = _paragraph_text(paragraph)
+        if text:
+            paragraphs.append(text)
+    return paragraphs
+
+
+def _row_cells(tr) -> list[Cell]:
+    cells: list[Cell] = []
+    for tc in _content(tr):
+        if tc.tag != _TC:
+            continue
+        properties = tc.tcPr
+        span = 1
+        merged_from_above = False
+        if properties is not None:
+            grid_span = properties.find(qn("w:gridSpan"))
+            if grid_span is not None:
+                span = int(grid_span.get(qn("w:val"), "1"))
+            v_merge = properties.find(qn("w:vMerge"))
+            # A vMerge without val="restart" continues the cell above: its text is printed once.
+            merged_from_above = v_merge is not None and v_merge.get(qn("w:val")) != "restart"
+        cells.append([] if merged_from_above else _cell_paragraphs(tc))
+        cells.extend([] for _ in range(span - 1))
+    return cells
+
+
+def read_docx(data: bytes, name: str) -> Document:
+    """Read a Word document: paragraphs before the first table, then all tables' rows."""
+    try:
+        word = docx.Document(io.BytesIO(data))
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+        zlib.error,
+        etree.XMLSyntaxError,
+    ) as error:
+        raise PlanReadError(
+            f"{name} is a damaged DOCX file ({type(error).__name__}): "
+            "open it in Word and save it again"
+        ) from None
+    document = Document()
+    seen_table = False
+    for block in _content(word.element.body):
+        if block.tag == _P:
+            text = _paragraph_text(block)
+            if not text:
+                continue
+            if seen_table:
+                document.rows.append(Row(cells=[[text]], outside_table=True))
+            else:
+                document.lines.append(text)
+        elif block.tag == _TBL:
+            seen_table = True
+            for tr in _content(block):
+                if tr.tag == _TR:
+                    document.rows.append(Row(cells=_row_cells(tr)))
+    return document

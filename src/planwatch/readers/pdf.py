@@ -1,0 +1,256 @@
+"""PDF reader (pypdfium2): ruled table cells from drawn borders, paragraphs from line spacing."""
+
+from __future__ import annotations
+
+import ctypes
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from planwatch.errors import PlanReadError
+from planwatch.readers.cells import Cell, Document, Row, collapse
+
+# Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
+_RULE_THICKNESS = 2.5
+_MIN_RULE_LENGTH = 8.0
+_SAME_POSITION = 2.0
+# A gap between baselines wider than this many font sizes starts a new paragraph: single
+# line spacing is about 1.15, and Word's spacing after a paragraph adds to it.
+_PARAGRAPH_GAP = 1.45
+
+
+@dataclass
+class _Line:
+    """A run of text on one baseline within one page."""
+
+    text: str
+    left: float
+    right: float
+    baseline: float
+    font_size: float
+
+
+@dataclass
+class _Grid:
+    columns: list[float]  # x of each vertical border, left to right
+    rows: list[float]  # y of each horizontal border, top to bottom (PDF y grows upwards)
+
+    @property
+    def top(self) -> float:
+        return self.rows[0]
+
+    @property
+    def bottom(self) -> float:
+        return self.rows[-1]
+
+    def contains(self, line: _Line) -> bool:
+        return (
+            self.bottom < line.baseline < self.top
+            and self.columns[0] - 1 <= line.left < self.columns[-1]
+        )
+
+    def place(self, line: _Line) -> tuple[int, int]:
+        """(row band, column) of a line inside the grid."""
+        band = sum(1 for y in self.rows if y > line.baseline) - 1
+        column = bisect_right(self.columns, line.left + 1.0) - 1
+        return band, min(column, len(self.columns) - 2)
+
+
+def _cluster(values: list[float]) -> list[float]:
+    """Positions within a couple of points of each other are one border."""
+    clustered: list[float] = []
+    for value in sorted(values):
+        if clustered and value - clustered[-1] <= _SAME_POSITION:
+            continue
+        clustered.append(value)
+    return clustered
+
+
+def _rules(page: pdfium.PdfPage) -> tuple[list[float], list[float]]:
+    """x of vertical borders and y of horizontal borders drawn on a page."""
+    verticals: list[float] = []
+    horizontals: list[float] = []
+    for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
+        left, bottom, right, top = item.get_bounds()
+        width, height = right - left, top - bottom
+        if width <= _RULE_THICKNESS and height >= _MIN_RULE_LENGTH:
+            verticals.append((left + right) / 2)
+        elif height <= _RULE_THICKNESS and width >= _MIN_RULE_LENGTH:
+            horizontals.append((top + bottom) / 2)
+        elif width >= _MIN_RULE_LENGTH and height >= _MIN_RULE_LENGTH and _is_stroked_box(item):
+            # A box drawn round a cell or the whole table contributes its four edges.
+            verticals += [left, right]
+            horizontals += [bottom, top]
+    return _cluster(verticals), sorted(_cluster(horizontals), reverse=True)
+
+
+def _is_stroked_box(item: pdfium.PdfObject) -> bool:
+    fill_mode = ctypes.c_int()
+    stroke = ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(item.raw, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+        return False
+    return (
+        bool(stroke.value)
+        and fill_mode.value == 0
+        and pdfium_c.FPDFPath_CountSegments(item.raw) in (4, 5)
+    )
+
+
+def _lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
+    """Text runs with their baselines, merged where several runs share one line."""
+    runs: list[_Line] = []
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    for index in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(index)
+        text = textpage.get_text_bounded(left, bottom, right, top)
+        if not text.strip():
+            continue
+        char = textpage.get_index(
+            (left + right) / 2, (top + bottom) / 2, right - left, top - bottom
+        )
+        baseline, size = bottom, top - bottom
+        if char is not None and char >= 0:
+            if pdfium_c.FPDFText_GetCharOrigin(
+                textpage.raw, char, ctypes.byref(origin_x), ctypes.byref(origin_y)
+            ):
+                baseline = origin_y.value
+            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char) or size
+        runs.append(_Line(text, left, right, baseline, size))
+    return runs
+
+
+def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
+    """One paragraph's lines as one string, with a space where the line wrapped at a space.
+
+    A word too long for its column is broken without a hyphen: a line that is one word
+    filling the cell to its right edge carries on into the next line. PDFium marks a
+    hyphen at the end of a line as \x02.
+    """
+    text = ""
+    for line in lines:
+        piece = line.text.replace("\x02", "-").strip()
+        if not text:
+            text = piece
+        elif (text.endswith("-") and not text.endswith(" -")) or _broken_word(previous, cell_right):
+            text += piece
+        else:
+            text += " " + piece
+        previous = line
+    return collapse(text)
+
+
+def _broken_word(line: _Line, cell_right: float | None) -> bool:
+    word = line.text.strip()
+    return (
+        cell_right is not None
+        and " " not in word
+        and word[-1:].isalpha()
+        and line.right >= cell_right - 8.0
+    )
+
+
+def _cells_of(lines: list[_Line], cell_right: float | None = None) -> Cell:
+    """Group the lines of one cell into paragraphs by the space between baselines."""
+    lines.sort(key=lambda line: (-line.baseline, line.left))
+    # Runs on one baseline (a change of font, say) are one line.
+    merged: list[_Line] = []
+    for line in lines:
+        if merged and abs(merged[-1].baseline - line.baseline) < 1.0:
+            previous = merged[-1]
+            joiner = "" if previous.text.endswith(" ") or line.left - previous.right < 1 else " "
+            previous.text += joiner + line.text
+            previous.right = line.right
+            continue
+        merged.append(_Line(line.text, line.left, line.right, line.baseline, line.font_size))
+    paragraphs: list[list[_Line]] = []
+    previous_line: _Line | None = None
+    for line in merged:
+        gap = previous_line.baseline - line.baseline if previous_line else 0.0
+        size = max(line.font_size, previous_line.font_size) if previous_line else line.font_size
+        if previous_line is None or gap > _PARAGRAPH_GAP * size:
+            paragraphs.append([])
+        paragraphs[-1].append(line)
+        previous_line = line
+    texts = (_join_lines(part, cell_right) for part in paragraphs)
+    return [text for text in texts if text]
+
+
+def _add_outside(document: Document, paragraphs: list[str], table_started: bool) -> None:
+    """Text outside the table: the header block before it; after it, running headers,
+    footers and page numbers, kept as outside rows so that the table logic can still see
+    a section heading printed between tables."""
+    if table_started:
+        document.rows.extend(Row(cells=[[text]], outside_table=True) for text in paragraphs)
+    else:
+        document.lines.extend(paragraphs)
+
+
+def _open(data: bytes, name: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            raise PlanReadError(
+                f"{name} is a password-protected PDF: save an unprotected copy and read that"
+            ) from None
+        raise PlanReadError(
+            f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
+        ) from None
+
+
+def read_pdf(data: bytes, name: str) -> Document:
+    """Read a PDF's ruled plan table (and the header block above it) into rows of cells."""
+    pdf = _open(data, name)
+    document = Document()
+    try:
+        pages = [(page, _lines(page.get_textpage())) for page in pdf]
+        all_lines = [line for _, lines in pages for line in lines]
+        if not all_lines:
+            raise PlanReadError(
+                f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
+                "give the Word version or a PDF exported from Word"
+            )
+        _read_pages(document, pages)
+    except pdfium.PdfiumError:
+        raise PlanReadError(
+            f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
+        ) from None
+    finally:
+        pdf.close()
+    return document
+
+
+def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line]]]) -> None:
+    """Place each page's lines in the ruled grid drawn on it, row band by column."""
+    table_started = False
+    for page, lines in pages:
+        verticals, horizontals = _rules(page)
+        grid = None
+        if len(verticals) >= 3 and len(horizontals) >= 2:
+            grid = _Grid(columns=verticals, rows=horizontals)
+        bands: dict[tuple[int, int], list[_Line]] = {}
+        above: list[_Line] = []
+        below: list[_Line] = []
+        for line in lines:
+            if grid is not None and grid.contains(line):
+                bands.setdefault(grid.place(line), []).append(line)
+            elif grid is None or line.baseline >= grid.top:
+                above.append(line)
+            else:
+                below.append(line)
+        _add_outside(document, _cells_of(above), table_started)
+        if grid is None:
+            continue
+        first_band = True
+        for band in range(len(grid.rows) - 1):
+            cells = [
+                _cells_of(bands.get((band, column), []), grid.columns[column + 1])
+                for column in range(len(grid.columns) - 1)
+            ]
+            if any(cells):
+                document.rows.append(Row(cells=cells, new_page=first_band and table_started))
+                first_band = False
+        table_started = True
+        _add_outside(document, _cells_of(below), table_started)
