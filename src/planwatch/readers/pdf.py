@@ -128,16 +128,12 @@ def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
     filling the cell to its right edge carries on into the next line. PDFium marks a
     hyphen at the end of a line as \x02.
     """
-    text = ""
-    for line in lines:
+    text = lines[0].text.replace("\x02", "-").strip()
+    for previous, line in zip(lines, lines[1:], strict=False):
         piece = line.text.replace("\x02", "-").strip()
-        if not text:
-            text = piece
-        elif (text.endswith("-") and not text.endswith(" -")) or _broken_word(previous, cell_right):
-            text += piece
-        else:
-            text += " " + piece
-        previous = line
+        hyphenated = text.endswith("-") and not text.endswith(" -")
+        joiner = "" if hyphenated or _broken_word(previous, cell_right) else " "
+        text += joiner + piece
     return collapse(text)
 
 
