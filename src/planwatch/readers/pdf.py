@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from bisect import bisect_right
+from itertools import pairwise
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -129,7 +130,7 @@ def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
     hyphen at the end of a line as \x02.
     """
     text = lines[0].text.replace("\x02", "-").strip()
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in pairwise(lines):
         piece = line.text.replace("\x02", "-").strip()
         hyphenated = text.endswith("-") and not text.endswith(" -")
         joiner = "" if hyphenated or _broken_word(previous, cell_right) else " "
