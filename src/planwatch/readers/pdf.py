@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ctypes
 from bisect import bisect_right
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
