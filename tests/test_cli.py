@@ -108,12 +108,12 @@ def test_bad_input_gets_one_line_and_exit_2(capsys, tmp_path, make, message):
 
 
 def test_a_file_over_the_size_limit_is_refused(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 2 * 1048576)
-    path = _write(tmp_path / "huge.txt", b"x" * (3 * 1048576))
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 2_000_000)
+    path = _write(tmp_path / "huge.txt", b"x" * 3_000_000)
     code, _out, err = run(capsys, "parse", str(path))
     assert code == 2
     assert err == (
-        f"planwatch: {path} is 3.0 MB, over the 2 MB limit for one plan: check it is the right file\n"
+        f"planwatch: {path} is 3.0 MB, over the 2.0 MB limit for one plan: check it is the right file\n"
     )
 
 

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     parse = commands.add_parser("parse", help="read a published action plan and show it")
-    parse.add_argument("file", metavar="FILE", help="the plan: text form")
+    parse.add_argument("file", metavar="FILE", help="the plan: PDF, DOCX, ODT or text form")
     parse.add_argument("--json", action="store_true", help="print the plan JSON contract")
     parse.set_defaults(handler=_parse)
 

@@ -15,9 +15,9 @@ from planwatch.readers.pdf import read_pdf
 from planwatch.readers.text import read_text
 
 # Published plans are a few hundred kilobytes; anything far larger is not one.
-MAX_FILE_BYTES = int(os.environ.get("PLANWATCH_MAX_FILE_BYTES", 25 * 1024 * 1024))
+MAX_FILE_BYTES = int(os.environ.get("PLANWATCH_MAX_FILE_BYTES", 25_000_000))
 # What a DOCX or ODT may unpack to; a small file that unpacks to more is a zip bomb.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200_000_000
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
@@ -38,7 +38,7 @@ def zip_format(data: bytes, name: str) -> str:
         unpacked = sum(member.file_size for member in members)
         if unpacked > MAX_UNPACKED_BYTES:
             raise PlanReadError(
-                f"{name} would unpack to {unpacked / 1048576:.0f} MB, far more than any plan "
+                f"{name} would unpack to {_size(unpacked)}, far more than any plan "
                 "(a zip bomb?): it was not opened"
             )
         names = {member.filename for member in members}
@@ -61,6 +61,12 @@ def zip_format(data: bytes, name: str) -> str:
     )
 
 
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB"
+    return f"{count / 1000:.1f} kB"
+
+
 def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """Read a file's bytes, refusing what cannot be a plan before reading it all."""
     max_bytes = max_bytes or MAX_FILE_BYTES
@@ -76,7 +82,7 @@ def load_bytes(path: Path, max_bytes: int | None = None) -> bytes:
         raise PlanReadError(f"{name} is empty: give a file that holds an action plan")
     if size > max_bytes:
         raise PlanReadError(
-            f"{name} is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.0f} MB limit "
+            f"{name} is {_size(size)}, over the {_size(max_bytes)} limit "
             "for one plan: check it is the right file"
         )
     try:

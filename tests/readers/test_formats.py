@@ -1,0 +1,92 @@
+"""Every fixture plan, in every format it is published in, reads to its JSON exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from planwatch.pipeline import read_plan, read_plan_bytes
+from planwatch.readers import detect_format
+from tests.conftest import FIXTURES
+
+PLANS = sorted((FIXTURES / "plans").glob("*.json"))
+DOCUMENTS = FIXTURES / "documents"
+CONTRACT_KEYS = (
+    "establishment",
+    "plan_submitted",
+    "inspection_start",
+    "inspection_end",
+    "report_published",
+    "concerns",
+)
+CASES = [(plan, fmt) for plan in PLANS for fmt in ("docx", "pdf", "odt")]
+
+
+def expected(plan: Path) -> dict:
+    data = json.loads(plan.read_text("utf-8"))
+    return {key: data[key] for key in CONTRACT_KEYS}
+
+
+def test_there_are_the_seed_and_at_least_five_more_plans():
+    assert len(PLANS) >= 6
+    assert (FIXTURES / "plans" / "hmp-peterborough-2024.json").exists()
+
+
+@pytest.mark.parametrize(("plan", "fmt"), CASES, ids=[f"{p.stem}.{f}" for p, f in CASES])
+def test_fixture_reads_exactly(plan, fmt, plan_schema):
+    reading = read_plan(DOCUMENTS / f"{plan.stem}.{fmt}").to_dict()
+    assert {key: reading[key] for key in CONTRACT_KEYS} == expected(plan)
+    jsonschema.validate(reading, plan_schema)
+
+
+def test_seed_plan_in_every_format_matches_the_shared_fixture(seed_expected):
+    for fmt in ("docx", "pdf", "odt"):
+        reading = read_plan(DOCUMENTS / f"hmp-peterborough-2024.{fmt}").to_dict()
+        assert reading["concerns"] == seed_expected["concerns"], fmt
+        assert reading["warnings"] == [
+            "concern 8: 4 actions but 3 owners; read 'Northampton Healthcare Foundation Trust "
+            "NHFT' as two owners, 'Northampton Healthcare Foundation Trust' and 'NHFT'"
+        ]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "odt"])
+def test_format_is_recognised_by_content_not_by_name(tmp_path, fmt):
+    source = DOCUMENTS / f"hmp-oldbury-2019.{fmt}"
+    disguised = tmp_path / "plan.txt"
+    disguised.write_bytes(source.read_bytes())
+    assert detect_format(disguised.read_bytes(), "plan.txt") == fmt
+    assert (
+        read_plan(disguised).to_dict()["concerns"]
+        == expected(FIXTURES / "plans" / "hmp-oldbury-2019.json")["concerns"]
+    )
+
+
+def test_older_layout_reads_recommendations_with_agreement():
+    plan = read_plan(DOCUMENTS / "hmp-oldbury-2019.pdf")
+    assert [(c.ref, c.category, c.agreement) for c in plan.concerns] == [
+        ("S40", "recommendation", "agreed"),
+        ("S41", "recommendation", "agreed"),
+        ("1.23", "recommendation", "partly agreed"),
+        ("12", "recommendation", "not agreed"),
+        ("2.7", "recommendation", "agreed"),
+    ]
+
+
+def test_long_actions_split_across_pdf_pages_are_joined():
+    plan = read_plan(DOCUMENTS / "hmp-longshire-2024.pdf")
+    concern = plan.concerns[1]
+    assert [action.owner for action in concern.actions] == [
+        "Head of Safer Custody",
+        "Practice Plus Group",
+        "Governor",
+    ]
+    assert concern.actions[0].text.endswith("provided to the senior leadership team.")
+
+
+def test_pdf_page_furniture_is_dropped():
+    data = (DOCUMENTS / "hmp-peterborough-2024.pdf").read_bytes()
+    texts = [action.text for action in read_plan_bytes(data, "x.pdf").actions]
+    assert not any("OFFICIAL" in text or "Page" in text.split() for text in texts)
