@@ -388,6 +388,13 @@ def build_plan(document: Document, name: str) -> Plan:
             "'Action Plan: HMP Peterborough (Men)' or 'Establishment: HMP Peterborough'"
         )
     builder = _PlanBuilder(columns)
+    # A section heading just above the table ("Priority concerns") opens its first section.
+    for row in document.rows[:header_index]:
+        filled = [cell for cell in row.cells if cell]
+        section = _SECTION.match(filled[0][0]) if len(filled) == 1 else None
+        if section:
+            builder.category = section.lastgroup
+            builder.saw_section = True
     for row in document.rows[header_index + 1 :]:
         builder.add_row(row)
     builder.flush()

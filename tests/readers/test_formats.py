@@ -90,3 +90,15 @@ def test_pdf_page_furniture_is_dropped():
     data = (DOCUMENTS / "hmp-peterborough-2024.pdf").read_bytes()
     texts = [action.text for action in read_plan_bytes(data, "x.pdf").actions]
     assert not any("OFFICIAL" in text or "Page" in text.split() for text in texts)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "odt"])
+def test_several_tables_with_section_headings_between_them(fmt):
+    plan = read_plan(DOCUMENTS / f"hmp-riverside-2025.{fmt}")
+    assert [(c.ref, c.category, len(c.actions)) for c in plan.concerns] == [
+        ("1", "priority", 2),
+        ("2", "priority", 1),
+        ("3", "key", 2),
+    ]
+    # The key dates come from a table of their own above the plan.
+    assert (plan.plan_submitted, plan.report_published) == ("2025-03-11", "2025-01-28")

@@ -69,22 +69,66 @@ def _cluster(values: list[float]) -> list[float]:
     return clustered
 
 
-def _rules(page: pdfium.PdfPage) -> tuple[list[float], list[float]]:
-    """x of vertical borders and y of horizontal borders drawn on a page."""
-    verticals: list[float] = []
-    horizontals: list[float] = []
+@dataclass
+class _Rule:
+    """A drawn border: `position` is x for a vertical rule, y for a horizontal one;
+    it runs from `start` to `end` along the other axis."""
+
+    position: float
+    start: float
+    end: float
+
+
+def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
+    """The vertical and horizontal borders drawn on a page."""
+    verticals: list[_Rule] = []
+    horizontals: list[_Rule] = []
     for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
         left, bottom, right, top = item.get_bounds()
         width, height = right - left, top - bottom
         if width <= _RULE_THICKNESS and height >= _MIN_RULE_LENGTH:
-            verticals.append((left + right) / 2)
+            verticals.append(_Rule((left + right) / 2, bottom, top))
         elif height <= _RULE_THICKNESS and width >= _MIN_RULE_LENGTH:
-            horizontals.append((top + bottom) / 2)
+            horizontals.append(_Rule((top + bottom) / 2, left, right))
         elif width >= _MIN_RULE_LENGTH and height >= _MIN_RULE_LENGTH and _is_stroked_box(item):
             # A box drawn round a cell or the whole table contributes its four edges.
-            verticals += [left, right]
-            horizontals += [bottom, top]
-    return _cluster(verticals), sorted(_cluster(horizontals), reverse=True)
+            verticals += [_Rule(left, bottom, top), _Rule(right, bottom, top)]
+            horizontals += [_Rule(bottom, left, right), _Rule(top, left, right)]
+    return verticals, horizontals
+
+
+def _grids(page: pdfium.PdfPage) -> list[_Grid]:
+    """One grid per ruled table on the page, top to bottom.
+
+    Tables are told apart by the vertical extent of their side borders: two tables on one
+    page (a table of key facts above the plan, say) have separate column borders.
+    """
+    verticals, horizontals = _rules(page)
+    extents: list[list[float]] = []  # [bottom, top] of each table, merged where they overlap
+    for rule in sorted(verticals, key=lambda rule: -rule.end):
+        if extents and rule.end >= extents[-1][0] - _SAME_POSITION:
+            extents[-1][0] = min(extents[-1][0], rule.start)
+        else:
+            extents.append([rule.start, rule.end])
+    grids = []
+    for bottom, top in extents:
+        columns = _cluster(
+            [
+                rule.position
+                for rule in verticals
+                if rule.start >= bottom - _SAME_POSITION and rule.end <= top + _SAME_POSITION
+            ]
+        )
+        rows = _cluster(
+            [
+                rule.position
+                for rule in horizontals
+                if bottom - _SAME_POSITION <= rule.position <= top + _SAME_POSITION
+            ]
+        )
+        if len(columns) >= 3 and len(rows) >= 2:
+            grids.append(_Grid(columns=columns, rows=sorted(rows, reverse=True)))
+    return grids
 
 
 def _is_stroked_box(item: pdfium.PdfObject) -> bool:
@@ -220,34 +264,34 @@ def read_pdf(data: bytes, name: str) -> Document:
 
 
 def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line]]]) -> None:
-    """Place each page's lines in the ruled grid drawn on it, row band by column."""
+    """Place each page's lines in the ruled tables drawn on it, row band by column."""
     table_started = False
     for page, lines in pages:
-        verticals, horizontals = _rules(page)
-        grid = None
-        if len(verticals) >= 3 and len(horizontals) >= 2:
-            grid = _Grid(columns=verticals, rows=horizontals)
-        bands: dict[tuple[int, int], list[_Line]] = {}
-        above: list[_Line] = []
-        below: list[_Line] = []
+        grids = _grids(page)
+        placed: list[dict[tuple[int, int], list[_Line]]] = [{} for _ in grids]
+        # Text outside every table, keyed by the number of tables above it.
+        outside: dict[int, list[_Line]] = {}
         for line in lines:
-            if grid is not None and grid.contains(line):
-                bands.setdefault(grid.place(line), []).append(line)
-            elif grid is None or line.baseline >= grid.top:
-                above.append(line)
+            for number, grid in enumerate(grids):
+                if grid.contains(line):
+                    placed[number].setdefault(grid.place(line), []).append(line)
+                    break
             else:
-                below.append(line)
-        _add_outside(document, _cells_of(above), table_started)
-        if grid is None:
-            continue
-        first_band = True
-        for band in range(len(grid.rows) - 1):
-            cells = [
-                _cells_of(bands.get((band, column), []), grid.columns[column + 1])
-                for column in range(len(grid.columns) - 1)
-            ]
-            if any(cells):
-                document.rows.append(Row(cells=cells, new_page=first_band and table_started))
-                first_band = False
-        table_started = True
-        _add_outside(document, _cells_of(below), table_started)
+                tables_above = sum(1 for grid in grids if grid.bottom > line.baseline)
+                outside.setdefault(tables_above, []).append(line)
+        for number in range(len(grids) + 1):
+            _add_outside(document, _cells_of(outside.get(number, [])), table_started)
+            if number == len(grids):
+                break
+            grid, bands = grids[number], placed[number]
+            first_band = True
+            for band in range(len(grid.rows) - 1):
+                cells = [
+                    _cells_of(bands.get((band, column), []), grid.columns[column + 1])
+                    for column in range(len(grid.columns) - 1)
+                ]
+                if any(cells):
+                    new_page = first_band and table_started and number == 0
+                    document.rows.append(Row(cells=cells, new_page=new_page))
+                    first_band = False
+            table_started = True
