@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -13,7 +14,9 @@ from planwatch import __version__
 from planwatch.errors import PlanReadError
 from planwatch.model import Plan
 from planwatch.pipeline import SAMPLE_PLAN, read_plan
+from planwatch.quality import SEVERITIES, QualityConfig, Report, check_plan
 
+EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
 
@@ -83,6 +86,81 @@ def _parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_report(plan: Plan, report: Report, console: Console) -> None:
+    """Show quality findings grouped by where they apply, then the plan's summary figures."""
+    summary = report.summary
+    console.print(
+        f"{plan.establishment}: {summary['concerns']} concerns, {summary['actions']} actions",
+        style="bold",
+        markup=False,
+    )
+    share = summary["share_passing"]
+    severity = summary["by_severity"]
+    console.print(
+        f"{summary['actions_passing']} of {summary['actions']} actions "
+        f"({(share or 0):.0%}) pass every rule. Findings: {severity['error']} errors, "
+        f"{severity['warning']} warnings, {severity['info']} for information.",
+        markup=False,
+        soft_wrap=True,
+    )
+    current = None
+    for finding in sorted(
+        report.findings, key=lambda f: (f.concern_ref is not None, _concern_order(plan, f))
+    ):
+        if finding.where != current:
+            current = finding.where
+            console.print()
+            console.print(current.capitalize(), style="bold", markup=False)
+        console.print(
+            f"  {finding.severity.upper()} [{finding.rule}] {finding.message}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(f"    Suggestion: {finding.suggestion}", markup=False, soft_wrap=True)
+    console.print()
+    owners = ", ".join(f"{owner} {count}" for owner, count in summary["actions_per_owner"].items())
+    console.print(f"Actions per owner: {owners}", markup=False, soft_wrap=True)
+    for owner, aliases in summary["owner_aliases"].items():
+        console.print(
+            f"  {owner} also written as: {'; '.join(aliases)}", markup=False, soft_wrap=True
+        )
+    months = ", ".join(f"{month} {count}" for month, count in summary["targets_by_month"].items())
+    console.print(f"Targets by month: {months}", markup=False, soft_wrap=True)
+    rules = ", ".join(f"{rule} {count}" for rule, count in summary["by_rule"].items())
+    console.print(f"Findings by rule: {rules or 'none'}", markup=False, soft_wrap=True)
+
+
+def _concern_order(plan: Plan, finding) -> tuple[int, int]:
+    refs = [concern.ref for concern in plan.concerns]
+    position = refs.index(finding.concern_ref) if finding.concern_ref in refs else -1
+    return position, finding.action_number or 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    plan = read_plan(args.file)
+    config = QualityConfig(
+        max_months_after_submission=args.max_target_months,
+        max_owner_share=args.max_owner_share,
+        max_days_to_submit=args.max_days_to_submit,
+    )
+    report = check_plan(plan, config)
+    if args.json:
+        data = {
+            "establishment": plan.establishment,
+            "plan_submitted": plan.plan_submitted,
+            **report.to_dict(),
+        }
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_report(plan, report, _console())
+    if args.fail_on:
+        threshold = SEVERITIES.index(args.fail_on)
+        if any(SEVERITIES.index(f.severity) <= threshold for f in report.findings):
+            return EXIT_FINDINGS
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     console = _console()
     console.print(f"Reading the bundled sample plan: {SAMPLE_PLAN.name}", markup=False)
@@ -101,6 +179,41 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file", metavar="FILE", help="the plan: PDF, DOCX, ODT or text form")
     parse.add_argument("--json", action="store_true", help="print the plan JSON contract")
     parse.set_defaults(handler=_parse)
+
+    check = commands.add_parser(
+        "check", help="check a plan against its own standard: owned, measurable, time-bound"
+    )
+    check.add_argument("file", metavar="FILE", help="the plan: PDF, DOCX, ODT or text form")
+    check.add_argument("--json", action="store_true", help="print findings and summary as JSON")
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        help="exit with status 1 when a finding of this severity or worse is found",
+    )
+    defaults = QualityConfig()
+    check.add_argument(
+        "--max-owner-share",
+        type=float,
+        default=defaults.max_owner_share,
+        metavar="SHARE",
+        help="flag an owner holding more than this share of actions (default %(default)s)",
+    )
+    check.add_argument(
+        "--max-target-months",
+        type=int,
+        default=defaults.max_months_after_submission,
+        metavar="MONTHS",
+        help="flag targets more than this many months after submission (default %(default)s)",
+    )
+    check.add_argument(
+        "--max-days-to-submit",
+        type=int,
+        default=defaults.max_days_to_submit,
+        metavar="DAYS",
+        help="flag a plan submitted more than this many days after the report "
+        "(default %(default)s)",
+    )
+    check.set_defaults(handler=_check)
 
     demo = commands.add_parser("demo", help="read and show the bundled sample plan")
     demo.set_defaults(handler=_demo)

@@ -1,0 +1,81 @@
+"""Quality rules over the plan model: is each action owned, measurable and time-bound?"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from planwatch.model import Plan
+from planwatch.owners import OwnerIndex
+from planwatch.quality.findings import SEVERITIES, Finding, QualityConfig
+from planwatch.quality.rules import RULE_IDS, RULES
+
+__all__ = ["RULE_IDS", "SEVERITIES", "Finding", "QualityConfig", "Report", "check_plan"]
+
+
+@dataclass
+class Report:
+    """The findings on one plan and the figures that summarise them."""
+
+    findings: list[Finding]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def for_action(self, concern_ref: str, action_number: int) -> list[Finding]:
+        return [
+            finding
+            for finding in self.findings
+            if finding.concern_ref == concern_ref and finding.action_number == action_number
+        ]
+
+    def worst(self) -> str | None:
+        """The most severe level found: "error", "warning", "info" or None."""
+        found = {finding.severity for finding in self.findings}
+        return next((severity for severity in SEVERITIES if severity in found), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+
+def summarise(plan: Plan, findings: list[Finding]) -> dict[str, Any]:
+    """Counts by rule and severity, the share of actions that pass, owners and months."""
+    actions = plan.actions
+    flagged = {
+        (finding.concern_ref, finding.action_number)
+        for finding in findings
+        if finding.action_number is not None and finding.severity != "info"
+    }
+    passing = len(actions) - len(flagged)
+    index = OwnerIndex(action.owner for action in actions)
+    owners = Counter(
+        owner for action in actions for owner in (index.normalise(action.owner) or ["(none)"])
+    )
+    months = Counter(
+        action.target[:7]
+        if action.target and action.target[0].isdigit()
+        else (action.target or "unreadable")
+        for action in actions
+    )
+    return {
+        "concerns": len(plan.concerns),
+        "actions": len(actions),
+        "actions_passing": passing,
+        "share_passing": round(passing / len(actions), 3) if actions else None,
+        "by_severity": {
+            severity: sum(f.severity == severity for f in findings) for severity in SEVERITIES
+        },
+        "by_rule": dict(sorted(Counter(finding.rule for finding in findings).items())),
+        "actions_per_owner": dict(owners.most_common()),
+        "owner_aliases": index.aliases,
+        "targets_by_month": dict(sorted(months.items())),
+    }
+
+
+def check_plan(plan: Plan, config: QualityConfig | None = None) -> Report:
+    """Run every rule over a plan."""
+    config = config or QualityConfig()
+    findings = [finding for rule in RULES for finding in rule(plan, config)]
+    return Report(findings=findings, summary=summarise(plan, findings))
