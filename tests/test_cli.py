@@ -133,3 +133,56 @@ def test_installed_command_prints_no_traceback(tmp_path):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_check_prints_a_readable_report_and_exits_0(capsys, seed_path):
+    code, out, err = run(capsys, "check", str(seed_path))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "HMP Peterborough (Men): 11 concerns, 52 actions"
+    assert lines[1] == (
+        "37 of 52 actions (71%) pass every rule. Findings: 0 errors, 17 warnings, "
+        "10 for information."
+    )
+    assert (
+        "  WARNING [owner-concentration] “Director” is the responsible owner of 40 of 52 "
+        "actions (77%)." in lines
+    )
+    assert "Concern 2 action 1" in lines
+    assert "Actions per owner: Director 40, NHFT 11, SMG 1, Deputy Director 1" in lines
+
+
+def test_check_json(capsys, seed_path):
+    code, out, _ = run(capsys, "check", str(seed_path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["establishment"] == "HMP Peterborough (Men)"
+    assert data["summary"]["by_severity"] == {"error": 0, "warning": 17, "info": 10}
+    first = data["findings"][0]
+    assert set(first) == {
+        "rule",
+        "severity",
+        "message",
+        "suggestion",
+        "concern_ref",
+        "action_number",
+    }
+
+
+@pytest.mark.parametrize(("level", "expected"), [("warning", 1), ("error", 0)])
+def test_check_fail_on(capsys, seed_path, level, expected):
+    code, _, _ = run(capsys, "check", str(seed_path), "--fail-on", level)
+    assert code == expected
+
+
+def test_check_settings_change_the_findings(capsys, seed_path):
+    run(capsys, "check", str(seed_path), "--json", "--max-owner-share", "0.8")
+    code, out, _ = run(capsys, "check", str(seed_path), "--json", "--max-owner-share", "0.8")
+    assert code == 0
+    assert "owner-concentration" not in json.loads(out)["summary"]["by_rule"]
+
+
+def test_check_bad_input_is_as_for_parse(capsys, tmp_path):
+    code, out, err = run(capsys, "check", str(tmp_path / "missing.pdf"))
+    assert (code, out) == (2, "")
+    assert err == f"planwatch: {tmp_path / 'missing.pdf'} does not exist: check the path\n"
