@@ -168,6 +168,24 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import import_paths
+
+    return import_paths(args.paths, _console())
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import serve
+
+    return serve(args.host, args.port, args.demo, args.workers, _console())
+
+
+def _manage(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import manage
+
+    return manage(args.arguments)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planwatch", description="Read, track and check prison inspection action plans."
@@ -217,6 +235,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="read and show the bundled sample plan")
     demo.set_defaults(handler=_demo)
+
+    imports = commands.add_parser(
+        "import", help="import plan files (or folders of them) into the database"
+    )
+    imports.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    imports.set_defaults(handler=_import)
+
+    serve = commands.add_parser("serve", help="run the web service (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="import the bundled sample plan and create a demo administrator if none exist",
+    )
+    serve.set_defaults(handler=_serve)
+
+    manage = commands.add_parser(
+        "manage", help="Django management commands (createsuperuser, migrate, ...)"
+    )
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=_manage)
     return parser
 
 

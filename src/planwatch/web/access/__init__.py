@@ -1,0 +1,1 @@
+"""Who may do what: roles per establishment, and which users act for which owners."""

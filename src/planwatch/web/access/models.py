@@ -1,0 +1,68 @@
+"""Roles per establishment, and which users act for which owners named in plans."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    CONTRIBUTOR = "contributor", "Contributor"
+    LEAD = "lead", "Establishment lead"
+    INSPECTOR = "inspector", "Inspector"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Membership(models.Model):
+    """A user's role, for one establishment or (with none named) for all of them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    establishment = models.ForeignKey(
+        "plans.Establishment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text="Leave empty for every establishment.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "establishment"], name="one_membership_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.establishment or "all establishments"
+        return f"{self.user} is {self.get_role_display()} for {where}"
+
+
+class OwnerMapping(models.Model):
+    """A user who acts for an owner named in plans (a post or team, normalised), so that
+    ownership survives staff changes: re-map the owner, not every action."""
+
+    establishment = models.ForeignKey(
+        "plans.Establishment", on_delete=models.CASCADE, related_name="owner_mappings"
+    )
+    owner = models.CharField(max_length=300, help_text="The owner as normalised, e.g. NHFT")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owner_mappings"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "owner", "user"], name="one_mapping_per_owner_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} acts for {self.owner} at {self.establishment}"

@@ -1,0 +1,1 @@
+"""Plans and their progress: establishments, inspections, plan versions, actions, updates."""

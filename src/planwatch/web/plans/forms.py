@@ -1,0 +1,210 @@
+"""Forms for posting progress, judging concerns, uploading and drafting plans."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.conf import settings
+
+from planwatch.dates import parse_target
+from planwatch.web.govuk import GovDateField
+from planwatch.web.plans.models import Agreement, Category, Rating, Status
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def _check_size(upload) -> None:
+    limit = settings.PLANWATCH_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"{upload.name} is {upload.size / 1_000_000:.1f} MB; the limit is "
+            f"{limit / 1_000_000:.0f} MB"
+        )
+
+
+class ProgressUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the status of the action"},
+    )
+    note = forms.CharField(
+        label="What has been done",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Say what was done and what shows it. Required when you complete an action.",
+    )
+    evidence_date = GovDateField(
+        label="Date the evidence refers to",
+        required=False,
+        help_text="For example, 27 3 2024",
+    )
+    new_target_date = GovDateField(
+        label="New target date",
+        required=False,
+        help_text="Required when you defer an action. The original target is kept.",
+    )
+    evidence_files = MultipleFileField(
+        label="Evidence files",
+        required=False,
+        help_text="Required when you complete an action under a priority concern.",
+    )
+
+    def __init__(self, *args, action=None, **kwargs):
+        self.action = action
+        super().__init__(*args, **kwargs)
+
+    def clean_evidence_files(self):
+        files = self.cleaned_data.get("evidence_files") or []
+        for upload in files:
+            _check_size(upload)
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        note = (cleaned.get("note") or "").strip()
+        if status == Status.COMPLETED:
+            if not note:
+                self.add_error("note", "Say what was done to complete the action")
+            priority = self.action is not None and self.action.concern.category == "priority"
+            if priority and not cleaned.get("evidence_files"):
+                self.add_error(
+                    "evidence_files",
+                    "Attach evidence: actions under a priority concern need evidence to be "
+                    "completed",
+                )
+        if status == Status.DEFERRED:
+            new_target = cleaned.get("new_target_date")
+            if not new_target and "new_target_date" not in self.errors:
+                self.add_error("new_target_date", "Enter the new target date")
+            elif new_target and new_target <= datetime.date.today():
+                self.add_error("new_target_date", "The new target date must be in the future")
+            if not note:
+                self.add_error("note", "Give the reason for deferring the action")
+        evidence_date = cleaned.get("evidence_date")
+        if evidence_date and evidence_date > datetime.date.today():
+            self.add_error("evidence_date", "The date the evidence refers to must be in the past")
+        return cleaned
+
+
+class JudgementForm(forms.Form):
+    rating = forms.ChoiceField(
+        label="Progress on this concern",
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a judgement"},
+    )
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Give the reason for the judgement"},
+    )
+    judged_on = GovDateField(label="Date of the judgement", help_text="For example, 27 3 2025")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Action plan file",
+        help_text="PDF, Word (DOCX), OpenDocument (ODT) or the extracted text form",
+        error_messages={"required": "Choose a plan file to upload"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        _check_size(upload)
+        return upload
+
+
+class DraftPlanForm(forms.Form):
+    establishment = forms.ChoiceField(
+        label="Establishment", error_messages={"required": "Select the establishment"}
+    )
+    inspection_start = GovDateField(label="First day of the inspection")
+    inspection_end = GovDateField(label="Last day of the inspection")
+    report_published = GovDateField(label="Date the report was published", required=False)
+
+    def __init__(self, *args, establishments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].choices = [("", "Choose an establishment")] + [
+            (str(item.pk), item.name) for item in establishments
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("inspection_start"), cleaned.get("inspection_end")
+        if start and end and end < start:
+            self.add_error("inspection_end", "The last day must be on or after the first day")
+        return cleaned
+
+
+class ConcernForm(forms.Form):
+    ref = forms.CharField(
+        label="Number", max_length=20, error_messages={"required": "Enter the concern's number"}
+    )
+    category = forms.ChoiceField(
+        label="Kind",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the kind of concern"},
+    )
+    agreement = forms.ChoiceField(
+        label="Response to the recommendation (older plans only)",
+        choices=[("", "Not applicable"), *Agreement.choices],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label="Concern",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the concern as the report states it"},
+    )
+
+
+class ActionForm(forms.Form):
+    text = forms.CharField(
+        label="Action",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Describe the action"},
+    )
+    owner = forms.CharField(
+        label="Responsible owner",
+        max_length=300,
+        help_text="The post or team, not a named person",
+        error_messages={"required": "Enter the responsible owner"},
+    )
+    target_text = forms.CharField(
+        label="Target date",
+        max_length=100,
+        help_text="A month (July 2025), a day (31 July 2025), Completed or Ongoing",
+        error_messages={"required": "Enter the target date"},
+    )
+
+    def clean_target_text(self):
+        text = self.cleaned_data["target_text"].strip()
+        if parse_target(text) is None:
+            raise forms.ValidationError(
+                "Enter the target as a month (July 2025), a day (31 July 2025), Completed "
+                "or Ongoing"
+            )
+        return text
+
+
+class SubmitPlanForm(forms.Form):
+    submitted_on = GovDateField(label="Date the plan is submitted")

@@ -1,0 +1,757 @@
+"""Pages: establishments, plans, actions and their progress, due and overdue lists, drafting."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from planwatch.dates import parse_target
+from planwatch.owners import OwnerIndex
+from planwatch.quality import check_plan
+from planwatch.web.access import permissions
+from planwatch.web.access.models import OwnerMapping
+from planwatch.web.plans import forms
+from planwatch.web.plans.importing import carry_over, import_plan_bytes
+from planwatch.web.plans.models import (
+    OVERDUE,
+    Action,
+    Category,
+    Concern,
+    Establishment,
+    Evidence,
+    Inspection,
+    Judgement,
+    Plan,
+    ProgressUpdate,
+    Status,
+)
+
+STATUS_LABELS = {**dict(Status.choices), OVERDUE: "Overdue"}
+STATUS_TAGS = {
+    Status.NOT_STARTED: "govuk-tag--grey",
+    Status.IN_PROGRESS: "govuk-tag--blue",
+    Status.COMPLETED: "govuk-tag--green",
+    Status.DEFERRED: "govuk-tag--yellow",
+    OVERDUE: "govuk-tag--red",
+}
+
+
+def _deny(request: HttpRequest):
+    """Anonymous visitors are asked to sign in; signed-in users are refused."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied
+
+
+def _as_of(request: HttpRequest) -> tuple[datetime.date, str | None]:
+    text = request.GET.get("as_of", "").strip()
+    if not text:
+        return datetime.date.today(), None
+    try:
+        return datetime.date.fromisoformat(text), None
+    except ValueError:
+        return datetime.date.today(), "Enter the date as year-month-day, for example 2024-07-31"
+
+
+def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    context.setdefault("status_labels", STATUS_LABELS)
+    context.setdefault("status_tags", STATUS_TAGS)
+    context.setdefault("today", datetime.date.today())
+    context.setdefault("permissions", permissions)
+    return render(request, template, context, status=status)
+
+
+def _counts(actions, as_of: datetime.date) -> dict[str, int]:
+    counts = Counter(action.display_status(as_of) for action in actions)
+    return {
+        "open": sum(count for status, count in counts.items() if status != Status.COMPLETED),
+        "overdue": counts[OVERDUE],
+        "completed": counts[Status.COMPLETED],
+        "total": sum(counts.values()),
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Every establishment the user may read, with its latest plan's open, overdue and
+    completed actions."""
+    if (
+        not request.user.is_authenticated
+        and not permissions.visible_establishments(
+            request.user, Establishment.objects.all()
+        ).exists()
+    ):
+        return _page(request, "home_signed_out.html", {})
+    today = datetime.date.today()
+    rows = []
+    for establishment in permissions.visible_establishments(
+        request.user, Establishment.objects.all()
+    ):
+        plan = _latest_visible_plan(request.user, establishment)
+        actions = list(Action.objects.filter(concern__plan=plan)) if plan else []
+        rows.append({"establishment": establishment, "plan": plan, **_counts(actions, today)})
+    return _page(request, "home.html", {"rows": rows})
+
+
+def _latest_visible_plan(user, establishment: Establishment) -> Plan | None:
+    plans = Plan.objects.filter(inspection__establishment=establishment)
+    if not permissions.can_edit_plans(user, establishment):
+        plans = plans.filter(state=Plan.State.SUBMITTED)
+    return plans.order_by("-inspection__report_published", "-inspection__start", "-version").first()
+
+
+def establishment_page(request: HttpRequest, slug: str) -> HttpResponse:
+    establishment = get_object_or_404(Establishment, slug=slug)
+    if not permissions.can_view(request.user, establishment):
+        return _deny(request)
+    plans = Plan.objects.filter(inspection__establishment=establishment).select_related(
+        "inspection"
+    )
+    if not permissions.can_edit_plans(request.user, establishment):
+        plans = plans.filter(state=Plan.State.SUBMITTED)
+    return _page(
+        request,
+        "establishment.html",
+        {
+            "establishment": establishment,
+            "plans": plans.order_by("-inspection__start", "-version"),
+            "can_edit": permissions.can_edit_plans(request.user, establishment),
+        },
+    )
+
+
+def _plan_or_deny(request: HttpRequest, pk: int) -> Plan:
+    plan = get_object_or_404(Plan.objects.select_related("inspection__establishment"), pk=pk)
+    if not permissions.can_view(request.user, plan.establishment, plan):
+        raise _Denied
+    return plan
+
+
+class _Denied(Exception):
+    """Raised inside a view to fall back to the sign-in redirect or a 403."""
+
+
+def _guard(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Denied:
+            return _deny(request)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_guard
+def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan as published, with each action's status, latest update and quality findings."""
+    plan = _plan_or_deny(request, pk)
+    today = datetime.date.today()
+    report = check_plan(plan.to_model())
+    selected = {
+        "status": request.GET.get("status", ""),
+        "owner": request.GET.get("owner", ""),
+        "category": request.GET.get("category", ""),
+    }
+    concerns = []
+    all_actions = []
+    for concern in plan.concerns.prefetch_related("actions"):
+        rows = []
+        for action in concern.actions.all():
+            all_actions.append(action)
+            status = action.display_status(today)
+            owners = action.owner_normalised.split("; ") if action.owner_normalised else []
+            if selected["status"] and status != selected["status"]:
+                continue
+            if selected["owner"] and selected["owner"] not in owners:
+                continue
+            if selected["category"] and concern.category != selected["category"]:
+                continue
+            rows.append(
+                {
+                    "action": action,
+                    "status": status,
+                    "latest": action.latest_update(),
+                    "findings": report.for_action(concern.ref, action.number),
+                }
+            )
+        if rows:
+            concerns.append(
+                {
+                    "concern": concern,
+                    "rows": rows,
+                    "findings": [
+                        finding
+                        for finding in report.findings
+                        if finding.concern_ref == concern.ref and finding.action_number is None
+                    ],
+                    "judgement": concern.latest_judgement(),
+                }
+            )
+    owner_names = sorted(
+        {name for action in all_actions for name in action.owner_normalised.split("; ") if name}
+    )
+    return _page(
+        request,
+        "plan.html",
+        {
+            "plan": plan,
+            "concerns": concerns,
+            "report": report,
+            "plan_findings": [f for f in report.findings if f.concern_ref is None],
+            "counts": _counts(all_actions, today),
+            "selected": selected,
+            "owner_names": owner_names,
+            "categories": Category.choices,
+            "can_edit": permissions.can_edit_plans(request.user, plan.establishment),
+            "can_judge": permissions.can_judge(request.user),
+            "versions": plan.versions(),
+            "filtered": any(selected.values()),
+        },
+    )
+
+
+@_guard
+def plan_source(request: HttpRequest, pk: int) -> FileResponse:
+    plan = _plan_or_deny(request, pk)
+    if not plan.source_file:
+        raise Http404("This plan was drafted here and has no source file")
+    return FileResponse(plan.source_file.open("rb"), as_attachment=True, filename=plan.source_name)
+
+
+def _action_changes(older: Plan, newer: Plan) -> dict[str, list]:
+    """What changed between two versions: actions added, removed and changed."""
+    new_actions = list(Action.objects.filter(concern__plan=newer).select_related("concern"))
+    old_actions = list(Action.objects.filter(concern__plan=older).select_related("concern"))
+    carried = {action.carried_from_id: action for action in new_actions if action.carried_from_id}
+    changed, removed = [], []
+    for old in old_actions:
+        new = carried.get(old.pk)
+        if new is None:
+            removed.append(old)
+            continue
+        fields = [
+            (label, getattr(old, name), getattr(new, name))
+            for name, label in (("text", "Action"), ("owner", "Owner"), ("target_text", "Target"))
+            if getattr(old, name) != getattr(new, name)
+        ]
+        if fields:
+            changed.append({"old": old, "new": new, "fields": fields})
+    added = [action for action in new_actions if action.carried_from_id is None]
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+@_guard
+def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_or_deny(request, pk)
+    previous = plan.previous_version()
+    if previous is None:
+        raise Http404("This is the first version of the plan")
+    return _page(
+        request,
+        "plan_compare.html",
+        {"plan": plan, "previous": previous, **_action_changes(previous, plan)},
+    )
+
+
+@_guard
+def action_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """An action's whole history, and the form to post an update."""
+    action = get_object_or_404(
+        Action.objects.select_related("concern__plan__inspection__establishment"), pk=pk
+    )
+    plan = _plan_or_deny(request, action.concern.plan_id)
+    can_update = permissions.can_update(request.user, action)
+    form = forms.ProgressUpdateForm(action=action, initial={"status": action.status})
+    if request.method == "POST":
+        if not can_update:
+            raise PermissionDenied
+        form = forms.ProgressUpdateForm(request.POST, request.FILES, action=action)
+        if form.is_valid():
+            _record_update(action, form.cleaned_data, request.user)
+            messages.success(request, "Your update has been saved")
+            return redirect(action.get_absolute_url())
+    return _page(
+        request,
+        "action.html",
+        {
+            "action": action,
+            "plan": plan,
+            "status": action.display_status(),
+            "updates": action.updates().select_related("author").prefetch_related("evidence"),
+            "history": action.history.all().select_related("history_user")[:50],
+            "form": form,
+            "can_update": can_update,
+            "findings": check_plan(plan.to_model()).for_action(action.concern.ref, action.number),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _record_update(action: Action, data: dict, user) -> ProgressUpdate:
+    with transaction.atomic():
+        update = ProgressUpdate.objects.create(
+            action=action,
+            status=data["status"],
+            note=data.get("note", "").strip(),
+            evidence_date=data.get("evidence_date"),
+            new_target_date=data.get("new_target_date")
+            if data["status"] == Status.DEFERRED
+            else None,
+            author=user,
+        )
+        for upload in data.get("evidence_files") or []:
+            content = upload.read()
+            evidence = Evidence(
+                update=update,
+                name=upload.name[:255],
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+            )
+            evidence.file.save(upload.name, ContentFile(content), save=False)
+            evidence.save()
+        action.status = data["status"]
+        if data["status"] == Status.DEFERRED:
+            action.deferred_to = data["new_target_date"]
+            action.deferral_reason = data.get("note", "").strip()
+        action._change_reason = f"progress update {update.pk}"
+        action.save()
+    return update
+
+
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("update__action__concern__plan__inspection__establishment"),
+        pk=pk,
+    )
+    plan = evidence.update.action.concern.plan
+    if not permissions.can_view(request.user, plan.establishment, plan):
+        return _deny(request)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+
+
+def judge_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_object_or_404(
+        Concern.objects.select_related("plan__inspection__establishment"), pk=pk
+    )
+    if not permissions.can_judge(request.user):
+        return _deny(request)
+    form = forms.JudgementForm(initial={"judged_on": datetime.date.today()})
+    if request.method == "POST":
+        form = forms.JudgementForm(request.POST)
+        if form.is_valid():
+            Judgement.objects.create(concern=concern, judged_by=request.user, **form.cleaned_data)
+            messages.success(request, f"Judgement recorded for concern {concern.ref}")
+            return redirect(concern.plan.get_absolute_url() + f"#concern-{concern.pk}")
+    return _page(
+        request,
+        "judge.html",
+        {"concern": concern, "form": form, "judgements": concern.judgements.all()},
+        status=400 if form.errors else 200,
+    )
+
+
+def _visible_actions(user):
+    """Actions in the latest submitted version of every plan the user may read."""
+    establishments = permissions.visible_establishments(user, Establishment.objects.all())
+    latest_version = (
+        Plan.objects.filter(
+            inspection=OuterRef("concern__plan__inspection"), state=Plan.State.SUBMITTED
+        )
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return Action.objects.filter(
+        concern__plan__state=Plan.State.SUBMITTED,
+        concern__plan__version=Subquery(latest_version),
+        concern__plan__inspection__establishment__in=establishments,
+    ).select_related("concern__plan__inspection__establishment")
+
+
+def overdue(request: HttpRequest) -> HttpResponse:
+    if (
+        not request.user.is_authenticated
+        and not permissions.visible_establishments(
+            request.user, Establishment.objects.all()
+        ).exists()
+    ):
+        return _deny(request)
+    as_of, error = _as_of(request)
+    actions = (
+        _visible_actions(request.user)
+        .exclude(status=Status.COMPLETED)
+        .filter(
+            Q(deferred_to__isnull=False, deferred_to__lt=as_of)
+            | Q(deferred_to__isnull=True, target_due__lt=as_of)
+        )
+        .order_by("target_due", "concern__plan__inspection__establishment__name")
+    )
+    return _page(
+        request,
+        "overdue.html",
+        {"actions": actions, "as_of": as_of, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def due_soon(request: HttpRequest) -> HttpResponse:
+    if (
+        not request.user.is_authenticated
+        and not permissions.visible_establishments(
+            request.user, Establishment.objects.all()
+        ).exists()
+    ):
+        return _deny(request)
+    error = None
+    try:
+        weeks = int(request.GET.get("weeks", "4"))
+        if not 1 <= weeks <= 104:
+            raise ValueError
+    except ValueError:
+        weeks, error = 4, "Enter a number of weeks from 1 to 104"
+    today = datetime.date.today()
+    until = today + datetime.timedelta(weeks=weeks)
+    actions = (
+        _visible_actions(request.user)
+        .exclude(status=Status.COMPLETED)
+        .filter(
+            Q(deferred_to__isnull=False, deferred_to__gte=today, deferred_to__lte=until)
+            | Q(deferred_to__isnull=True, target_due__gte=today, target_due__lte=until)
+        )
+        .order_by("target_due")
+    )
+    return _page(
+        request,
+        "due.html",
+        {"actions": actions, "weeks": weeks, "until": until, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def my_actions(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _deny(request)
+    mappings = OwnerMapping.objects.filter(user=request.user)
+    condition = Q(pk__in=[])
+    for mapping in mappings:
+        condition |= Q(
+            concern__plan__inspection__establishment=mapping.establishment,
+            owner_normalised__regex=_owner_regex(mapping.owner),
+        )
+    actions = _visible_actions(request.user).filter(condition).order_by("target_due")
+    today = datetime.date.today()
+    return _page(
+        request,
+        "my_actions.html",
+        {
+            "actions": actions,
+            "mappings": mappings.select_related("establishment"),
+            "today": today,
+        },
+    )
+
+
+def _owner_regex(owner: str) -> str:
+    return rf"(^|; ){re.escape(owner)}(; |$)"
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    """Upload a plan file; it is read by content, and refused whole if anything is wrong."""
+    if not request.user.is_authenticated:
+        return _deny(request)
+    editable = permissions.editable_establishments(request.user, Establishment.objects.all())
+    if not (editable.exists() or permissions.can_import_new_establishment(request.user)):
+        raise PermissionDenied
+    form = forms.UploadForm()
+    if request.method == "POST":
+        form = forms.UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload_file = form.cleaned_data["file"]
+            result = import_plan_bytes(
+                upload_file.read(),
+                upload_file.name,
+                user=request.user,
+                allowed=lambda name: _import_refusal(request.user, name),
+            )
+            if result.outcome == "refused":
+                form.add_error("file", result.message)
+            else:
+                messages.success(request, result.message)
+                return redirect(result.plan.get_absolute_url())
+    return _page(request, "upload.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _import_refusal(user, establishment_name: str) -> str | None:
+    establishment = Establishment.objects.filter(name=establishment_name).first()
+    if establishment is None:
+        if permissions.can_import_new_establishment(user):
+            return None
+        return f"{establishment_name} is not yet held here: ask an administrator to import it"
+    if permissions.can_edit_plans(user, establishment):
+        return None
+    return f"you cannot import plans for {establishment_name}"
+
+
+# --- drafting -------------------------------------------------------------------------
+
+
+def new_plan(request: HttpRequest) -> HttpResponse:
+    """Start drafting a plan: which establishment and inspection it answers."""
+    if not request.user.is_authenticated:
+        return _deny(request)
+    establishments = permissions.editable_establishments(request.user, Establishment.objects.all())
+    if not establishments.exists():
+        raise PermissionDenied
+    form = forms.DraftPlanForm(establishments=establishments)
+    if request.method == "POST":
+        form = forms.DraftPlanForm(request.POST, establishments=establishments)
+        if form.is_valid():
+            data = form.cleaned_data
+            establishment = establishments.get(pk=data["establishment"])
+            with transaction.atomic():
+                inspection, _ = Inspection.objects.get_or_create(
+                    establishment=establishment,
+                    start=data["inspection_start"],
+                    end=data["inspection_end"],
+                    defaults={"report_published": data["report_published"]},
+                )
+                latest = inspection.plans.order_by("-version").first()
+                plan = Plan.objects.create(
+                    inspection=inspection,
+                    version=latest.version + 1 if latest else 1,
+                    state=Plan.State.DRAFT,
+                    created_by=request.user,
+                )
+            messages.success(request, "Draft plan started: add its concerns and actions")
+            return redirect("edit-plan", plan.pk)
+    return _page(request, "plan_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _editable_draft(request: HttpRequest, pk: int) -> Plan:
+    plan = get_object_or_404(Plan.objects.select_related("inspection__establishment"), pk=pk)
+    if not permissions.can_edit_plans(request.user, plan.establishment):
+        raise _Denied
+    if not plan.is_draft:
+        raise PermissionDenied("A submitted plan cannot be changed: amend it as a new version")
+    return plan
+
+
+@_guard
+def edit_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _editable_draft(request, pk)
+    concern_form = forms.ConcernForm(
+        request.POST if request.method == "POST" else None,
+        initial={"category": Category.KEY},
+        prefix="concern",
+    )
+    if request.method == "POST" and concern_form.is_valid():
+        data = concern_form.cleaned_data
+        position = (plan.concerns.aggregate(Max("position"))["position__max"] or -1) + 1
+        Concern.objects.create(plan=plan, position=position, **data)
+        messages.success(request, f"Concern {data['ref']} added")
+        return redirect("edit-plan", plan.pk)
+    report = check_plan(plan.to_model())
+    return _page(
+        request,
+        "plan_edit.html",
+        {
+            "plan": plan,
+            "concerns": plan.concerns.prefetch_related("actions"),
+            "concern_form": concern_form,
+            "report": report,
+            "submit_form": forms.SubmitPlanForm(initial={"submitted_on": datetime.date.today()}),
+        },
+        status=400 if concern_form.errors else 200,
+    )
+
+
+@_guard
+def add_action(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_object_or_404(Concern, pk=pk)
+    plan = _editable_draft(request, concern.plan_id)
+    form = forms.ActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _save_action(Action(concern=concern), form.cleaned_data, plan)
+        messages.success(request, f"Action added to concern {concern.ref}")
+        return redirect(reverse("edit-plan", args=[plan.pk]) + f"#concern-{concern.pk}")
+    return _page(
+        request,
+        "action_form.html",
+        {"plan": plan, "concern": concern, "form": form, "title": "Add an action"},
+        status=400 if form.errors else 200,
+    )
+
+
+@_guard
+def edit_action(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(Action.objects.select_related("concern"), pk=pk)
+    plan = _editable_draft(request, action.concern.plan_id)
+    form = forms.ActionForm(
+        request.POST or None,
+        initial={"text": action.text, "owner": action.owner, "target_text": action.target_text},
+    )
+    if request.method == "POST" and form.is_valid():
+        _save_action(action, form.cleaned_data, plan)
+        messages.success(request, "Action changed")
+        return redirect(reverse("edit-plan", args=[plan.pk]) + f"#concern-{action.concern_id}")
+    return _page(
+        request,
+        "action_form.html",
+        {"plan": plan, "concern": action.concern, "form": form, "title": "Change an action"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _save_action(action: Action, data: dict, plan: Plan) -> None:
+    if action.pk is None:
+        action.position = (
+            action.concern.actions.aggregate(Max("position"))["position__max"] or -1
+        ) + 1
+    action.text = data["text"].strip()
+    action.owner = data["owner"].strip()
+    action.target_text = data["target_text"]
+    action.target = parse_target(data["target_text"]) or ""
+    action.save()
+    _renormalise_owners(plan)
+
+
+def _renormalise_owners(plan: Plan) -> None:
+    actions = list(Action.objects.filter(concern__plan=plan))
+    index = OwnerIndex(action.owner for action in actions)
+    for action in actions:
+        label = index.label(action.owner)
+        if label != action.owner_normalised:
+            action.owner_normalised = label
+            action.save(update_fields=["owner_normalised"])
+
+
+@_guard
+@require_POST
+def delete_action(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(Action, pk=pk)
+    plan = _editable_draft(request, action.concern.plan_id)
+    action.delete()
+    messages.success(request, "Action removed")
+    return redirect("edit-plan", plan.pk)
+
+
+@_guard
+def edit_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_object_or_404(Concern, pk=pk)
+    plan = _editable_draft(request, concern.plan_id)
+    form = forms.ConcernForm(
+        request.POST or None,
+        initial={
+            "ref": concern.ref,
+            "category": concern.category,
+            "agreement": concern.agreement,
+            "text": concern.text,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        for name, value in form.cleaned_data.items():
+            setattr(concern, name, value)
+        concern.save()
+        messages.success(request, f"Concern {concern.ref} changed")
+        return redirect("edit-plan", plan.pk)
+    return _page(
+        request,
+        "concern_form.html",
+        {"plan": plan, "concern": concern, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@_guard
+@require_POST
+def delete_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_object_or_404(Concern, pk=pk)
+    plan = _editable_draft(request, concern.plan_id)
+    concern.delete()
+    messages.success(request, "Concern removed")
+    return redirect("edit-plan", plan.pk)
+
+
+@_guard
+@require_POST
+def submit_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _editable_draft(request, pk)
+    form = forms.SubmitPlanForm(request.POST)
+    if not plan.concerns.exists():
+        messages.error(request, "Add at least one concern before submitting the plan")
+        return redirect("edit-plan", plan.pk)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("submitted_on", ["Enter a date"])))
+        return redirect("edit-plan", plan.pk)
+    plan.state = Plan.State.SUBMITTED
+    plan.submitted_on = form.cleaned_data["submitted_on"]
+    plan.save()
+    messages.success(request, "The plan is submitted: changes now make a new version")
+    return redirect(plan.get_absolute_url())
+
+
+@_guard
+@require_POST
+def amend_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a new draft version of a submitted plan; its actions carry their progress over."""
+    plan = get_object_or_404(Plan.objects.select_related("inspection__establishment"), pk=pk)
+    if not permissions.can_edit_plans(request.user, plan.establishment):
+        raise _Denied
+    existing_draft = plan.versions().filter(state=Plan.State.DRAFT).first()
+    if existing_draft:
+        return redirect("edit-plan", existing_draft.pk)
+    with transaction.atomic():
+        latest = plan.versions().last()
+        draft = Plan.objects.create(
+            inspection=plan.inspection,
+            version=latest.version + 1,
+            state=Plan.State.DRAFT,
+            created_by=request.user,
+        )
+        for concern in latest.concerns.prefetch_related("actions"):
+            copy = Concern.objects.create(
+                plan=draft,
+                position=concern.position,
+                ref=concern.ref,
+                category=concern.category,
+                agreement=concern.agreement,
+                text=concern.text,
+            )
+            for action in concern.actions.all():
+                Action.objects.create(
+                    concern=copy,
+                    position=action.position,
+                    text=action.text,
+                    owner=action.owner,
+                    owner_normalised=action.owner_normalised,
+                    target_text=action.target_text,
+                    target=action.target,
+                )
+        carry_over(draft, latest)
+    messages.success(request, f"Version {draft.version} started as a draft")
+    return redirect("edit-plan", draft.pk)
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    return _page(request, "403.html", {}, status=403)
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _page(request, "404.html", {}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", {}, status=500)
