@@ -278,7 +278,7 @@ def action_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ProgressUpdateForm(action=action, initial={"status": action.status})
     if request.method == "POST":
         if not can_update:
-            raise PermissionDenied
+            return _deny(request)
         form = forms.ProgressUpdateForm(request.POST, request.FILES, action=action)
         if form.is_valid():
             _record_update(action, form.cleaned_data, request.user)

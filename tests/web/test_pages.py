@@ -1,0 +1,360 @@
+"""Pages and forms with Django's test client: what users see and what their posts change."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from planwatch.pipeline import SAMPLE_PLAN
+from planwatch.web.plans.models import (
+    Action,
+    Concern,
+    Evidence,
+    Judgement,
+    Plan,
+    ProgressUpdate,
+    Status,
+)
+from tests.conftest import FIXTURES
+
+
+def text_of(response) -> str:
+    """The page's visible text, whitespace collapsed, for assertions on what users read."""
+    html = response.content.decode()
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def action(plan: Plan, ref: str, number: int) -> Action:
+    return Action.objects.get(concern__plan=plan, concern__ref=ref, position=number - 1)
+
+
+def test_home_lists_establishments_with_counts(users, client_for):
+    page = text_of(client_for(users["inspector"]).get("/"))
+    assert "HMP Peterborough (Men) Version 1, submitted 22 May 2024 43 43 9" in page
+    assert "HMP Oldbury Version 1, submitted 5 November 2019" in page
+
+
+def test_signed_out_home_invites_sign_in(db, client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Sign in to see the plans you work on." in text_of(response)
+
+
+def test_plan_page_mirrors_the_published_table_with_findings(users, client_for, seed_plan):
+    page = text_of(client_for(users["viewer"]).get(seed_plan.get_absolute_url()))
+    assert "Inspection 8 January 2024 to 18 January 2024" in page
+    assert "52 in all: 43 open, 43 overdue, 9 completed" in page
+    assert "37 of 52 actions pass every check of the published standard" in page
+    assert "Warning: “Director” is the responsible owner of 40 of 52 actions (77%)." in page
+    assert "Priority concern 1" in page and "Key concern 11" in page
+    assert (
+        "The text says “The Head of Security will revise”, but the responsible owner is "
+        "“Director”." in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "rows"),
+    [
+        ("", 52),
+        ("?status=completed", 9),
+        ("?owner=NHFT", 11),
+        ("?category=key", 26),
+        ("?status=overdue&owner=NHFT", 4),
+    ],
+)
+def test_plan_page_filters(users, client_for, seed_plan, query, rows):
+    html = client_for(users["viewer"]).get(seed_plan.get_absolute_url() + query).content.decode()
+    assert html.count('href="/actions/') == rows
+
+
+def test_overdue_as_of_a_chosen_date(users, client_for):
+    client = client_for(users["viewer"])
+    page = text_of(client.get("/overdue/?as_of=2024-07-01"))
+    assert "19 actions not completed and past their due date on 1 July 2024" in page
+    # An inspector sees every establishment: Oldbury's four 2019-20 actions too.
+    page = text_of(client_for(users["inspector"]).get("/overdue/?as_of=2024-07-01"))
+    assert "23 actions not completed and past their due date on 1 July 2024" in page
+    client = client_for(users["viewer"])
+    page = text_of(client.get("/overdue/?as_of=2024-06-15"))
+    assert "0 actions not completed" in page
+    response = client.get("/overdue/?as_of=31/07/2024")
+    assert response.status_code == 400
+    assert "Enter the date as year-month-day, for example 2024-07-31" in text_of(response)
+
+
+def test_due_within_weeks(users, client_for, seed_plan):
+    client = client_for(users["lead"])
+    target = action(seed_plan, "2", 1)
+    target.deferred_to = datetime.date.today() + datetime.timedelta(days=10)
+    target.status = Status.DEFERRED
+    target.save()
+    page = text_of(client.get("/due/?weeks=2"))
+    assert "1 open action due between today and" in page
+    assert "Deferred; originally July 2024" in page
+    response = client.get("/due/?weeks=lots")
+    assert response.status_code == 400
+    assert "Enter a number of weeks from 1 to 104" in text_of(response)
+
+
+def test_my_actions_are_those_of_the_owners_i_act_for(users, client_for):
+    html = client_for(users["contributor"]).get("/my-actions/").content.decode()
+    assert html.count('href="/actions/') == 11
+    assert "You act for: NHFT at HMP Peterborough (Men)." in text_of_html(html)
+
+
+def text_of_html(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, client_for, seed_plan):
+    client = client_for(users["lead"])
+    target = action(seed_plan, "2", 1)  # a priority concern
+    response = client.post(target.get_absolute_url(), {"status": "completed"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "There is a problem Say what was done to complete the action Attach evidence" in page
+    assert 'href="#id_note"' in response.content.decode()
+    assert 'href="#id_evidence_files"' in response.content.decode()
+    assert ProgressUpdate.objects.count() == 0
+
+    evidence = SimpleUploadedFile(
+        "minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf"
+    )
+    response = client.post(
+        target.get_absolute_url(),
+        {
+            "status": "completed",
+            "note": "Strategy published",
+            "evidence_date-day": "3",
+            "evidence_date-month": "7",
+            "evidence_date-year": "2024",
+            "evidence_files": [evidence],
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.status == Status.COMPLETED
+    update = ProgressUpdate.objects.get()
+    assert (update.note, update.evidence_date) == ("Strategy published", datetime.date(2024, 7, 3))
+    stored = Evidence.objects.get()
+    assert (stored.name, stored.size) == ("minutes.pdf", 16)
+    download = client.get(f"/evidence/{stored.pk}/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 minutes"
+    page = text_of(client.get(seed_plan.get_absolute_url() + "?status=completed"))
+    assert "Strategy published" in page
+
+
+def test_key_concern_can_be_completed_without_evidence(users, client_for, seed_plan):
+    target = action(seed_plan, "9", 1)
+    response = client_for(users["lead"]).post(
+        target.get_absolute_url(), {"status": "completed", "note": "Calendar in use"}
+    )
+    assert response.status_code == 302
+
+
+def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
+    users, client_for, seed_plan
+):
+    client = client_for(users["lead"])
+    target = action(seed_plan, "9", 1)
+    response = client.post(target.get_absolute_url(), {"status": "deferred"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert (
+        "Enter the new target date" in page and "Give the reason for deferring the action" in page
+    )
+    assert 'href="#id_new_target_date-day"' in response.content.decode()
+
+    response = client.post(
+        target.get_absolute_url(),
+        {
+            "status": "deferred",
+            "note": "Tutor recruitment delayed",
+            "new_target_date-day": "31",
+            "new_target_date-month": "2",
+            "new_target_date-year": "2024",
+        },
+    )
+    assert response.status_code == 400
+    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+
+    next_year = datetime.date.today().year + 1
+    response = client.post(
+        target.get_absolute_url(),
+        {
+            "status": "deferred",
+            "note": "Tutor recruitment delayed",
+            "new_target_date-day": "31",
+            "new_target_date-month": "3",
+            "new_target_date-year": str(next_year),
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.status, target.deferred_to) == (Status.DEFERRED, datetime.date(next_year, 3, 31))
+    assert target.target_text == "July 2024"
+    assert not target.is_overdue()
+    page = text_of(client.get(target.get_absolute_url()))
+    assert f"31 March {next_year} Deferred; originally July 2024" in page
+
+
+def test_overdue_is_derived_and_never_stored(seed_plan):
+    target = action(seed_plan, "1", 1)  # July 2024, not started
+    assert target.status == Status.NOT_STARTED
+    assert target.display_status(datetime.date(2024, 7, 31)) == Status.NOT_STARTED
+    assert target.display_status(datetime.date(2024, 8, 1)) == "overdue"
+    assert "overdue" not in {value for value, _ in Status.choices}
+
+
+def test_upload_imports_by_content_and_refuses_whole(users, client_for, seed_plan):
+    client = client_for(users["lead"])
+    docx = (FIXTURES / "documents" / "hmp-peterborough-2024.docx").read_bytes()
+    response = client.post("/import/", {"file": SimpleUploadedFile("plan.bin", docx)})
+    assert response.status_code == 302
+    assert Plan.objects.filter(inspection=seed_plan.inspection).count() == 1  # the same plan
+
+    revised = SAMPLE_PLAN.read_text("utf-8").replace("June 2024", "July 2024", 1).encode()
+    response = client.post("/import/", {"file": SimpleUploadedFile("revised.txt", revised)})
+    assert response.status_code == 302
+    newest = Plan.objects.filter(inspection=seed_plan.inspection).order_by("-version").first()
+    assert newest.version == 2
+    assert response["Location"] == newest.get_absolute_url()
+    changes = text_of(client.get(f"/plans/{newest.pk}/changes/"))
+    assert "Changed actions (1)" in changes and "Target June 2024 July 2024" in changes
+
+    before = Plan.objects.count()
+    response = client.post("/import/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 junk")})
+    assert response.status_code == 400
+    assert "x.pdf is a damaged or truncated PDF" in text_of(response)
+    assert 'href="#id_file"' in response.content.decode()
+    other = (FIXTURES / "documents" / "hmp-oldbury-2019.odt").read_bytes()
+    response = client.post("/import/", {"file": SimpleUploadedFile("o.odt", other)})
+    assert response.status_code == 400
+    assert "o.odt: you cannot import plans for HMP Oldbury" in text_of(response)
+    assert Plan.objects.count() == before
+
+
+@override_settings(PLANWATCH_MAX_UPLOAD_BYTES=1000)
+def test_upload_size_limit(users, client_for):
+    response = client_for(users["lead"]).post(
+        "/import/", {"file": SimpleUploadedFile("big.txt", b"x" * 5000)}
+    )
+    assert response.status_code == 400
+    assert "big.txt is 0.0 MB; the limit is 0 MB" in text_of(response)
+
+
+def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
+    client = client_for(users["lead"])
+    establishment = seed_plan.establishment
+    response = client.post(
+        "/plans/new/",
+        {
+            "establishment": establishment.pk,
+            "inspection_start-day": "3",
+            "inspection_start-month": "3",
+            "inspection_start-year": "2025",
+            "inspection_end-day": "14",
+            "inspection_end-month": "3",
+            "inspection_end-year": "2025",
+        },
+    )
+    draft = Plan.objects.get(state=Plan.State.DRAFT)
+    assert response["Location"] == f"/plans/{draft.pk}/edit/"
+    response = client.post(
+        f"/plans/{draft.pk}/edit/",
+        {"concern-ref": "1", "concern-category": "priority", "concern-text": "Too few staff."},
+    )
+    assert response.status_code == 302
+    concern = Concern.objects.get(plan=draft)
+    response = client.post(
+        f"/concerns/{concern.pk}/actions/add/",
+        {"text": "Recruit ten officers.", "owner": "Head of HR", "target_text": "soon"},
+    )
+    assert response.status_code == 400
+    assert "Enter the target as a month (July 2025)" in text_of(response)
+    client.post(
+        f"/concerns/{concern.pk}/actions/add/",
+        {
+            "text": "Recruit ten officers by June.",
+            "owner": "Head of HR",
+            "target_text": "June 2025",
+        },
+    )
+    added = Action.objects.get(concern=concern)
+    assert (added.target, added.owner_normalised) == ("2025-06", "Head of HR")
+    page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
+    assert "1 of 1 actions pass every quality check" in page
+
+    response = client.post(
+        f"/plans/{draft.pk}/submit/",
+        {"submitted_on-day": "1", "submitted_on-month": "5", "submitted_on-year": "2025"},
+    )
+    draft.refresh_from_db()
+    assert draft.state == Plan.State.SUBMITTED
+    assert client.get(f"/plans/{draft.pk}/edit/").status_code == 403
+    response = client.post(f"/plans/{draft.pk}/amend/")
+    amended = Plan.objects.get(inspection=draft.inspection, state=Plan.State.DRAFT)
+    assert amended.version == draft.version + 1
+    assert Action.objects.get(concern__plan=amended).carried_from == added
+
+
+def test_inspector_records_a_judgement(users, client_for, seed_plan):
+    client = client_for(users["inspector"])
+    concern = Concern.objects.get(plan=seed_plan, ref="2")
+    response = client.post(f"/concerns/{concern.pk}/judgement/", {"reason": ""})
+    assert response.status_code == 400
+    assert "Select a judgement" in text_of(response)
+    assert 'href="#id_rating"' in response.content.decode()
+    response = client.post(
+        f"/concerns/{concern.pk}/judgement/",
+        {
+            "rating": "insufficient",
+            "reason": "Drug testing still 25% positive",
+            "judged_on-day": "3",
+            "judged_on-month": "2",
+            "judged_on-year": "2025",
+        },
+    )
+    assert response.status_code == 302
+    judgement = Judgement.objects.get()
+    assert (judgement.rating, judgement.judged_by) == ("insufficient", users["inspector"])
+    assert "Judgement: Insufficient progress (3 February 2025)" in text_of(
+        client.get(seed_plan.get_absolute_url())
+    )
+
+
+def test_every_change_is_recorded_with_who_and_when(users, client_for, seed_plan):
+    target = action(seed_plan, "9", 1)
+    client_for(users["lead"]).post(
+        target.get_absolute_url(), {"status": "in_progress", "note": "Started"}
+    )
+    latest = target.history.first()
+    assert (latest.status, latest.history_user) == ("in_progress", users["lead"])
+    assert latest.history_type == "~"
+    page = text_of(client_for(users["viewer"]).get(target.get_absolute_url()))
+    assert "lead In progress Changed" in page
+
+
+def test_updates_and_judgements_cannot_be_changed_or_deleted(users, seed_plan):
+    update = ProgressUpdate.objects.create(
+        action=action(seed_plan, "9", 1), status="in_progress", author=users["lead"]
+    )
+    update.note = "rewritten"
+    with pytest.raises(PermissionError, match="ProgressUpdate records cannot be changed"):
+        update.save()
+    with pytest.raises(PermissionError, match="ProgressUpdate records cannot be deleted"):
+        update.delete()
+
+
+def test_history_is_not_editable_through_any_page():
+    from django.contrib import admin
+
+    registered = {model._meta.model_name for model in admin.site._registry}
+    assert not any(name.startswith("historical") for name in registered)
+    assert "progressupdate" not in registered and "judgement" not in registered
