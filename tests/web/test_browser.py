@@ -1,0 +1,222 @@
+"""End to end in headless Debian Chromium (Playwright), with axe-core on every page visited."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from planwatch.pipeline import SAMPLE_PLAN
+from planwatch.web.plans.models import Evidence, ProgressUpdate
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("PLANWATCH_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "correct horse battery staple"
+
+if not shutil.which(CHROMIUM) or not AXE.exists():  # pragma: no cover - .ci/run installs both
+    pytest.skip(
+        f"needs Debian chromium at {CHROMIUM} and axe-core in node_modules (run .ci/run)",
+        allow_module_level=True,
+    )
+
+# Playwright's sync API runs an event loop in this thread; the live server's data is made
+# here too, which Django would otherwise refuse as async-unsafe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+class Visitor:
+    """A page in the browser that checks accessibility on every page it lands on."""
+
+    def __init__(self, page, base_url: str, axe: bool = True) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.axe = axe  # axe-core itself needs JavaScript, so pages without it are not checked
+        self.checked: list[str] = []
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.check_accessibility()
+
+    def check_accessibility(self) -> None:
+        self.page.wait_for_load_state("load")
+        if not self.axe:
+            return
+        if self.page.evaluate("typeof window.axe") == "undefined":
+            self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        problems = [
+            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} elements, "
+            f"first {violation['nodes'][0]['target']})"
+            for violation in result["violations"]
+        ]
+        assert problems == [], f"axe on {self.page.url}"
+        self.checked.append(self.page.url)
+
+    def sign_in(self, username: str) -> None:
+        self.goto("/sign-in/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button:has-text('Sign in')")
+        self.check_accessibility()
+
+
+@pytest.fixture
+def visitor(browser, live_server):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield Visitor(context.new_page(), live_server.url)
+    context.close()
+
+
+@pytest.fixture
+def administrator(transactional_db):
+    return get_user_model().objects.create_superuser("admin", "a@example.invalid", PASSWORD)
+
+
+def test_import_update_with_evidence_and_error_focus(visitor, administrator, tmp_path):
+    page = visitor.page
+    visitor.sign_in("admin")
+    assert page.locator("h1").inner_text() == "Establishments"
+
+    # Import the real plan through the upload page.
+    visitor.goto("/import/")
+    page.click("button:has-text('Import plan')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a")
+    assert page.evaluate("document.activeElement.id") == "id_file"
+    page.set_input_files("#id_file", str(SAMPLE_PLAN))
+    page.click("button:has-text('Import plan')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Action plan, version 1"
+    assert "imported as HMP Peterborough (Men) action plan, version 1" in page.inner_text(
+        ".govuk-notification-banner"
+    )
+
+    # An action under a priority concern: completing it needs a note and evidence.
+    page.click("text=The Head of Security will revise the Drug Strategy")
+    visitor.check_accessibility()
+    page.check("input[name=status][value=completed]")
+    page.click("button:has-text('Save update')")
+    visitor.check_accessibility()
+    links = page.locator(".govuk-error-summary a")
+    assert links.all_inner_texts() == [
+        "Say what was done to complete the action",
+        "Attach evidence: actions under a priority concern need evidence to be completed",
+    ]
+    links.nth(0).click()
+    assert page.evaluate("document.activeElement.id") == "id_note"
+    links.nth(1).click()
+    assert page.evaluate("document.activeElement.id") == "id_evidence_files"
+
+    # Deferring without a date: the summary link moves focus to the day box.
+    page.check("input[name=status][value=deferred]")
+    page.click("button:has-text('Save update')")
+    page.click(".govuk-error-summary a:has-text('Enter the new target date')")
+    assert page.evaluate("document.activeElement.id") == "id_new_target_date-day"
+
+    # Now complete it properly, with a file.
+    evidence = tmp_path / "strategy-minutes.txt"
+    evidence.write_text("Drug strategy signed off at SMT, 3 July 2024")
+    page.check("input[name=status][value=completed]")
+    page.fill("#id_note", "Revised Drug Strategy published to staff")
+    page.fill("#id_evidence_date-day", "3")
+    page.fill("#id_evidence_date-month", "7")
+    page.fill("#id_evidence_date-year", "2024")
+    page.set_input_files("#id_evidence_files", str(evidence))
+    page.click("button:has-text('Save update')")
+    visitor.check_accessibility()
+    assert "Your update has been saved" in page.inner_text(".govuk-notification-banner")
+    assert page.locator("a:has-text('strategy-minutes.txt')").count() == 1
+    assert ProgressUpdate.objects.get().note == "Revised Drug Strategy published to staff"
+    assert Evidence.objects.get().name == "strategy-minutes.txt"
+
+    # The plan page shows the new status and the latest update beside the action.
+    page.click(".govuk-breadcrumbs a:has-text('Version 1')")
+    visitor.check_accessibility()
+    row = page.locator("tr", has_text="The Head of Security will revise the Drug Strategy")
+    assert "Completed" in row.inner_text()
+    assert "Revised Drug Strategy published to staff" in row.inner_text()
+
+
+def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
+    from planwatch.web.plans.importing import import_plan_bytes
+
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    page = visitor.page
+    visitor.sign_in("admin")
+    concern = plan.concerns.get(ref="2")
+    visitor.goto(f"/concerns/{concern.pk}/judgement/")
+    page.click("button:has-text('Record judgement')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a:has-text('Select a judgement')")
+    assert page.evaluate("document.activeElement.id") == "id_rating"
+    page.click(".govuk-error-summary a:has-text('Give the reason')")
+    assert page.evaluate("document.activeElement.id") == "id_reason"
+    for path in (
+        "/",
+        plan.establishment.get_absolute_url(),
+        "/overdue/?as_of=2024-07-01",
+        "/due/?weeks=8",
+        "/my-actions/",
+        "/plans/new/",
+        "/nowhere/",
+    ):
+        visitor.goto(path)
+    assert page.locator("h1").inner_text() == "Page not found"
+
+
+def test_pages_work_without_javascript(browser, live_server, administrator):
+    from planwatch.web.plans.importing import import_plan_bytes
+
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    visitor = Visitor(page, live_server.url, axe=False)
+    visitor.sign_in("admin")
+    visitor.goto(plan.get_absolute_url() + "?owner=NHFT")
+    assert page.locator("a[href^='/actions/']").count() == 11
+    page.click("text=A daily audit of 'overnight clinical observations'")
+    page.check("input[name=status][value=in_progress]")
+    page.fill("#id_note", "Audit running on two wings")
+    page.click("button:has-text('Save update')")
+    assert "Your update has been saved" in page.inner_text(".govuk-notification-banner")
+    context.close()
+
+
+def test_the_accessibility_check_finds_real_violations(visitor, transactional_db):
+    visitor.goto("/sign-in/")
+    visitor.page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        '\'<img src="/assets/images/favicon.svg"><input id="unlabelled">\')'
+    )
+    with pytest.raises(AssertionError) as caught:
+        visitor.check_accessibility()
+    assert "image-alt" in str(caught.value)
+    assert "label" in str(caught.value)
