@@ -17,9 +17,11 @@ from planwatch.readers.cells import Cell, Document, Row, collapse
 _RULE_THICKNESS = 2.5
 _MIN_RULE_LENGTH = 8.0
 _SAME_POSITION = 2.0
-# A gap between baselines wider than this many font sizes starts a new paragraph: single
-# line spacing is about 1.15, and Word's spacing after a paragraph adds to it.
-_PARAGRAPH_GAP = 1.45
+# Paragraphs are told apart by the space between baselines, measured in font sizes. Line
+# spacing is learnt from each document (producers report font sizes in different units);
+# a gap this much wider than the usual line spacing starts a new paragraph.
+_PARAGRAPH_FACTOR = 1.25
+_MAX_LINE_SPACING = 1.2
 
 
 @dataclass
@@ -119,12 +121,15 @@ def _grids(page: pdfium.PdfPage) -> list[_Grid]:
                 if rule.start >= bottom - _SAME_POSITION and rule.end <= top + _SAME_POSITION
             ]
         )
+        # The side borders' ends close the table too: a row cut by a page break may be
+        # drawn without a bottom border.
         rows = _cluster(
             [
                 rule.position
                 for rule in horizontals
                 if bottom - _SAME_POSITION <= rule.position <= top + _SAME_POSITION
             ]
+            + [bottom, top]
         )
         if len(columns) >= 3 and len(rows) >= 2:
             grids.append(_Grid(columns=columns, rows=sorted(rows, reverse=True)))
@@ -177,7 +182,8 @@ def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
     for previous, line in pairwise(lines):
         piece = line.text.replace("\x02", "-").strip()
         hyphenated = text.endswith("-") and not text.endswith(" -")
-        joiner = "" if hyphenated or _broken_word(previous, cell_right) else " "
+        broken = _broken_word(previous, cell_right) and piece[:1].islower()
+        joiner = "" if hyphenated or broken else " "
         text += joiner + piece
     return collapse(text)
 
@@ -192,12 +198,10 @@ def _broken_word(line: _Line, cell_right: float | None) -> bool:
     )
 
 
-def _cells_of(lines: list[_Line], cell_right: float | None = None) -> Cell:
-    """Group the lines of one cell into paragraphs by the space between baselines."""
-    lines.sort(key=lambda line: (-line.baseline, line.left))
-    # Runs on one baseline (a change of font, say) are one line.
+def _merged_lines(lines: list[_Line]) -> list[_Line]:
+    """A cell's lines top to bottom; runs on one baseline (a change of font) are one line."""
     merged: list[_Line] = []
-    for line in lines:
+    for line in sorted(lines, key=lambda line: (-line.baseline, line.left)):
         if merged and abs(merged[-1].baseline - line.baseline) < 1.0:
             previous = merged[-1]
             joiner = "" if previous.text.endswith(" ") or line.left - previous.right < 1 else " "
@@ -205,15 +209,42 @@ def _cells_of(lines: list[_Line], cell_right: float | None = None) -> Cell:
             previous.right = line.right
             continue
         merged.append(_Line(line.text, line.left, line.right, line.baseline, line.font_size))
+    return merged
+
+
+def _spacing(lines: list[_Line]) -> list[float]:
+    """Gaps between consecutive baselines of a cell, in font sizes."""
+    return [
+        (upper.baseline - lower.baseline) / max(upper.font_size, lower.font_size)
+        for upper, lower in pairwise(lines)
+        if max(upper.font_size, lower.font_size) > 0
+    ]
+
+
+def line_spacing(groups: list[list[_Line]]) -> float:
+    """The document's usual line spacing: the lower quartile of baseline gaps in its cells,
+    most of which fall within paragraphs."""
+    gaps = sorted(gap for group in groups for gap in _spacing(group) if 0.5 < gap < 4.0)
+    if not gaps:
+        return _MAX_LINE_SPACING
+    return min(gaps[len(gaps) // 4], _MAX_LINE_SPACING)
+
+
+def _cells_of(lines: list[_Line], spacing: float, cell_right: float | None = None) -> Cell:
+    """Group the merged lines of one cell into paragraphs by the space between baselines."""
     paragraphs: list[list[_Line]] = []
-    previous_line: _Line | None = None
-    for line in merged:
-        gap = previous_line.baseline - line.baseline if previous_line else 0.0
-        size = max(line.font_size, previous_line.font_size) if previous_line else line.font_size
-        if previous_line is None or gap > _PARAGRAPH_GAP * size:
+    previous: _Line | None = None
+    for line in lines:
+        if previous is None:
             paragraphs.append([])
+        else:
+            size = max(line.font_size, previous.font_size) or 1.0
+            # A change of type size (a heading and its text) also ends a paragraph.
+            resized = abs(line.font_size - previous.font_size) > 0.1 * size
+            if resized or (previous.baseline - line.baseline) / size > _PARAGRAPH_FACTOR * spacing:
+                paragraphs.append([])
         paragraphs[-1].append(line)
-        previous_line = line
+        previous = line
     texts = (_join_lines(part, cell_right) for part in paragraphs)
     return [text for text in texts if text]
 
@@ -265,29 +296,43 @@ def read_pdf(data: bytes, name: str) -> Document:
 
 def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line]]]) -> None:
     """Place each page's lines in the ruled tables drawn on it, row band by column."""
-    table_started = False
+    # First place every line; paragraphs are found once the document's spacing is known.
+    placed_pages = []
     for page, lines in pages:
         grids = _grids(page)
-        placed: list[dict[tuple[int, int], list[_Line]]] = [{} for _ in grids]
+        bands: list[dict[tuple[int, int], list[_Line]]] = [{} for _ in grids]
         # Text outside every table, keyed by the number of tables above it.
         outside: dict[int, list[_Line]] = {}
         for line in lines:
             for number, grid in enumerate(grids):
                 if grid.contains(line):
-                    placed[number].setdefault(grid.place(line), []).append(line)
+                    bands[number].setdefault(grid.place(line), []).append(line)
                     break
             else:
                 tables_above = sum(1 for grid in grids if grid.bottom > line.baseline)
                 outside.setdefault(tables_above, []).append(line)
+        bands = [{key: _merged_lines(value) for key, value in table.items()} for table in bands]
+        outside = {key: _merged_lines(value) for key, value in outside.items()}
+        placed_pages.append((grids, bands, outside))
+    spacing = line_spacing(
+        [group for _, bands, outside in placed_pages for table in bands for group in table.values()]
+        + [group for _, _, outside in placed_pages for group in outside.values()]
+    )
+
+    table_started = False
+    for grids, bands, outside in placed_pages:
         for number in range(len(grids) + 1):
-            _add_outside(document, _cells_of(outside.get(number, [])), table_started)
+            paragraphs = _cells_of(outside.get(number, []), spacing)
+            _add_outside(document, paragraphs, table_started)
             if number == len(grids):
                 break
-            grid, bands = grids[number], placed[number]
+            grid = grids[number]
             first_band = True
             for band in range(len(grid.rows) - 1):
                 cells = [
-                    _cells_of(bands.get((band, column), []), grid.columns[column + 1])
+                    _cells_of(
+                        bands[number].get((band, column), []), spacing, grid.columns[column + 1]
+                    )
                     for column in range(len(grid.columns) - 1)
                 ]
                 if any(cells):

@@ -79,7 +79,7 @@ WSGI_APPLICATION = "planwatch.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [WEB_DIR / "templates"],
+        "DIRS": [WEB_DIR / "templates", WEB_DIR.parent / "writers" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {"environment": "planwatch.web.jinja.environment"},
     },

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import re
 from collections import Counter
 
@@ -15,15 +17,18 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from planwatch import writers
+from planwatch.charts import render_svg
 from planwatch.dates import parse_target
 from planwatch.owners import OwnerIndex
 from planwatch.quality import check_plan
 from planwatch.web.access import permissions
 from planwatch.web.access.models import OwnerMapping
-from planwatch.web.plans import forms
+from planwatch.web.plans import exporting, forms, reports
 from planwatch.web.plans.importing import carry_over, import_plan_bytes
 from planwatch.web.plans.models import (
     OVERDUE,
@@ -36,8 +41,10 @@ from planwatch.web.plans.models import (
     Judgement,
     Plan,
     ProgressUpdate,
+    Rating,
     Status,
 )
+from planwatch.writers.pdf import html_to_pdf
 
 STATUS_LABELS = {**dict(Status.choices), OVERDUE: "Overdue"}
 STATUS_TAGS = {
@@ -252,6 +259,19 @@ def _action_changes(older: Plan, newer: Plan) -> dict[str, list]:
             changed.append({"old": old, "new": new, "fields": fields})
     added = [action for action in new_actions if action.carried_from_id is None]
     return {"added": added, "removed": removed, "changed": changed}
+
+
+@_guard
+def plan_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The plan as a document in the published layout, or as data with its statuses."""
+    plan = _plan_or_deny(request, pk)
+    if fmt not in writers.FORMATS:
+        raise Http404("No such format")
+    response = HttpResponse(
+        writers.write([exporting.export_of(plan)], fmt), content_type=writers.MEDIA_TYPES[fmt]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exporting.file_name(plan, fmt)}"'
+    return response
 
 
 @_guard
@@ -743,6 +763,115 @@ def amend_plan(request: HttpRequest, pk: int) -> HttpResponse:
         carry_over(draft, latest)
     messages.success(request, f"Version {draft.version} started as a draft")
     return redirect("edit-plan", draft.pk)
+
+
+def _report_date(request: HttpRequest) -> tuple[datetime.date, str | None]:
+    return _as_of(request)
+
+
+def progress_report_page(request: HttpRequest, slug: str, pdf: bool = False) -> HttpResponse:
+    """An establishment's progress as of a chosen date, as a page or an accessible PDF."""
+    establishment = get_object_or_404(Establishment, slug=slug)
+    if not permissions.can_view(request.user, establishment):
+        return _deny(request)
+    as_of, error = _report_date(request)
+    report = reports.progress_report(establishment, as_of)
+    context = {
+        "report": report,
+        "as_of": as_of,
+        "error": error,
+        "status_names": reports.STATUS_NAMES,
+        "status_order": reports.STATUS_ORDER,
+        "svg": {chart.id: render_svg(chart) for chart in report.charts},
+    }
+    if pdf:
+        html = render_to_string("report_print.html", {**context, "status_labels": STATUS_LABELS})
+        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+        name = f"{establishment.slug}-progress-{as_of.isoformat()}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return _page(request, "report.html", context, status=400 if error else 200)
+
+
+def progress_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    return progress_report_page(request, slug, pdf=True)
+
+
+def estate(request: HttpRequest, csv_file: bool = False) -> HttpResponse:
+    """Every establishment side by side, sortable by any column, and as CSV."""
+    establishments = permissions.visible_establishments(request.user, Establishment.objects.all())
+    if not request.user.is_authenticated and not establishments.exists():
+        return _deny(request)
+    as_of, error = _as_of(request)
+    rows = reports.estate_report(establishments, as_of)
+    sort = request.GET.get("sort", "establishment")
+    if sort not in reports.ESTATE_COLUMNS:
+        sort = "establishment"
+    descending = request.GET.get("order") == "descending"
+    rows.sort(key=reports.ESTATE_COLUMNS[sort][1], reverse=descending)
+    if csv_file:
+        return _estate_csv(rows, as_of)
+    return _page(
+        request,
+        "estate.html",
+        {
+            "rows": rows,
+            "as_of": as_of,
+            "error": error,
+            "sort": sort,
+            "descending": descending,
+            "columns": {key: label for key, (label, _) in reports.ESTATE_COLUMNS.items()},
+            "ratings": [label for _, label in Rating.choices],
+        },
+        status=400 if error else 200,
+    )
+
+
+def estate_csv(request: HttpRequest) -> HttpResponse:
+    return estate(request, csv_file=True)
+
+
+def _estate_csv(rows, as_of: datetime.date) -> HttpResponse:
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, lineterminator="\r\n")
+    ratings = [label for _, label in Rating.choices]
+    writer.writerow(
+        [
+            "establishment",
+            "as_of",
+            "plan_version",
+            "open",
+            "overdue",
+            "completed",
+            "deferred",
+            "due_so_far",
+            "delivered_on_time",
+            "on_time_share",
+        ]
+        + [f"judgements_{label.lower().replace(' ', '_')}" for label in ratings]
+    )
+    for row in rows:
+        share = row.on_time_share
+        writer.writerow(
+            [
+                row.establishment.name,
+                as_of.isoformat(),
+                row.plan.version if row.plan else "",
+                row.open,
+                row.overdue,
+                row.completed,
+                row.deferred,
+                row.due_so_far,
+                row.delivered_on_time,
+                "" if share is None else f"{share:.3f}",
+            ]
+            + [row.judgements.get(label, 0) for label in ratings]
+        )
+    response = HttpResponse(
+        output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="estate-{as_of.isoformat()}.csv"'
+    return response
 
 
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:

@@ -1,0 +1,120 @@
+"""What every writer shares: a plan with its progress, and the published layout's wording."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from planwatch.model import Concern, Plan
+
+INTRODUCTION = (
+    "HM Inspectorate of Prisons (HMIP) and HM Inspectorate of Probation for England and Wales "
+    "are independent inspectorates which provide scrutiny of the conditions for, and treatment "
+    "of prisoners and offenders. In response to the report HMPPS / MoJ are required to draft a "
+    "robust and timely action plan to address the priority and key concerns. Action plans "
+    "provide specific steps and actions to address the priority and key concerns, that are "
+    "clear, outcome focussed, measurable, achievable, and relevant with the owner and timescale "
+    "of each step clearly identified. Action plans are sent to HMIP and published on the GOV.UK "
+    "website. Progress against the implementation and delivery of the action plans will also "
+    "be monitored and reported on."
+)
+CONCERN_COLUMNS = (
+    "Concern No",
+    "Concerns",
+    "Response Action Taken/Planned",
+    "Responsible Owner",
+    "Target Date",
+)
+RECOMMENDATION_COLUMNS = (
+    "Rec No",
+    "Recommendation",
+    "Agreed/Partly Agreed/Not Agreed",
+    "Response",
+    "Function Responsible",
+    "Target Date",
+)
+SECTION_TITLES = {"priority": "Priority concerns", "key": "Key concerns"}
+AGREEMENT_TEXT = {"agreed": "Agreed", "partly agreed": "Partly Agreed", "not agreed": "Not Agreed"}
+
+
+@dataclass(frozen=True)
+class ActionProgress:
+    """Where an action stands: for data exports and reports, not the published layout."""
+
+    status: str  # not_started, in_progress, completed, deferred or overdue
+    owner_normalised: str = ""
+    due: datetime.date | None = None
+    deferred_to: datetime.date | None = None
+    last_update: datetime.date | None = None
+
+
+@dataclass
+class PlanExport:
+    """A plan to write, with its version and, where held, each action's progress."""
+
+    plan: Plan
+    version: int | None = None
+    progress: dict[tuple[str, int], ActionProgress] = field(default_factory=dict)
+
+    def progress_of(self, concern: Concern, number: int) -> ActionProgress | None:
+        return self.progress.get((concern.ref, number))
+
+
+def ordinal_date(iso: str | None) -> str:
+    """ "2024-05-22" -> "22nd May 2024", as the published plans print dates."""
+    if not iso:
+        return "Not known"
+    day = datetime.date.fromisoformat(iso)
+    suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{day.day}{suffix} {day:%B %Y}"
+
+
+def inspection_period(plan: Plan) -> str:
+    if not (plan.inspection_start and plan.inspection_end):
+        return "Not known"
+    return f"{ordinal_date(plan.inspection_start)} – {ordinal_date(plan.inspection_end)}"
+
+
+def header_lines(plan: Plan) -> list[str]:
+    """The header block above the table, in the published wording."""
+    return [
+        "HM Prison & Probation Service",
+        f"Action Plan: {plan.establishment}",
+        f"Action Plan Submitted: {ordinal_date(plan.plan_submitted)}",
+        f"A Response to the HMIP Inspection: {inspection_period(plan)}",
+        f"Report Published: {ordinal_date(plan.report_published)}",
+    ]
+
+
+def uses_recommendations(plan: Plan) -> bool:
+    return any(concern.category == "recommendation" for concern in plan.concerns)
+
+
+def table_rows(plan: Plan) -> tuple[tuple[str, ...], list[list[list[str]]]]:
+    """The plan table as rows of cells (each a list of paragraphs): section rows, then one
+    row per action with the concern printed on its first row only."""
+    recommendations = uses_recommendations(plan)
+    titles = RECOMMENDATION_COLUMNS if recommendations else CONCERN_COLUMNS
+    rows: list[list[list[str]]] = []
+    category = None
+    for concern in plan.concerns:
+        if not recommendations and concern.category != category:
+            category = concern.category
+            rows.append([[], [SECTION_TITLES[category]], [], [], []])
+        lead = [[concern.ref], [concern.text]]
+        if recommendations:
+            lead.append([AGREEMENT_TEXT[concern.agreement]] if concern.agreement else [])
+        blank = [[] for _ in lead]
+        if not concern.actions:
+            rows.append([*lead, [], [], []])
+        for number, action in enumerate(concern.actions):
+            cells = lead if number == 0 else blank
+            rows.append(
+                [
+                    *cells,
+                    [action.text],
+                    [action.owner] if action.owner else [],
+                    [action.target_text] if action.target_text else [],
+                ]
+            )
+    return titles, rows
