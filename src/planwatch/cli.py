@@ -180,6 +180,28 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.demo, args.workers, _console())
 
 
+def _export(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import export
+
+    if args.all == (args.plan is not None):
+        print("planwatch: give either a PLAN or --all", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.all and args.format not in ("csv", "json"):
+        print("planwatch: --all exports csv or json", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return export(args.plan, args.format, args.all, args.output, _err_console())
+
+
+def _remind(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import remind
+
+    return remind(args.as_of, args.window, args.dry_run, _console())
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, width=120, no_color=True, highlight=False)
+
+
 def _manage(args: argparse.Namespace) -> int:
     from planwatch.web.commands import manage
 
@@ -252,6 +274,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="import the bundled sample plan and create a demo administrator if none exist",
     )
     serve.set_defaults(handler=_serve)
+
+    export = commands.add_parser(
+        "export", help="write a plan in its published layout or as data; --all for open data"
+    )
+    export.add_argument(
+        "plan", nargs="?", metavar="PLAN", help="a stored plan's number, or a plan file"
+    )
+    export.add_argument("--all", action="store_true", help="every submitted plan held (csv, json)")
+    export.add_argument(
+        "--format", required=True, choices=("docx", "odt", "pdf", "csv", "xlsx", "json")
+    )
+    export.add_argument("--output", "-o", metavar="FILE", help="where to write it; - for stdout")
+    export.set_defaults(handler=_export)
+
+    remind = commands.add_parser(
+        "remind", help="email each person one digest of their overdue and soon-due actions"
+    )
+    remind.add_argument("--dry-run", action="store_true", help="say what would be sent; send none")
+    remind.add_argument("--as-of", metavar="DATE", help="the day to remind for (default today)")
+    remind.add_argument(
+        "--window",
+        type=int,
+        default=28,
+        metavar="DAYS",
+        help="remind of actions due within this many days (default %(default)s)",
+    )
+    remind.set_defaults(handler=_remind)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

@@ -157,3 +157,90 @@ def manage(arguments: list[str]) -> int:
     setup_django()
     execute_from_command_line(["planwatch manage", *arguments])
     return 0
+
+
+def export(plan: str | None, fmt: str, everything: bool, output: str | None, console) -> int:
+    """Write one plan (a stored plan's number, or a plan file) or every stored plan."""
+    from planwatch import writers
+    from planwatch.errors import PlanReadError
+    from planwatch.pipeline import read_plan
+
+    if everything:
+        setup_django()
+        migrate()
+        from planwatch.web.plans.exporting import export_of
+        from planwatch.web.plans.models import Plan
+
+        plans = (
+            Plan.objects.filter(state=Plan.State.SUBMITTED)
+            .select_related("inspection__establishment")
+            .order_by("inspection__establishment__name", "inspection__start", "version")
+        )
+        exports = [export_of(item) for item in plans]
+        default = f"planwatch-open-data.{fmt}"
+    elif plan is not None and plan.isdigit() and not Path(plan).exists():
+        setup_django()
+        migrate()
+        from planwatch.web.plans.exporting import export_of, file_name
+        from planwatch.web.plans.models import Plan
+
+        stored = (
+            Plan.objects.filter(pk=int(plan)).select_related("inspection__establishment").first()
+        )
+        if stored is None:
+            console.print(
+                f"planwatch: no plan {plan} is held: give the number shown in the plan page's "
+                "address, or the path of a plan file",
+                markup=False,
+            )
+            return 2
+        exports = [export_of(stored)]
+        default = file_name(stored, fmt)
+    else:
+        try:
+            reading = read_plan(plan)
+        except PlanReadError as error:
+            console.print(f"planwatch: {error}", markup=False)
+            return 2
+        exports = [writers.PlanExport(reading)]
+        default = f"{Path(plan).stem}.{fmt}"
+    data = writers.write(exports, fmt)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    target = Path(output or default)
+    target.write_bytes(data)
+    console.print(f"wrote {target} ({len(data):,} bytes)", markup=False)
+    return 0
+
+
+def remind(as_of: str | None, window: int, dry_run: bool, console) -> int:
+    import datetime
+
+    setup_django()
+    migrate()
+    from planwatch.web.plans.reminders import recipients_without_email, send_reminders
+
+    try:
+        day = datetime.date.fromisoformat(as_of) if as_of else datetime.date.today()
+    except ValueError:
+        console.print(
+            f"planwatch: --as-of {as_of!r} is not a date: write it as 2024-07-31", markup=False
+        )
+        return 2
+    outcomes = send_reminders(day, window, dry_run=dry_run)
+    for outcome in outcomes:
+        digest = outcome.digest
+        what = f"{len(digest.overdue)} overdue, {len(digest.due_soon)} due within {window} days"
+        if outcome.sent:
+            console.print(f"sent to {digest.user.email}: {what}", markup=False)
+        else:
+            console.print(
+                f"not sent to {digest.user.email} ({outcome.reason}): {what}", markup=False
+            )
+    for username in recipients_without_email():
+        console.print(f"{username} acts for owners but has no email address", markup=False)
+    sent = sum(outcome.sent for outcome in outcomes)
+    console.print(f"{sent} reminder{'s' if sent != 1 else ''} sent", markup=False)
+    return 0

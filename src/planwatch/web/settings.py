@@ -137,6 +137,19 @@ MEDIA_ROOT = DATA_DIR / "files"
 EMAIL_BACKEND = os.environ.get(
     "PLANWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+DEFAULT_FROM_EMAIL = os.environ.get("PLANWATCH_FROM_EMAIL", "planwatch@localhost")
+EMAIL_HOST = os.environ.get("PLANWATCH_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PLANWATCH_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("PLANWATCH_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PLANWATCH_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _flag("PLANWATCH_EMAIL_TLS")
+PLANWATCH_NOTIFY_API_KEY = os.environ.get("PLANWATCH_NOTIFY_API_KEY", "")
+PLANWATCH_NOTIFY_TEMPLATE_ID = os.environ.get("PLANWATCH_NOTIFY_TEMPLATE_ID", "")
+PLANWATCH_NOTIFY_BASE_URL = os.environ.get(
+    "PLANWATCH_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)
+# Links in reminders point here.
+PLANWATCH_BASE_URL = os.environ.get("PLANWATCH_BASE_URL", "http://127.0.0.1:8000")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _flag("PLANWATCH_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -331,3 +331,20 @@ class Judgement(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.concern}: {self.get_rating_display()}"
+
+
+class ReminderLog(models.Model):
+    """A reminder digest sent to a person on a day, so that none is sent twice that day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    sent_on = models.DateField()
+    actions = models.JSONField(default=list)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sent_on"], name="one_reminder_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.user} on {self.sent_on}"

@@ -1,0 +1,140 @@
+"""Reminder digests: each person is told once a day of the actions they act for that are
+overdue or fall due soon."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+
+from planwatch.web.access.models import OwnerMapping
+from planwatch.web.plans.models import Action, Plan, ReminderLog, Status
+
+# Four weeks: a ten-day warning is too late to rescue an action.
+DEFAULT_WINDOW_DAYS = 28
+
+
+@dataclass
+class Digest:
+    user: object
+    overdue: list[Action] = field(default_factory=list)
+    due_soon: list[Action] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Action]:
+        return self.overdue + self.due_soon
+
+
+def _current_actions():
+    latest = (
+        Plan.objects.filter(
+            inspection=OuterRef("concern__plan__inspection"), state=Plan.State.SUBMITTED
+        )
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return (
+        Action.objects.filter(
+            concern__plan__state=Plan.State.SUBMITTED, concern__plan__version=Subquery(latest)
+        )
+        .exclude(status=Status.COMPLETED)
+        .select_related("concern__plan__inspection__establishment")
+        .order_by("target_due", "pk")
+    )
+
+
+def digests(as_of: datetime.date, window_days: int = DEFAULT_WINDOW_DAYS) -> list[Digest]:
+    """Who should hear about which actions: those overdue, and those due within the window."""
+    horizon = as_of + datetime.timedelta(days=window_days)
+    mappings: dict[tuple[int, str], list] = {}
+    for mapping in OwnerMapping.objects.select_related("user"):
+        mappings.setdefault((mapping.establishment_id, mapping.owner), []).append(mapping.user)
+    found: dict[int, Digest] = {}
+    for action in _current_actions():
+        due = action.due_date
+        if due is None or due > horizon:
+            continue
+        establishment_id = action.concern.plan.inspection.establishment_id
+        for owner in filter(None, action.owner_normalised.split("; ")):
+            for user in mappings.get((establishment_id, owner), []):
+                if not user.email or not user.is_active:
+                    continue
+                digest = found.setdefault(user.pk, Digest(user=user))
+                if action in digest.actions:
+                    continue
+                (digest.overdue if due < as_of else digest.due_soon).append(action)
+    return sorted(found.values(), key=lambda digest: digest.user.get_username())
+
+
+def _line(action: Action) -> str:
+    plan = action.concern.plan
+    link = settings.PLANWATCH_BASE_URL.rstrip("/") + reverse("action", args=[action.pk])
+    return (
+        f"- {plan.establishment.name}, concern {action.concern.ref} action {action.number} "
+        f"(due {action.due_date:%d %B %Y}, owner {action.owner}): {action.text[:160]}\n  {link}"
+    )
+
+
+def message(digest: Digest, as_of: datetime.date, window_days: int) -> tuple[str, str]:
+    """The subject and plain-text body of one person's digest."""
+    count = len(digest.actions)
+    noun = "action needs" if count == 1 else "actions need"
+    subject = f"planwatch: {count} {noun} your attention"
+    parts = [f"Actions you act for, as of {as_of:%d %B %Y}.", ""]
+    if digest.overdue:
+        parts += [f"Overdue ({len(digest.overdue)}):", *map(_line, digest.overdue), ""]
+    if digest.due_soon:
+        parts += [
+            f"Due in the next {window_days} days ({len(digest.due_soon)}):",
+            *map(_line, digest.due_soon),
+            "",
+        ]
+    parts.append("Post progress on each action's page, or defer it with a new date and a reason.")
+    return subject, "\n".join(parts)
+
+
+@dataclass
+class Outcome:
+    digest: Digest
+    sent: bool
+    reason: str = ""
+
+
+def send_reminders(
+    as_of: datetime.date, window_days: int = DEFAULT_WINDOW_DAYS, dry_run: bool = False
+) -> list[Outcome]:
+    """Send each person one digest; never the same person twice on one day."""
+    outcomes = []
+    for digest in digests(as_of, window_days):
+        if ReminderLog.objects.filter(user=digest.user, sent_on=as_of).exists():
+            outcomes.append(Outcome(digest, False, "already reminded today"))
+            continue
+        if dry_run:
+            outcomes.append(Outcome(digest, False, "dry run"))
+            continue
+        subject, body = message(digest, as_of, window_days)
+        try:
+            with transaction.atomic():
+                ReminderLog.objects.create(
+                    user=digest.user,
+                    sent_on=as_of,
+                    actions=[action.pk for action in digest.actions],
+                )
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [digest.user.email])
+        except IntegrityError:
+            outcomes.append(Outcome(digest, False, "already reminded today"))
+            continue
+        outcomes.append(Outcome(digest, True))
+    return outcomes
+
+
+def recipients_without_email() -> list[str]:
+    """People who act for owners but have no email address, so cannot be reminded."""
+    users = get_user_model().objects.filter(owner_mappings__isnull=False, email="").distinct()
+    return sorted(user.get_username() for user in users)

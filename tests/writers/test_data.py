@@ -1,0 +1,114 @@
+"""CSV, XLSX and JSON: exact content for the seed, one row per action."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from openpyxl import load_workbook
+
+from planwatch.model import Plan
+from planwatch.writers import PlanExport, write
+from planwatch.writers.data import COLUMNS
+from planwatch.writers.layout import ActionProgress
+
+
+def seed_plan(seed_expected) -> Plan:
+    return Plan.from_dict({k: v for k, v in seed_expected.items() if k != "owner_aliases"})
+
+
+def test_csv_for_the_seed(seed_expected):
+    data = write([PlanExport(seed_plan(seed_expected), version=1)], "csv")
+    text = data.decode("utf-8")
+    assert not text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == list(COLUMNS)
+    assert len(rows) == 53
+    assert rows[1] == [
+        "HMP Peterborough (Men)",
+        "2024-01-08",
+        "2024-01-18",
+        "2024-04-09",
+        "2024-05-22",
+        "1",
+        "1",
+        "priority",
+        "",
+        "About a third of officers were typically unavailable for duty. The regime was "
+        "consequently often cancelled or curtailed, leading to too many prisoners being locked "
+        "up during the core working day.",
+        "1",
+        "The Deputy Director will ensure that vacancies, recruitment, and non-effectives within "
+        "operational grades are managed efficiently and effectively, to ensure that staffing "
+        "levels can reliably deliver a full regime.",
+        "Director",
+        "Director",
+        "July 2024",
+        "2024-07",
+        "",
+        "",
+        "",
+        "",
+    ]
+    nhft = [row for row in rows[1:] if row[6] == "3" and row[10] == "1"][0]
+    assert nhft[12:16] == [
+        "Northamptonshire Healthcare Foundation Trust (NHFT)",
+        "NHFT",
+        "Completed",
+        "completed",
+    ]
+    assert text.endswith("\r\n")
+
+
+def test_csv_carries_progress_when_held(seed_expected):
+    import datetime
+
+    progress = {
+        ("2", 1): ActionProgress(
+            status="deferred",
+            owner_normalised="Director",
+            due=datetime.date(2024, 10, 31),
+            deferred_to=datetime.date(2024, 10, 31),
+            last_update=datetime.date(2024, 7, 2),
+        )
+    }
+    data = write([PlanExport(seed_plan(seed_expected), version=2, progress=progress)], "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
+    row = [r for r in rows if r["concern_ref"] == "2" and r["action_number"] == "1"][0]
+    assert {key: row[key] for key in ("status", "due_date", "deferred_to", "last_update")} == {
+        "status": "deferred",
+        "due_date": "2024-10-31",
+        "deferred_to": "2024-10-31",
+        "last_update": "2024-07-02",
+    }
+
+
+def test_xlsx_for_the_seed(seed_expected):
+    data = write([PlanExport(seed_plan(seed_expected), version=1)], "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = list(sheet.values)
+    assert sheet.title == "Actions"
+    assert list(values[0]) == list(COLUMNS)
+    assert len(values) == 53
+    assert values[52][6] == "11" and values[52][10] == 5
+    assert values[52][14:16] == ("June 2024", "2024-06")
+
+
+def test_json_is_the_contract_plus_progress(seed_expected, plan_schema):
+    import jsonschema
+
+    data = json.loads(write([PlanExport(seed_plan(seed_expected), version=3)], "json"))
+    jsonschema.validate(data, plan_schema)
+    assert data["version"] == 3
+    assert data["concerns"][2]["actions"][0]["owner_normalised"] == "NHFT"
+    assert (
+        data["concerns"][0]["actions"][0]["text"]
+        == (seed_expected["concerns"][0]["actions"][0]["text"])
+    )
+
+
+def test_several_plans_as_json():
+    plans = [PlanExport(Plan(establishment="HMP A")), PlanExport(Plan(establishment="HMP B"))]
+    data = json.loads(write(plans, "json"))
+    assert [plan["establishment"] for plan in data["plans"]] == ["HMP A", "HMP B"]
