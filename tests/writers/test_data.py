@@ -51,7 +51,7 @@ def test_csv_for_the_seed(seed_expected):
         "",
         "",
     ]
-    nhft = [row for row in rows[1:] if row[6] == "3" and row[10] == "1"][0]
+    nhft = next(row for row in rows[1:] if row[6] == "3" and row[10] == "1")
     assert nhft[12:16] == [
         "Northamptonshire Healthcare Foundation Trust (NHFT)",
         "NHFT",
@@ -75,7 +75,7 @@ def test_csv_carries_progress_when_held(seed_expected):
     }
     data = write([PlanExport(seed_plan(seed_expected), version=2, progress=progress)], "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
-    row = [r for r in rows if r["concern_ref"] == "2" and r["action_number"] == "1"][0]
+    row = next(r for r in rows if r["concern_ref"] == "2" and r["action_number"] == "1")
     assert {key: row[key] for key in ("status", "due_date", "deferred_to", "last_update")} == {
         "status": "deferred",
         "due_date": "2024-10-31",
