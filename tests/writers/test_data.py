@@ -50,6 +50,7 @@ def test_csv_for_the_seed(seed_expected):
         "",
         "",
         "",
+        "",
     ]
     nhft = next(row for row in rows[1:] if row[6] == "3" and row[10] == "1")
     assert nhft[12:16] == [
@@ -67,6 +68,7 @@ def test_csv_carries_progress_when_held(seed_expected):
     progress = {
         ("2", 1): ActionProgress(
             status="deferred",
+            overdue=False,
             owner_normalised="Director",
             due=datetime.date(2024, 10, 31),
             deferred_to=datetime.date(2024, 10, 31),
@@ -76,8 +78,11 @@ def test_csv_carries_progress_when_held(seed_expected):
     data = write([PlanExport(seed_plan(seed_expected), version=2, progress=progress)], "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
     row = next(r for r in rows if r["concern_ref"] == "2" and r["action_number"] == "1")
-    assert {key: row[key] for key in ("status", "due_date", "deferred_to", "last_update")} == {
+    assert {
+        key: row[key] for key in ("status", "overdue", "due_date", "deferred_to", "last_update")
+    } == {
         "status": "deferred",
+        "overdue": "false",
         "due_date": "2024-10-31",
         "deferred_to": "2024-10-31",
         "last_update": "2024-07-02",
@@ -93,6 +98,7 @@ def test_xlsx_for_the_seed(seed_expected):
     assert len(values) == 53
     assert values[52][6] == "11" and values[52][10] == 5
     assert values[52][14:16] == ("June 2024", "2024-06")
+    assert values[52][16:18] == (None, None)  # no progress held for a plan read from a file
 
 
 def test_json_is_the_contract_plus_progress(seed_expected, plan_schema):

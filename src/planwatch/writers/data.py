@@ -29,6 +29,7 @@ COLUMNS = (
     "target_text",
     "target",
     "status",
+    "overdue",
     "due_date",
     "deferred_to",
     "last_update",
@@ -69,6 +70,7 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
                         "target_text": action.target_text,
                         "target": action.target or "",
                         "status": progress.status if progress else "",
+                        "overdue": ("true" if progress.overdue else "false") if progress else "",
                         "due_date": _iso(progress.due) if progress else "",
                         "deferred_to": _iso(progress.deferred_to) if progress else "",
                         "last_update": _iso(progress.last_update) if progress else "",
@@ -127,6 +129,7 @@ def plan_record(export: PlanExport) -> dict[str, Any]:
             )
             if progress:
                 action_data["status"] = progress.status
+                action_data["overdue"] = progress.overdue
                 action_data["due_date"] = _iso(progress.due) or None
                 action_data["deferred_to"] = _iso(progress.deferred_to) or None
                 action_data["last_update"] = _iso(progress.last_update) or None

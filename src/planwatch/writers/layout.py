@@ -41,7 +41,8 @@ AGREEMENT_TEXT = {"agreed": "Agreed", "partly agreed": "Partly Agreed", "not agr
 class ActionProgress:
     """Where an action stands: for data exports and reports, not the published layout."""
 
-    status: str  # not_started, in_progress, completed, deferred or overdue
+    status: str  # not_started, in_progress, completed or deferred
+    overdue: bool = False  # derived: not completed and past its due date
     owner_normalised: str = ""
     due: datetime.date | None = None
     deferred_to: datetime.date | None = None

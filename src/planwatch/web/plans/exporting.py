@@ -21,7 +21,8 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
         last = ProgressUpdate.objects.filter(action__in=lineage).aggregate(Max("recorded_at"))
         last_update = last["recorded_at__max"]
         progress[(action.concern.ref, action.number)] = ActionProgress(
-            status=action.display_status(as_of),
+            status=action.status,
+            overdue=action.is_overdue(as_of),
             owner_normalised=action.owner_normalised,
             due=action.due_date,
             deferred_to=action.deferred_to,

@@ -1,0 +1,198 @@
+"""Progress and estate reports against figures counted by hand on a small plan."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from planwatch.web.plans.importing import import_plan_bytes
+from planwatch.web.plans.models import Action, Judgement, Plan, ProgressUpdate
+from planwatch.web.plans.reports import estate_report, progress_report
+from tests.conftest import FIXTURES
+
+UTC = datetime.UTC
+
+
+def at(day: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+def record(action: Action, status: str, when: str, author, **fields) -> ProgressUpdate:
+    update = ProgressUpdate.objects.create(action=action, status=status, author=author, **fields)
+    # Updates are append-only; back-date this one as if it had been posted then.
+    ProgressUpdate.objects.filter(pk=update.pk).update(recorded_at=at(when))
+    action.status = status
+    if status == "deferred":
+        action.deferred_to = fields["new_target_date"]
+    action.save()
+    return update
+
+
+@pytest.fixture
+def brookfield(db) -> Plan:
+    """HMYOI Brookfield: 1.1 due Sept 2020, 1.2 due Aug 2020, 2.1 due Oct 2020; submitted
+    29 July 2020. By hand: 1.2 completed on 19 Aug (on time); 1.1 in progress on 10 Aug and
+    deferred on 25 Sept to 31 Dec; 2.1 untouched, so overdue from 1 Nov."""
+    path = FIXTURES / "documents" / "hmyoi-brookfield-2020.docx"
+    plan = import_plan_bytes(path.read_bytes(), path.name).plan
+    author = get_user_model().objects.create_user("lead", "lead@example.invalid")
+    first, second = Action.objects.filter(concern__plan=plan, concern__ref="1").order_by("position")
+    record(
+        second,
+        "completed",
+        "2020-08-20",
+        author,
+        note="Reports sent weekly",
+        evidence_date=datetime.date(2020, 8, 19),
+    )
+    record(first, "in_progress", "2020-08-10", author, note="Regime drafted")
+    record(
+        first,
+        "deferred",
+        "2020-09-25",
+        author,
+        note="Staffing",
+        new_target_date=datetime.date(2020, 12, 31),
+    )
+    Judgement.objects.create(
+        concern=plan.concerns.get(ref="1"),
+        rating="reasonable",
+        reason="Time out of room up",
+        judged_on=datetime.date(2020, 11, 1),
+        judged_by=author,
+    )
+    return plan
+
+
+def test_progress_report_figures(brookfield):
+    report = progress_report(brookfield.establishment, datetime.date(2020, 11, 15))
+    assert report.counts == {
+        "completed": 1,
+        "in_progress": 0,
+        "not_started": 0,
+        "deferred": 1,
+        "overdue": 1,
+    }
+    assert [(s.action.concern.ref, s.action.number) for s in report.overdue] == [("2", 1)]
+    [deferred] = report.deferred
+    assert (deferred.action.target_text, deferred.due) == (
+        "September 2020",
+        datetime.date(2020, 12, 31),
+    )
+    status_chart, targets_chart = report.charts
+    assert status_chart.rows() == [
+        ("Jul 20", [0, 0, 3, 0, 0], 3),
+        ("Aug 20", [1, 1, 1, 0, 0], 3),
+        ("Sep 20", [1, 0, 1, 1, 0], 3),
+        ("Oct 20", [1, 0, 1, 1, 0], 3),
+        ("Nov 20", [1, 0, 0, 1, 1], 3),
+    ]
+    assert targets_chart.rows() == [
+        ("Aug 20", [1, 0, 0], 1),
+        ("Sep 20", [0, 1, 0], 1),
+        ("Oct 20", [0, 0, 1], 1),
+    ]
+    judged = {item["concern"].ref: item["judgement"] for item in report.concerns}
+    assert judged["1"].get_rating_display() == "Reasonable progress"
+    assert judged["2"] is None
+
+
+def test_a_report_as_of_an_earlier_date_ignores_later_updates(brookfield):
+    report = progress_report(brookfield.establishment, datetime.date(2020, 8, 15))
+    assert report.counts == {
+        "completed": 0,
+        "in_progress": 1,
+        "not_started": 2,
+        "deferred": 0,
+        "overdue": 0,
+    }
+    assert all(item["judgement"] is None for item in report.concerns)
+
+
+def test_estate_report_figures(brookfield):
+    [row] = estate_report([brookfield.establishment], datetime.date(2020, 11, 15))
+    assert (row.open, row.overdue, row.completed, row.deferred) == (2, 1, 1, 1)
+    assert (row.due_so_far, row.delivered_on_time) == (3, 1)
+    assert row.on_time_share == pytest.approx(1 / 3)
+    assert row.judgements == {"Reasonable progress": 1}
+
+
+def _charts_and_tables(html: str) -> tuple[dict, dict]:
+    """From a report page: each chart's bars, and each figures table, as {category: [values]}."""
+    drawn: dict[str, dict[str, dict[str, int]]] = {}
+    for svg in re.findall(
+        r'<svg xmlns="http://www.w3.org/2000/svg" role="img".*?</svg>', html, flags=re.S
+    ):
+        root = ET.fromstring(svg)
+        chart = drawn.setdefault(root.get("id"), {})
+        for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
+            if rect.get("data-value"):
+                chart.setdefault(rect.get("data-category"), {})[rect.get("data-series")] = int(
+                    rect.get("data-value")
+                )
+    tables: dict[str, dict[str, dict[str, int]]] = {}
+    for chart_id, body in re.findall(r'data-chart="([^"]+)">(.*?)</table>', html, flags=re.S):
+        headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', body)[1:]
+        for category, cells in re.findall(
+            r'<th scope="row"[^>]*>([^<]*)</th>(.*?)</tr>', body, flags=re.S
+        ):
+            values = [int(v) for v in re.findall(r"<td[^>]*>(\d+)</td>", cells)]
+            tables.setdefault(chart_id, {})[category] = {
+                header: value for header, value in zip(headers, values, strict=True) if value
+            }
+    return drawn, tables
+
+
+def test_each_charts_data_table_equals_the_data_drawn(brookfield, client):
+    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
+    client.force_login(user)
+    response = client.get(
+        f"/establishments/{brookfield.establishment.slug}/report/?as_of=2020-11-15"
+    )
+    assert response.status_code == 200
+    drawn, tables = _charts_and_tables(response.content.decode())
+    assert set(drawn) == {"status-over-time", "targets-by-month"}
+    for chart_id, bars in drawn.items():
+        assert bars == {k: v for k, v in tables[chart_id].items() if v}, chart_id
+    assert drawn["targets-by-month"]["Oct 20"] == {"Overdue": 1}
+
+
+def test_report_pdf(brookfield, client):
+    import pypdfium2 as pdfium
+
+    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
+    client.force_login(user)
+    response = client.get(
+        f"/establishments/{brookfield.establishment.slug}/report.pdf?as_of=2020-11-15"
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="hmyoi-brookfield-progress-2020-11-15.pdf"'
+    )
+    pdf = pdfium.PdfDocument(response.content)
+    text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    assert "Progress report on 15 November 2020" in " ".join(text.split())
+    assert "Reasonable progress" in text
+
+
+def test_estate_page_sorts_and_exports_csv(brookfield, client):
+    other = FIXTURES / "documents" / "hmp-oldbury-2019.docx"
+    import_plan_bytes(other.read_bytes(), other.name)
+    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
+    client.force_login(user)
+    page = client.get("/estate/?as_of=2020-11-15&sort=open&order=descending").content.decode()
+    assert page.index("HMP Oldbury") < page.index("HMYOI Brookfield")
+    page = client.get("/estate/?as_of=2020-11-15&sort=open&order=ascending").content.decode()
+    assert page.index("HMYOI Brookfield") < page.index("HMP Oldbury")
+    csv_text = client.get("/estate.csv?as_of=2020-11-15").content.decode()
+    assert csv_text.splitlines() == [
+        "establishment,as_of,plan_version,open,overdue,completed,deferred,due_so_far,"
+        "delivered_on_time,on_time_share,judgements_no_meaningful_progress,"
+        "judgements_insufficient_progress,judgements_reasonable_progress,judgements_good_progress",
+        "HMP Oldbury,2020-11-15,1,5,4,1,0,4,0,0.000,0,0,0,0",
+        "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0",
+    ]
