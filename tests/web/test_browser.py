@@ -179,9 +179,16 @@ def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
     assert page.evaluate("document.activeElement.id") == "id_rating"
     page.click(".govuk-error-summary a:has-text('Give the reason')")
     assert page.evaluate("document.activeElement.id") == "id_reason"
+    # A second version, so that the page of changes between versions is visited too.
+    revised = SAMPLE_PLAN.read_text("utf-8").replace("June 2024", "July 2024", 1).encode()
+    second = import_plan_bytes(revised, "revised.txt").plan
     for path in (
         "/",
         plan.establishment.get_absolute_url(),
+        f"/establishments/{plan.establishment.slug}/report/?as_of=2024-09-30",
+        "/estate/?sort=overdue&order=descending",
+        f"/plans/{second.pk}/changes/",
+        f"/plans/{second.pk}/edit/" if second.is_draft else f"/plans/{second.pk}/",
         "/overdue/?as_of=2024-07-01",
         "/due/?weeks=8",
         "/my-actions/",
@@ -190,6 +197,15 @@ def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
     ):
         visitor.goto(path)
     assert page.locator("h1").inner_text() == "Page not found"
+    # Drafting: amend the plan as a new version and add a concern with a mistake in it.
+    visitor.goto(f"/plans/{second.pk}/")
+    page.click("button:has-text('Amend as a new version')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Draft plan, version 3"
+    page.click("button:has-text('Add concern')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a:has-text('Enter the concern as the report states it')")
+    assert page.evaluate("document.activeElement.id") == "id_concern-text"
 
 
 def test_pages_work_without_javascript(browser, live_server, administrator):
