@@ -358,3 +358,25 @@ def test_history_is_not_editable_through_any_page():
     registered = {model._meta.model_name for model in admin.site._registry}
     assert not any(name.startswith("historical") for name in registered)
     assert "progressupdate" not in registered and "judgement" not in registered
+
+
+def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed_plan):
+    client = client_for(users["lead"])
+    client.post(f"/plans/{seed_plan.pk}/amend/")
+    draft = Plan.objects.get(state=Plan.State.DRAFT)
+    concern = Concern.objects.get(plan=draft, ref="1")
+    client.post(
+        f"/concerns/{concern.pk}/actions/add/",
+        {
+            "text": "The Strategic Safety meeting will be evaluated.",
+            "owner": "Director",
+            "target_text": "July 2025",
+        },
+    )
+    page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
+    assert (
+        "Action 5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
+        "July 2025. 1 quality finding Warning: Nothing in “The Strategic Safety meeting will be "
+        "evaluated.” can be measured" in page
+    )
+    assert "Warning: “Director” is the responsible owner of 41 of 53 actions (77%)." in page
