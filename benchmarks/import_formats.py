@@ -19,17 +19,10 @@ from pathlib import Path
 import pdfplumber
 
 from planwatch.dates import parse_target
+from planwatch.model import CONTRACT_KEYS
 from planwatch.pipeline import read_plan_bytes
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
-CONTRACT_KEYS = (
-    "establishment",
-    "plan_submitted",
-    "inspection_start",
-    "inspection_end",
-    "report_published",
-    "concerns",
-)
 TARGET_PAGES_PER_SECOND = 25
 
 

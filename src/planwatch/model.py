@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CATEGORIES = ("priority", "key", "recommendation")
+# The keys of the plan JSON contract: two readings of a plan are the same plan when these agree.
+CONTRACT_KEYS = (
+    "establishment",
+    "plan_submitted",
+    "inspection_start",
+    "inspection_end",
+    "report_published",
+    "concerns",
+)
 AGREEMENTS = (None, "agreed", "partly agreed", "not agreed")
 
 

@@ -8,20 +8,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from planwatch.model import CONTRACT_KEYS
 from planwatch.pipeline import read_plan, read_plan_bytes
 from planwatch.readers import detect_format
 from tests.conftest import FIXTURES
 
 PLANS = sorted((FIXTURES / "plans").glob("*.json"))
 DOCUMENTS = FIXTURES / "documents"
-CONTRACT_KEYS = (
-    "establishment",
-    "plan_submitted",
-    "inspection_start",
-    "inspection_end",
-    "report_published",
-    "concerns",
-)
 CASES = [(plan, fmt) for plan in PLANS for fmt in ("docx", "pdf", "odt")]
 
 

@@ -7,20 +7,12 @@ import subprocess
 
 import pytest
 
-from planwatch.model import Plan
+from planwatch.model import CONTRACT_KEYS, Plan
 from planwatch.pipeline import read_plan_bytes
 from planwatch.writers import PlanExport, write
 from tests.conftest import FIXTURES
 
 PLANS = sorted((FIXTURES / "plans").glob("*.json"))
-CONTRACT_KEYS = (
-    "establishment",
-    "plan_submitted",
-    "inspection_start",
-    "inspection_end",
-    "report_published",
-    "concerns",
-)
 
 
 def contract(plan: Plan) -> dict:

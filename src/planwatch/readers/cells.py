@@ -24,6 +24,16 @@ class Document:
     lines: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
 
+    def add_text(self, text: str, after_table: bool) -> None:
+        """Text outside any table: a header block line before the first table; after it, a
+        row of its own, which the table logic reads only as a possible section heading."""
+        if not text:
+            return
+        if after_table:
+            self.rows.append(Row(cells=[[text]], outside_table=True))
+        else:
+            self.lines.append(text)
+
 
 def collapse(text: str) -> str:
     """Collapse runs of whitespace (including non-breaking spaces) to one space."""

@@ -85,13 +85,7 @@ def read_docx(data: bytes, name: str) -> Document:
     seen_table = False
     for block in _content(word.element.body):
         if block.tag == _P:
-            text = _paragraph_text(block)
-            if not text:
-                continue
-            if seen_table:
-                document.rows.append(Row(cells=[[text]], outside_table=True))
-            else:
-                document.lines.append(text)
+            document.add_text(_paragraph_text(block), after_table=seen_table)
         elif block.tag == _TBL:
             seen_table = True
             for tr in _content(block):

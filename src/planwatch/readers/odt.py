@@ -67,13 +67,7 @@ def read_odt(data: bytes, name: str) -> Document:
     seen_table = False
     for block in _blocks(body):
         if block.tag in _TEXT_BLOCKS:
-            text = collapse(str(block))
-            if not text:
-                continue
-            if seen_table:
-                document.rows.append(Row(cells=[[text]], outside_table=True))
-            else:
-                document.lines.append(text)
+            document.add_text(collapse(str(block)), after_table=seen_table)
         elif block.tag == "table:table":
             seen_table = True
             document.rows.extend(Row(cells=_row_cells(row)) for row in _rows(block))

@@ -249,16 +249,6 @@ def _cells_of(lines: list[_Line], spacing: float, cell_right: float | None = Non
     return [text for text in texts if text]
 
 
-def _add_outside(document: Document, paragraphs: list[str], table_started: bool) -> None:
-    """Text outside the table: the header block before it; after it, running headers,
-    footers and page numbers, kept as outside rows so that the table logic can still see
-    a section heading printed between tables."""
-    if table_started:
-        document.rows.extend(Row(cells=[[text]], outside_table=True) for text in paragraphs)
-    else:
-        document.lines.extend(paragraphs)
-
-
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
@@ -322,8 +312,9 @@ def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line
     table_started = False
     for grids, bands, outside in placed_pages:
         for number in range(len(grids) + 1):
-            paragraphs = _cells_of(outside.get(number, []), spacing)
-            _add_outside(document, paragraphs, table_started)
+            # Running headers, footers and page numbers end up as outside rows, ignored.
+            for text in _cells_of(outside.get(number, []), spacing):
+                document.add_text(text, after_table=table_started)
             if number == len(grids):
                 break
             grid = grids[number]

@@ -14,6 +14,7 @@ from django.db import DatabaseError, transaction
 
 from planwatch import model as plan_model
 from planwatch.errors import PlanReadError
+from planwatch.model import CONTRACT_KEYS
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
 from planwatch.readers import detect_format
@@ -122,16 +123,6 @@ def store_plan(
     return plan
 
 
-_CONTRACT_KEYS = (
-    "establishment",
-    "plan_submitted",
-    "inspection_start",
-    "inspection_end",
-    "report_published",
-    "concerns",
-)
-
-
 def _same_as_held(reading: plan_model.Plan) -> Plan | None:
     """The latest held version of this inspection's plan, if it reads exactly the same
     (the PDF of a plan already imported from Word, say)."""
@@ -148,7 +139,7 @@ def _same_as_held(reading: plan_model.Plan) -> Plan | None:
     if latest is None:
         return None
     held, new = latest.to_model().to_dict(), reading.to_dict()
-    return latest if all(held[key] == new[key] for key in _CONTRACT_KEYS) else None
+    return latest if all(held[key] == new[key] for key in CONTRACT_KEYS) else None
 
 
 def import_plan_bytes(
