@@ -187,6 +187,7 @@ def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
         plan.establishment.get_absolute_url(),
         f"/establishments/{plan.establishment.slug}/report/?as_of=2024-09-30",
         "/estate/?sort=overdue&order=descending",
+        f"/establishments/{plan.establishment.slug}/owners/",
         f"/plans/{second.pk}/changes/",
         f"/plans/{second.pk}/edit/" if second.is_draft else f"/plans/{second.pk}/",
         "/overdue/?as_of=2024-07-01",

@@ -380,3 +380,26 @@ def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed
         "evaluated.” can be measured" in page
     )
     assert "Warning: “Director” is the responsible owner of 41 of 53 actions (77%)." in page
+
+
+def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
+    from planwatch.web.access.models import OwnerMapping
+
+    url = f"/establishments/{seed_plan.establishment.slug}/owners/"
+    page = text_of(client_for(users["viewer"]).get(url))
+    assert "NHFT contributor" in page and "Director No one yet" in page
+    assert client_for(users["viewer"]).post(url, {"owner": "Director"}).status_code == 403
+    client = client_for(users["lead"])
+    response = client.post(url, {"owner": "Director", "username": "nobody"})
+    assert response.status_code == 400
+    assert "There is no active user called nobody" in text_of(response)
+    response = client.post(url, {"owner": "Director", "username": "viewer"})
+    assert response.status_code == 302
+    assert OwnerMapping.objects.filter(owner="Director", user=users["viewer"]).exists()
+    # The viewer now sees the Director's actions as theirs.
+    html = client_for(users["viewer"]).get("/my-actions/").content.decode()
+    assert html.count('href="/actions/') == 40
+    mapping = OwnerMapping.objects.get(owner="Director")
+    client_for(users["lead"]).post(url, {"remove": mapping.pk})
+    assert not OwnerMapping.objects.filter(owner="Director").exists()
+    assert client_for(users["lead"]).get("/establishments/hmp-oldbury/owners/").status_code == 403

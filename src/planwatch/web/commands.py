@@ -103,7 +103,9 @@ def prepare_demo(console) -> None:
 
     if not Plan.objects.exists():
         result = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
-        console.print(f"Sample plan {result.outcome}: {result.message}", markup=False)
+        console.print(
+            f"Sample plan {result.outcome}: {result.message}", markup=False, soft_wrap=True
+        )
     users = get_user_model().objects
     if not users.filter(is_superuser=True).exists():
         password = secrets.token_urlsafe(12)

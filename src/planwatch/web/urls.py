@@ -15,6 +15,7 @@ urlpatterns = [
         views.progress_report_pdf,
         name="progress-report-pdf",
     ),
+    path("establishments/<slug:slug>/owners/", views.owners, name="owners"),
     path("estate/", views.estate, name="estate"),
     path("estate.csv", views.estate_csv, name="estate-csv"),
     path("plans/new/", views.new_plan, name="new-plan"),

@@ -208,3 +208,27 @@ class ActionForm(forms.Form):
 
 class SubmitPlanForm(forms.Form):
     submitted_on = GovDateField(label="Date the plan is submitted")
+
+
+class OwnerMappingForm(forms.Form):
+    owner = forms.ChoiceField(
+        label="Owner named in the plan", error_messages={"required": "Select the owner"}
+    )
+    username = forms.CharField(
+        label="Username of the person who acts for them",
+        max_length=150,
+        error_messages={"required": "Enter the username of the person who acts for this owner"},
+    )
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Choose an owner")] + [(o, o) for o in owners]
+
+    def clean_username(self):
+        from django.contrib.auth import get_user_model
+
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no active user called {username}")
+        return user

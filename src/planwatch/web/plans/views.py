@@ -874,6 +874,53 @@ def _estate_csv(rows, as_of: datetime.date) -> HttpResponse:
     return response
 
 
+def owners(request: HttpRequest, slug: str) -> HttpResponse:
+    """Which people act for each owner named in the establishment's plans. Leads and
+    administrators change it; ownership then survives staff changes."""
+    establishment = get_object_or_404(Establishment, slug=slug)
+    if not permissions.can_view(request.user, establishment) or not request.user.is_authenticated:
+        return _deny(request)
+    can_edit = permissions.can_edit_plans(request.user, establishment)
+    names = sorted(
+        {
+            name
+            for value in Action.objects.filter(
+                concern__plan__inspection__establishment=establishment
+            ).values_list("owner_normalised", flat=True)
+            for name in value.split("; ")
+            if name
+        }
+    )
+    form = forms.OwnerMappingForm(owners=names)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if "remove" in request.POST:
+            OwnerMapping.objects.filter(
+                establishment=establishment, pk=request.POST.get("remove")
+            ).delete()
+            messages.success(request, "The person no longer acts for that owner")
+            return redirect("owners", establishment.slug)
+        form = forms.OwnerMappingForm(request.POST, owners=names)
+        if form.is_valid():
+            user = form.cleaned_data["username"]
+            OwnerMapping.objects.get_or_create(
+                establishment=establishment, owner=form.cleaned_data["owner"], user=user
+            )
+            messages.success(
+                request, f"{user.get_username()} now acts for {form.cleaned_data['owner']}"
+            )
+            return redirect("owners", establishment.slug)
+    mappings = OwnerMapping.objects.filter(establishment=establishment).select_related("user")
+    by_owner = {name: [m for m in mappings if m.owner == name] for name in names}
+    return _page(
+        request,
+        "owners.html",
+        {"establishment": establishment, "by_owner": by_owner, "form": form, "can_edit": can_edit},
+        status=400 if form.errors else 200,
+    )
+
+
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
     return _page(request, "403.html", {}, status=403)
 
