@@ -135,3 +135,16 @@ def test_notify_backend_sends_through_the_notify_client(people):
     assert first["body"]["email_address"] == "contributor@example.invalid"
     assert first["body"]["template_id"] == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     assert first["body"]["personalisation"]["subject"] == "planwatch: 3 actions need your attention"
+
+
+def test_a_failed_send_is_reported_and_tried_again_next_run(people):
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=9,
+    ):
+        outcomes = send_reminders(AS_OF)
+    assert [o.sent for o in outcomes] == [False, False]
+    assert outcomes[0].reason.startswith("could not be sent: ")
+    assert ReminderLog.objects.count() == 0
+    assert [o.sent for o in send_reminders(AS_OF)] == [True, True]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from notifications_python_client.errors import HTTPError
 
 from planwatch.web.access.models import OwnerMapping
 from planwatch.web.plans.models import Action, Plan, ReminderLog, Status
@@ -129,6 +131,10 @@ def send_reminders(
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [digest.user.email])
         except IntegrityError:
             outcomes.append(Outcome(digest, False, "already reminded today"))
+            continue
+        except (OSError, SMTPException, HTTPError) as error:
+            # Not recorded as sent, so the next run tries again.
+            outcomes.append(Outcome(digest, False, f"could not be sent: {error}"))
             continue
         outcomes.append(Outcome(digest, True))
     return outcomes
