@@ -403,3 +403,19 @@ def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
     client_for(users["lead"]).post(url, {"remove": mapping.pk})
     assert not OwnerMapping.objects.filter(owner="Director").exists()
     assert client_for(users["lead"]).get("/establishments/hmp-oldbury/owners/").status_code == 403
+
+
+def test_long_lists_are_paged(users, client_for, monkeypatch):
+    from planwatch.web.plans import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 20)
+    client = client_for(users["viewer"])
+    first = client.get("/overdue/?as_of=2030-01-01")
+    page = text_of(first)
+    assert "43 actions not completed and past their due date on 1 January 2030" in page
+    assert "Showing 1 to 20." in page
+    assert first.content.decode().count('href="/actions/') == 20
+    assert 'href="?as_of=2030-01-01&amp;page=2"' in first.content.decode()
+    last = text_of(client.get("/overdue/?as_of=2030-01-01&page=3"))
+    assert "Showing 41 to 43." in last
+    assert "Showing 41 to 43." in text_of(client.get("/overdue/?as_of=2030-01-01&page=99"))

@@ -47,6 +47,15 @@ class Rating(models.TextChoices):
     GOOD = "good", "Good progress"
 
 
+def overdue_q(as_of: datetime.date) -> models.Q:
+    """Actions not completed and past their due date (the deferred date, else the target):
+    "overdue" as a database filter, matching Action.is_overdue."""
+    return ~models.Q(status=Status.COMPLETED) & (
+        models.Q(deferred_to__isnull=False, deferred_to__lt=as_of)
+        | models.Q(deferred_to__isnull=True, target_due__lt=as_of)
+    )
+
+
 def due_date_for(target: str | None) -> datetime.date | None:
     """The last day a normalised target allows: the month's end for "2024-07"."""
     if not target or not target[:4].isdigit():
@@ -302,6 +311,7 @@ class ProgressUpdate(AppendOnly):
 
     class Meta:
         ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["action", "-recorded_at"], name="update_latest_idx")]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.get_status_display()}"
@@ -348,3 +358,39 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} on {self.sent_on}"
+
+
+def latest_updates(actions: list[Action]) -> dict[int, ProgressUpdate]:
+    """The latest update of each action, across the versions it was carried over from, in
+    three queries however many actions there are."""
+    if not actions:
+        return {}
+    inspection_ids = {action.concern.plan.inspection_id for action in actions}
+    parents = dict(
+        Action.objects.filter(concern__plan__inspection__in=inspection_ids).values_list(
+            "pk", "carried_from_id"
+        )
+    )
+    lineages: dict[int, list[int]] = {}
+    for action in actions:
+        chain, current = [], action.pk
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        lineages[action.pk] = chain
+    newest = models.Subquery(
+        ProgressUpdate.objects.filter(action=models.OuterRef("pk"))
+        .order_by("-recorded_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = {pk for chain in lineages.values() for pk in chain}
+    latest_of = dict(
+        Action.objects.filter(pk__in=ids).annotate(newest=newest).values_list("pk", "newest")
+    )
+    updates = ProgressUpdate.objects.in_bulk([pk for pk in latest_of.values() if pk])
+    result = {}
+    for action_pk, chain in lineages.items():
+        found = [updates[latest_of[pk]] for pk in chain if latest_of.get(pk)]
+        if found:
+            result[action_pk] = max(found, key=lambda update: (update.recorded_at, update.pk))
+    return result

@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -43,6 +44,8 @@ from planwatch.web.plans.models import (
     ProgressUpdate,
     Rating,
     Status,
+    latest_updates,
+    overdue_q,
 )
 from planwatch.writers.pdf import html_to_pdf
 
@@ -93,22 +96,56 @@ def _counts(actions, as_of: datetime.date) -> dict[str, int]:
 
 def home(request: HttpRequest) -> HttpResponse:
     """Every establishment the user may read, with its latest plan's open, overdue and
-    completed actions."""
-    if (
-        not request.user.is_authenticated
-        and not permissions.visible_establishments(
-            request.user, Establishment.objects.all()
-        ).exists()
-    ):
+    completed actions (counted in the database: the estate is large)."""
+    establishments = permissions.visible_establishments(request.user, Establishment.objects.all())
+    if not request.user.is_authenticated and not establishments.exists():
         return _page(request, "home_signed_out.html", {})
     today = datetime.date.today()
+    editable = set(
+        permissions.editable_establishments(request.user, Establishment.objects.all()).values_list(
+            "pk", flat=True
+        )
+    )
+
+    def latest(states):
+        return Subquery(
+            Plan.objects.filter(inspection__establishment=OuterRef("pk"), state__in=states)
+            .order_by("-inspection__report_published", "-inspection__start", "-version")
+            .values("pk")[:1]
+        )
+
+    establishments = establishments.annotate(
+        latest_submitted=latest([Plan.State.SUBMITTED]),
+        latest_any=latest([Plan.State.SUBMITTED, Plan.State.DRAFT]),
+    )
+    chosen = {
+        item.pk: item.latest_any if item.pk in editable else item.latest_submitted
+        for item in establishments
+    }
+    plans = Plan.objects.in_bulk([pk for pk in chosen.values() if pk])
+    counts = {
+        row["concern__plan"]: row
+        for row in Action.objects.filter(concern__plan__in=plans)
+        .values("concern__plan")
+        .annotate(
+            total=Count("pk"),
+            completed=Count("pk", filter=Q(status=Status.COMPLETED)),
+            overdue=Count("pk", filter=overdue_q(today)),
+        )
+    }
     rows = []
-    for establishment in permissions.visible_establishments(
-        request.user, Establishment.objects.all()
-    ):
-        plan = _latest_visible_plan(request.user, establishment)
-        actions = list(Action.objects.filter(concern__plan=plan)) if plan else []
-        rows.append({"establishment": establishment, "plan": plan, **_counts(actions, today)})
+    for establishment in establishments:
+        plan = plans.get(chosen[establishment.pk])
+        found = counts.get(plan.pk if plan else None, {"total": 0, "completed": 0, "overdue": 0})
+        rows.append(
+            {
+                "establishment": establishment,
+                "plan": plan,
+                "open": found["total"] - found["completed"],
+                "overdue": found["overdue"],
+                "completed": found["completed"],
+            }
+        )
     return _page(request, "home.html", {"rows": rows})
 
 
@@ -175,7 +212,12 @@ def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
     }
     concerns = []
     all_actions = []
-    for concern in plan.concerns.prefetch_related("actions"):
+    stored = plan.concerns.prefetch_related("actions")
+    latest = latest_updates([a for concern in stored for a in concern.actions.all()])
+    judgements: dict[int, Judgement] = {}
+    for judgement in Judgement.objects.filter(concern__plan=plan).order_by("recorded_at"):
+        judgements[judgement.concern_id] = judgement
+    for concern in stored:
         rows = []
         for action in concern.actions.all():
             all_actions.append(action)
@@ -191,7 +233,7 @@ def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "action": action,
                     "status": status,
-                    "latest": action.latest_update(),
+                    "latest": latest.get(action.pk),
                     "findings": report.for_action(concern.ref, action.number),
                 }
             )
@@ -205,7 +247,7 @@ def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
                         for finding in report.findings
                         if finding.concern_ref == concern.ref and finding.action_number is None
                     ],
-                    "judgement": concern.latest_judgement(),
+                    "judgement": judgements.get(concern.pk),
                 }
             )
     owner_names = sorted(
@@ -401,6 +443,38 @@ def _visible_actions(user):
     ).select_related("concern__plan__inspection__establishment")
 
 
+PAGE_SIZE = 50
+
+
+def _paginate(request: HttpRequest, queryset):
+    """One page of a long list; a page number past the end shows the last page."""
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _pagination(request: HttpRequest, page) -> dict | None:
+    """Parameters for the GOV.UK pagination component, keeping the other query values."""
+    if page.paginator.num_pages < 2:
+        return None
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
+
+    items = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
+        if number == Paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "href": link(number), "current": number == page.number})
+    result: dict = {"items": items}
+    if page.has_previous():
+        result["previous"] = {"href": link(page.previous_page_number())}
+    if page.has_next():
+        result["next"] = {"href": link(page.next_page_number())}
+    return result
+
+
 def overdue(request: HttpRequest) -> HttpResponse:
     if (
         not request.user.is_authenticated
@@ -412,17 +486,20 @@ def overdue(request: HttpRequest) -> HttpResponse:
     as_of, error = _as_of(request)
     actions = (
         _visible_actions(request.user)
-        .exclude(status=Status.COMPLETED)
-        .filter(
-            Q(deferred_to__isnull=False, deferred_to__lt=as_of)
-            | Q(deferred_to__isnull=True, target_due__lt=as_of)
-        )
-        .order_by("target_due", "concern__plan__inspection__establishment__name")
+        .filter(overdue_q(as_of))
+        .order_by("target_due", "concern__plan__inspection__establishment__name", "pk")
     )
+    page = _paginate(request, actions)
     return _page(
         request,
         "overdue.html",
-        {"actions": actions, "as_of": as_of, "error": error},
+        {
+            "page": page,
+            "actions": page.object_list,
+            "as_of": as_of,
+            "error": error,
+            "pagination": _pagination(request, page),
+        },
         status=400 if error else 200,
     )
 
@@ -451,12 +528,20 @@ def due_soon(request: HttpRequest) -> HttpResponse:
             Q(deferred_to__isnull=False, deferred_to__gte=today, deferred_to__lte=until)
             | Q(deferred_to__isnull=True, target_due__gte=today, target_due__lte=until)
         )
-        .order_by("target_due")
+        .order_by("target_due", "pk")
     )
+    page = _paginate(request, actions)
     return _page(
         request,
         "due.html",
-        {"actions": actions, "weeks": weeks, "until": until, "error": error},
+        {
+            "page": page,
+            "actions": page.object_list,
+            "weeks": weeks,
+            "until": until,
+            "error": error,
+            "pagination": _pagination(request, page),
+        },
         status=400 if error else 200,
     )
 
