@@ -39,6 +39,13 @@ class Report:
             "findings": [finding.to_dict() for finding in self.findings],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls(
+            findings=[Finding(**finding) for finding in data["findings"]],
+            summary=data["summary"],
+        )
+
 
 def summarise(plan: Plan, findings: list[Finding]) -> dict[str, Any]:
     """Counts by rule and severity, the share of actions that pass, owners and months."""

@@ -86,6 +86,16 @@ def can_judge(user) -> bool:
     return bool(_roles(user, None) & {Role.INSPECTOR, Role.ADMINISTRATOR})
 
 
+def sees_everything(user) -> bool:
+    """Whether a user may read every establishment (so lists need no filter by it)."""
+    if settings.PLANWATCH_PUBLIC_READ or user.is_superuser:
+        return True
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, establishment__isnull=True).exists()
+    )
+
+
 def visible_establishments(user, queryset: QuerySet) -> QuerySet:
     """The establishments a user may read."""
     if settings.PLANWATCH_PUBLIC_READ or user.is_superuser:

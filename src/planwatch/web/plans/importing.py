@@ -18,7 +18,14 @@ from planwatch.model import CONTRACT_KEYS
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
 from planwatch.readers import detect_format
-from planwatch.web.plans.models import Action, Concern, Establishment, Inspection, Plan
+from planwatch.web.plans.models import (
+    Action,
+    Concern,
+    Establishment,
+    Inspection,
+    Plan,
+    mark_current,
+)
 
 # Actions this alike (after whitespace and case) in the same concern are the same action.
 CARRY_OVER_RATIO = 0.85
@@ -113,6 +120,7 @@ def store_plan(
                 target=action.target or "",
             )
     carry_over(plan, previous)
+    mark_current(inspection)
     if source is not None:
         data, name, sha256 = source
         plan.source_name = name

@@ -47,6 +47,18 @@ class Rating(models.TextChoices):
     GOOD = "good", "Good progress"
 
 
+_URL_PATTERNS: dict[str, str] = {}
+_PLACEHOLDER = "9182736450"  # fits both int and slug routes
+
+
+def url_for(name: str, key: object) -> str:
+    """reverse() for one-argument routes, resolved once per route: pages list thousands."""
+    pattern = _URL_PATTERNS.get(name)
+    if pattern is None:
+        pattern = _URL_PATTERNS[name] = reverse(name, args=[_PLACEHOLDER])
+    return pattern.replace(_PLACEHOLDER, str(key))
+
+
 def overdue_q(as_of: datetime.date) -> models.Q:
     """Actions not completed and past their due date (the deferred date, else the target):
     "overdue" as a database filter, matching Action.is_overdue."""
@@ -83,7 +95,7 @@ class Establishment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("establishment", args=[self.slug])
+        return url_for("establishment", self.slug)
 
     def latest_plan(self) -> Plan | None:
         return (
@@ -124,6 +136,8 @@ class Plan(models.Model):
     source_name = models.CharField(max_length=255, blank=True)
     source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     warnings = models.JSONField(default=list, blank=True)
+    # The quality report of a submitted plan, worked out once: a submitted plan never changes.
+    quality = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -148,7 +162,7 @@ class Plan(models.Model):
         return self.state == self.State.DRAFT
 
     def get_absolute_url(self) -> str:
-        return reverse("plan", args=[self.pk])
+        return url_for("plan", self.pk)
 
     def versions(self) -> models.QuerySet[Plan]:
         return Plan.objects.filter(inspection=self.inspection).order_by("version")
@@ -225,6 +239,9 @@ class Action(models.Model):
     )
     deferred_to = models.DateField(null=True, blank=True)
     deferral_reason = models.TextField(blank=True)
+    # Whether the action is in the latest submitted version of its inspection's plan: the
+    # actions that lists of overdue and due actions are drawn from (kept by mark_current).
+    current = models.BooleanField(default=False, editable=False)
     # The same action in the plan's previous version, so that progress carries over.
     carried_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
@@ -233,6 +250,14 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["concern", "position"]
+        indexes = [
+            models.Index(fields=["current", "target_due"], name="action_current_due_idx"),
+            # Covers counting a plan's actions by status and due date without reading the text.
+            models.Index(
+                fields=["concern", "status", "target_due", "deferred_to"],
+                name="action_progress_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.concern}, action {self.number}"
@@ -244,7 +269,7 @@ class Action(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("action", args=[self.pk])
+        return url_for("action", self.pk)
 
     @property
     def number(self) -> int:
@@ -394,3 +419,17 @@ def latest_updates(actions: list[Action]) -> dict[int, ProgressUpdate]:
         if found:
             result[action_pk] = max(found, key=lambda update: (update.recorded_at, update.pk))
     return result
+
+
+def mark_current(inspection: Inspection) -> None:
+    """Flag the actions of the inspection's latest submitted plan as current, and no others."""
+    latest = (
+        Plan.objects.filter(inspection=inspection, state=Plan.State.SUBMITTED)
+        .order_by("-version")
+        .first()
+    )
+    Action.objects.filter(concern__plan__inspection=inspection, current=True).exclude(
+        concern__plan=latest
+    ).update(current=False)
+    if latest is not None:
+        Action.objects.filter(concern__plan=latest).update(current=True)

@@ -11,12 +11,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from notifications_python_client.errors import HTTPError
 
 from planwatch.web.access.models import OwnerMapping
-from planwatch.web.plans.models import Action, Plan, ReminderLog, Status
+from planwatch.web.plans.models import Action, ReminderLog, Status
 
 # Four weeks: a ten-day warning is too late to rescue an action.
 DEFAULT_WINDOW_DAYS = 28
@@ -34,17 +33,8 @@ class Digest:
 
 
 def _current_actions():
-    latest = (
-        Plan.objects.filter(
-            inspection=OuterRef("concern__plan__inspection"), state=Plan.State.SUBMITTED
-        )
-        .order_by("-version")
-        .values("version")[:1]
-    )
     return (
-        Action.objects.filter(
-            concern__plan__state=Plan.State.SUBMITTED, concern__plan__version=Subquery(latest)
-        )
+        Action.objects.filter(current=True)
         .exclude(status=Status.COMPLETED)
         .select_related("concern__plan__inspection__establishment")
         .order_by("target_due", "pk")

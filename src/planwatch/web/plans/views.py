@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +26,7 @@ from planwatch import writers
 from planwatch.charts import render_svg
 from planwatch.dates import parse_target
 from planwatch.owners import OwnerIndex
-from planwatch.quality import check_plan
+from planwatch.quality import Report, check_plan
 from planwatch.web.access import permissions
 from planwatch.web.access.models import OwnerMapping
 from planwatch.web.plans import exporting, forms, reports
@@ -45,7 +45,9 @@ from planwatch.web.plans.models import (
     Rating,
     Status,
     latest_updates,
+    mark_current,
     overdue_q,
+    url_for,
 )
 from planwatch.writers.pdf import html_to_pdf
 
@@ -84,6 +86,18 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
     return render(request, template, context, status=status)
 
 
+def quality_report(plan: Plan) -> Report:
+    """The quality findings on a plan. A submitted plan never changes, so its report is
+    worked out once and kept with it; a draft's is worked out every time."""
+    if plan.is_draft:
+        return check_plan(plan.to_model())
+    if plan.quality:
+        return Report.from_dict(plan.quality)
+    report = check_plan(plan.to_model())
+    Plan.objects.filter(pk=plan.pk).update(quality=report.to_dict())
+    return report
+
+
 def _counts(actions, as_of: datetime.date) -> dict[str, int]:
     counts = Counter(action.display_status(as_of) for action in actions)
     return {
@@ -107,22 +121,31 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     )
 
-    def latest(states):
-        return Subquery(
-            Plan.objects.filter(inspection__establishment=OuterRef("pk"), state__in=states)
-            .order_by("-inspection__report_published", "-inspection__start", "-version")
-            .values("pk")[:1]
+    # The latest plan of each establishment (drafts only for those who may edit them),
+    # chosen in Python from one small query rather than a subquery per establishment.
+    never = datetime.date.min
+    chosen: dict[int, tuple] = {}
+    for pk, establishment_id, state, published, start, version in Plan.objects.filter(
+        inspection__establishment__in=establishments
+    ).values_list(
+        "pk",
+        "inspection__establishment_id",
+        "state",
+        "inspection__report_published",
+        "inspection__start",
+        "version",
+    ):
+        if state == Plan.State.DRAFT and establishment_id not in editable:
+            continue
+        rank = (published or never, start or never, version)
+        if establishment_id not in chosen or rank > chosen[establishment_id][0]:
+            chosen[establishment_id] = (rank, pk)
+    plans = {
+        plan["pk"]: {**plan, "url": url_for("plan", plan["pk"])}
+        for plan in Plan.objects.filter(pk__in=[pk for _, pk in chosen.values()]).values(
+            "pk", "version", "state", "submitted_on"
         )
-
-    establishments = establishments.annotate(
-        latest_submitted=latest([Plan.State.SUBMITTED]),
-        latest_any=latest([Plan.State.SUBMITTED, Plan.State.DRAFT]),
-    )
-    chosen = {
-        item.pk: item.latest_any if item.pk in editable else item.latest_submitted
-        for item in establishments
     }
-    plans = Plan.objects.in_bulk([pk for pk in chosen.values() if pk])
     counts = {
         row["concern__plan"]: row
         for row in Action.objects.filter(concern__plan__in=plans)
@@ -132,11 +155,12 @@ def home(request: HttpRequest) -> HttpResponse:
             completed=Count("pk", filter=Q(status=Status.COMPLETED)),
             overdue=Count("pk", filter=overdue_q(today)),
         )
+        .order_by()
     }
     rows = []
     for establishment in establishments:
-        plan = plans.get(chosen[establishment.pk])
-        found = counts.get(plan.pk if plan else None, {"total": 0, "completed": 0, "overdue": 0})
+        plan = plans.get(chosen[establishment.pk][1]) if establishment.pk in chosen else None
+        found = counts.get(plan["pk"] if plan else None, {"total": 0, "completed": 0, "overdue": 0})
         rows.append(
             {
                 "establishment": establishment,
@@ -147,13 +171,6 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         )
     return _page(request, "home.html", {"rows": rows})
-
-
-def _latest_visible_plan(user, establishment: Establishment) -> Plan | None:
-    plans = Plan.objects.filter(inspection__establishment=establishment)
-    if not permissions.can_edit_plans(user, establishment):
-        plans = plans.filter(state=Plan.State.SUBMITTED)
-    return plans.order_by("-inspection__report_published", "-inspection__start", "-version").first()
 
 
 def establishment_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -204,7 +221,8 @@ def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan as published, with each action's status, latest update and quality findings."""
     plan = _plan_or_deny(request, pk)
     today = datetime.date.today()
-    report = check_plan(plan.to_model())
+    report = quality_report(plan)
+    versions = list(plan.versions().only("pk", "version", "state", "submitted_on"))
     selected = {
         "status": request.GET.get("status", ""),
         "owner": request.GET.get("owner", ""),
@@ -267,7 +285,9 @@ def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
             "categories": Category.choices,
             "can_edit": permissions.can_edit_plans(request.user, plan.establishment),
             "can_judge": permissions.can_judge(request.user),
-            "versions": plan.versions(),
+            "versions": versions,
+            "is_latest": versions[-1].pk == plan.pk,
+            "previous": next((v for v in reversed(versions) if v.version < plan.version), None),
             "filtered": any(selected.values()),
         },
     )
@@ -428,19 +448,11 @@ def judge_concern(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _visible_actions(user):
     """Actions in the latest submitted version of every plan the user may read."""
-    establishments = permissions.visible_establishments(user, Establishment.objects.all())
-    latest_version = (
-        Plan.objects.filter(
-            inspection=OuterRef("concern__plan__inspection"), state=Plan.State.SUBMITTED
-        )
-        .order_by("-version")
-        .values("version")[:1]
-    )
-    return Action.objects.filter(
-        concern__plan__state=Plan.State.SUBMITTED,
-        concern__plan__version=Subquery(latest_version),
-        concern__plan__inspection__establishment__in=establishments,
-    ).select_related("concern__plan__inspection__establishment")
+    actions = Action.objects.filter(current=True)
+    if not permissions.sees_everything(user):
+        establishments = permissions.visible_establishments(user, Establishment.objects.all())
+        actions = actions.filter(concern__plan__inspection__establishment__in=establishments)
+    return actions.select_related("concern__plan__inspection__establishment")
 
 
 PAGE_SIZE = 50
@@ -803,7 +815,9 @@ def submit_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("edit-plan", plan.pk)
     plan.state = Plan.State.SUBMITTED
     plan.submitted_on = form.cleaned_data["submitted_on"]
-    plan.save()
+    with transaction.atomic():
+        plan.save()
+        mark_current(plan.inspection)
     messages.success(request, "The plan is submitted: changes now make a new version")
     return redirect(plan.get_absolute_url())
 
