@@ -267,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web service (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    serve.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers (default 2: one a core here)"
+    )
     serve.add_argument(
         "--demo",
         action="store_true",

@@ -227,6 +227,11 @@ class Concern(models.Model):
 
 class Action(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="actions")
+    # The concern's plan, repeated here so that a plan's actions can be counted without a
+    # join (the establishments page counts every plan's); set from the concern on save.
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="all_actions", editable=False, null=True
+    )
     position = models.PositiveIntegerField(default=0)
     text = models.TextField()
     owner = models.CharField("responsible owner", max_length=300, blank=True)
@@ -254,8 +259,8 @@ class Action(models.Model):
             models.Index(fields=["current", "target_due"], name="action_current_due_idx"),
             # Covers counting a plan's actions by status and due date without reading the text.
             models.Index(
-                fields=["concern", "status", "target_due", "deferred_to"],
-                name="action_progress_idx",
+                fields=["plan", "status", "target_due", "deferred_to"],
+                name="action_plan_progress_idx",
             ),
         ]
 
@@ -264,6 +269,7 @@ class Action(models.Model):
 
     def save(self, *args, **kwargs):
         self.target_due = due_date_for(self.target)
+        self.plan_id = self.concern.plan_id
         if self.target == "completed" and self.status == Status.NOT_STARTED and not self.pk:
             self.status = Status.COMPLETED
         super().save(*args, **kwargs)
@@ -274,10 +280,6 @@ class Action(models.Model):
     @property
     def number(self) -> int:
         return self.position + 1
-
-    @property
-    def plan(self) -> Plan:
-        return self.concern.plan
 
     @property
     def due_date(self) -> datetime.date | None:
@@ -391,11 +393,22 @@ def latest_updates(actions: list[Action]) -> dict[int, ProgressUpdate]:
     if not actions:
         return {}
     inspection_ids = {action.concern.plan.inspection_id for action in actions}
-    parents = dict(
-        Action.objects.filter(concern__plan__inspection__in=inspection_ids).values_list(
-            "pk", "carried_from_id"
-        )
+    newest = models.Subquery(
+        ProgressUpdate.objects.filter(action=models.OuterRef("pk"))
+        .order_by("-recorded_at", "-pk")
+        .values("pk")[:1]
     )
+    # Every action of these inspections, with the version it came from and its own latest
+    # update, in one query.
+    parents: dict[int, int | None] = {}
+    latest_of: dict[int, int | None] = {}
+    for pk, parent, update in (
+        Action.objects.filter(concern__plan__inspection__in=inspection_ids)
+        .annotate(newest=newest)
+        .values_list("pk", "carried_from_id", "newest")
+    ):
+        parents[pk] = parent
+        latest_of[pk] = update
     lineages: dict[int, list[int]] = {}
     for action in actions:
         chain, current = [], action.pk
@@ -403,15 +416,6 @@ def latest_updates(actions: list[Action]) -> dict[int, ProgressUpdate]:
             chain.append(current)
             current = parents.get(current)
         lineages[action.pk] = chain
-    newest = models.Subquery(
-        ProgressUpdate.objects.filter(action=models.OuterRef("pk"))
-        .order_by("-recorded_at", "-pk")
-        .values("pk")[:1]
-    )
-    ids = {pk for chain in lineages.values() for pk in chain}
-    latest_of = dict(
-        Action.objects.filter(pk__in=ids).annotate(newest=newest).values_list("pk", "newest")
-    )
     updates = ProgressUpdate.objects.in_bulk([pk for pk in latest_of.values() if pk])
     result = {}
     for action_pk, chain in lineages.items():
