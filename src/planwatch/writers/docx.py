@@ -54,19 +54,29 @@ def set_widths(table, widths) -> None:
             cell.width = width
 
 
-def write_docx(export: PlanExport) -> bytes:
-    plan = export.plan
+def new_document(landscape: bool, margin: Cm):
+    """An A4 Word document in the plans' house style: Arial 10pt, 6pt after paragraphs."""
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(10)
     style.paragraph_format.space_after = Pt(6)
     section = document.sections[0]
-    # Landscape A4, as the published plans are, to give the action column room.
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(29.7), Cm(21)
+    section.page_width, section.page_height = (
+        (long_side, short_side) if landscape else (short_side, long_side)
+    )
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.5))
+        setattr(section, side, margin)
+    return document
+
+
+def write_docx(export: PlanExport) -> bytes:
+    plan = export.plan
+    # Landscape A4, as the published plans are, to give the action column room.
+    document = new_document(landscape=True, margin=Cm(1.5))
+    section = document.sections[0]
     footer = section.footer.paragraphs[0]
     footer.text = f"{plan.establishment} action plan – page "
     add_page_number(footer)
