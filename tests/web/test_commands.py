@@ -1,0 +1,43 @@
+"""The main job's set-up step: the sample plan and a demo administrator, once each."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth import get_user_model
+from rich.console import Console
+
+from planwatch.web.commands import plan_files, prepare_demo
+from planwatch.web.plans.models import Plan
+
+
+def test_prepare_demo_imports_the_sample_and_creates_an_administrator_once(db):
+    output = io.StringIO()
+    console = Console(file=output, width=200)
+    prepare_demo(console)
+    lines = output.getvalue().splitlines()
+    assert lines[0] == (
+        "Sample plan imported: hmp-peterborough-2024.txt: imported as HMP Peterborough (Men) "
+        "action plan, version 1 (11 concerns, 52 actions, 1 warning)"
+    )
+    assert lines[1].startswith("Demo administrator created. Sign in as 'admin' with the password ")
+    password = lines[1].split("password ")[1].split(" ")[0]
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(password)
+    output.truncate(0)
+    output.seek(0)
+    prepare_demo(console)
+    assert output.getvalue() == ""
+    assert Plan.objects.count() == 1
+
+
+def test_plan_files_finds_plans_in_folders_and_reports_missing_paths(tmp_path):
+    folder = tmp_path / "plans"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "2024" / "a.pdf").write_bytes(b"%PDF")
+    (folder / "b.DOCX").write_bytes(b"PK")
+    (folder / "notes.md").write_text("no")
+    (folder / ".hidden.pdf").write_bytes(b"%PDF")
+    files, problems = plan_files([str(folder), str(tmp_path / "missing.odt")])
+    assert [path.relative_to(folder).as_posix() for path in files] == ["2024/a.pdf", "b.DOCX"]
+    assert problems == [f"{tmp_path / 'missing.odt'} does not exist: check the path"]
