@@ -419,3 +419,20 @@ def test_long_lists_are_paged(users, client_for, monkeypatch):
     last = text_of(client.get("/overdue/?as_of=2030-01-01&page=3"))
     assert "Showing 41 to 43." in last
     assert "Showing 41 to 43." in text_of(client.get("/overdue/?as_of=2030-01-01&page=99"))
+
+
+def test_a_recommendations_agreement_can_be_set_back_to_not_applicable(
+    users, client_for, seed_plan
+):
+    client = client_for(users["lead"])
+    client.post(f"/plans/{seed_plan.pk}/amend/")
+    concern = Concern.objects.get(plan__state=Plan.State.DRAFT, ref="1")
+    data = {"ref": "1", "category": "recommendation", "text": "A concern.", "agreement": "agreed"}
+    client.post(f"/concerns/{concern.pk}/edit/", data)
+    concern.refresh_from_db()
+    assert concern.agreement == "agreed"
+    page = client.get(f"/concerns/{concern.pk}/edit/").content.decode()
+    assert 'type="radio" value=""' in page and "Not applicable" in page
+    client.post(f"/concerns/{concern.pk}/edit/", {**data, "agreement": ""})
+    concern.refresh_from_db()
+    assert concern.agreement == ""

@@ -124,10 +124,11 @@ def field(env: Environment, bound: forms.BoundField, **options: Any) -> Markup:
         params.update(
             idPrefix=bound.auto_id,
             fieldset=legend,
+            # A blank choice is a placeholder ("------"), unless it is named ("Not applicable").
             items=[
                 {"value": key, "text": text, "checked": key in chosen}
                 for key, text in _choices(bound)
-                if key != ""
+                if key != "" or not text.startswith("-")
             ],
         )
     elif kind == "date":
