@@ -28,11 +28,6 @@ class Report:
             if finding.concern_ref == concern_ref and finding.action_number == action_number
         ]
 
-    def worst(self) -> str | None:
-        """The most severe level found: "error", "warning", "info" or None."""
-        found = {finding.severity for finding in self.findings}
-        return next((severity for severity in SEVERITIES if severity in found), None)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "summary": self.summary,

@@ -97,13 +97,6 @@ class Establishment(models.Model):
     def get_absolute_url(self) -> str:
         return url_for("establishment", self.slug)
 
-    def latest_plan(self) -> Plan | None:
-        return (
-            Plan.objects.filter(inspection__establishment=self)
-            .order_by("-inspection__report_published", "-inspection__start", "-version")
-            .first()
-        )
-
 
 class Inspection(models.Model):
     establishment = models.ForeignKey(
@@ -221,9 +214,6 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"Concern {self.ref}"
 
-    def latest_judgement(self) -> Judgement | None:
-        return self.judgements.order_by("-recorded_at").first()
-
 
 class Action(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="actions")
@@ -307,9 +297,6 @@ class Action(models.Model):
         return ProgressUpdate.objects.filter(action__in=self.lineage()).order_by(
             "-recorded_at", "-pk"
         )
-
-    def latest_update(self) -> ProgressUpdate | None:
-        return self.updates().first()
 
 
 class AppendOnly(models.Model):
