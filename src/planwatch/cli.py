@@ -171,7 +171,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from planwatch.web.commands import import_paths
 
-    return import_paths(args.paths, _console())
+    return import_paths(args.paths, _console(), args.as_user)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -262,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import plan files (or folders of them) into the database"
     )
     imports.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    imports.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="record the import in the change history as this user's",
+    )
     imports.set_defaults(handler=_import)
 
     serve = commands.add_parser("serve", help="run the web service (gunicorn)")

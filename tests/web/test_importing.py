@@ -187,3 +187,18 @@ def test_cli_import_of_a_missing_path(capsys, tmp_path):
         f"refused: {tmp_path / 'nope.pdf'} does not exist: check the path",
         "0 imported, 0 skipped (already held), 1 refused",
     ]
+
+
+@pytest.mark.django_db
+def test_cli_import_as_a_user_records_who_in_the_history(capsys):
+    lead = get_user_model().objects.create_user("lead")
+    assert main(["import", str(SAMPLE_PLAN), "--as", "lead"]) == 0
+    plan = Plan.objects.get()
+    assert plan.created_by == lead
+    action = Action.objects.filter(concern__plan=plan).first()
+    assert action.history.first().history_user == lead
+    assert main(["import", str(SAMPLE_PLAN), "--as", "nobody"]) == 2
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "planwatch: there is no user called nobody: check the name, or create one with "
+        "'planwatch manage createsuperuser'"
+    )

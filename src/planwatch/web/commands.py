@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import sys
+import types
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,7 +51,20 @@ def plan_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
-def import_paths(paths: list[str], console) -> int:
+@contextlib.contextmanager
+def acting_as(user):
+    """Record changes made outside a web request as this user's, in the change history,
+    as django-simple-history's middleware does for a request."""
+    from simple_history.models import HistoricalRecords
+
+    HistoricalRecords.context.request = types.SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        del HistoricalRecords.context.request
+
+
+def import_paths(paths: list[str], console, username: str | None = None) -> int:
     """Import every plan file found; one transaction per file. Returns the exit status."""
     from rich.progress import Progress
 
@@ -58,7 +73,20 @@ def import_paths(paths: list[str], console) -> int:
 
     setup_django()
     migrate()
+    from django.contrib.auth import get_user_model
+
     from planwatch.web.plans.importing import ImportResult, import_plan_bytes
+
+    user = None
+    if username:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            console.print(
+                f"planwatch: there is no user called {username}: check the name, or create "
+                "one with 'planwatch manage createsuperuser'",
+                markup=False,
+            )
+            return 2
 
     files, problems = plan_files(paths)
     results: list[ImportResult] = [ImportResult("refused", problem) for problem in problems]
@@ -68,7 +96,10 @@ def import_paths(paths: list[str], console) -> int:
             data = load_bytes(path)
         except PlanReadError as error:
             return ImportResult("refused", str(error))
-        return import_plan_bytes(data, str(path))
+        if user is None:
+            return import_plan_bytes(data, str(path))
+        with acting_as(user):
+            return import_plan_bytes(data, str(path), user=user)
 
     if len(files) > 1:
         with Progress(console=console, transient=True) as progress:
