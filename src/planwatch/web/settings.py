@@ -103,6 +103,14 @@ DATABASES = {
         default=f"sqlite:///{DATA_DIR / 'planwatch.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _flag(
+    "PLANWATCH_PG_PREPARED", True
+):
+    # Server-side binding lets psycopg prepare the statements a page runs again and again,
+    # so PostgreSQL plans them once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

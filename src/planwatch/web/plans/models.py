@@ -246,7 +246,12 @@ class Action(models.Model):
     class Meta:
         ordering = ["concern", "position"]
         indexes = [
-            models.Index(fields=["current", "target_due"], name="action_current_due_idx"),
+            # Lists of overdue and due actions; PostgreSQL can count them from the index alone.
+            models.Index(
+                fields=["current", "target_due"],
+                include=["status", "deferred_to"],
+                name="action_current_due_idx",
+            ),
             # Covers counting a plan's actions by status and due date without reading the text.
             models.Index(
                 fields=["plan", "status", "target_due", "deferred_to"],
