@@ -499,13 +499,18 @@ def _pagination(request: HttpRequest, page) -> dict | None:
     return result
 
 
-def overdue(request: HttpRequest) -> HttpResponse:
-    if (
+def _nothing_to_show(request: HttpRequest) -> bool:
+    """A visitor who is not signed in, on a deployment that keeps plans private."""
+    return (
         not request.user.is_authenticated
         and not permissions.visible_establishments(
             request.user, Establishment.objects.all()
         ).exists()
-    ):
+    )
+
+
+def overdue(request: HttpRequest) -> HttpResponse:
+    if _nothing_to_show(request):
         return _deny(request)
     as_of, error = _as_of(request)
     actions = (
@@ -529,12 +534,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 
 def due_soon(request: HttpRequest) -> HttpResponse:
-    if (
-        not request.user.is_authenticated
-        and not permissions.visible_establishments(
-            request.user, Establishment.objects.all()
-        ).exists()
-    ):
+    if _nothing_to_show(request):
         return _deny(request)
     error = None
     try:
@@ -876,16 +876,12 @@ def amend_plan(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("edit-plan", draft.pk)
 
 
-def _report_date(request: HttpRequest) -> tuple[datetime.date, str | None]:
-    return _as_of(request)
-
-
 def progress_report_page(request: HttpRequest, slug: str, pdf: bool = False) -> HttpResponse:
     """An establishment's progress as of a chosen date, as a page or an accessible PDF."""
     establishment = get_object_or_404(Establishment, slug=slug)
     if not permissions.can_view(request.user, establishment):
         return _deny(request)
-    as_of, error = _report_date(request)
+    as_of, error = _as_of(request)
     report = reports.progress_report(establishment, as_of)
     context = {
         "report": report,
