@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from planwatch import __version__
+from planwatch import __version__, writers
 from planwatch.errors import PlanReadError
 from planwatch.model import Plan
 from planwatch.pipeline import SAMPLE_PLAN, read_plan
@@ -198,6 +198,12 @@ def _remind(args: argparse.Namespace) -> int:
     return remind(args.as_of, args.window, args.dry_run, _console())
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import verify
+
+    return verify(_console())
+
+
 def _err_console() -> Console:
     return Console(stderr=True, width=120, no_color=True, highlight=False)
 
@@ -290,9 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", nargs="?", metavar="PLAN", help="a stored plan's number, or a plan file"
     )
     export.add_argument("--all", action="store_true", help="every submitted plan held (csv, json)")
-    export.add_argument(
-        "--format", required=True, choices=("docx", "odt", "pdf", "csv", "xlsx", "json")
-    )
+    export.add_argument("--format", required=True, choices=writers.FORMATS)
     export.add_argument("--output", "-o", metavar="FILE", help="where to write it; - for stdout")
     export.set_defaults(handler=_export)
 
@@ -309,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="remind of actions due within this many days (default %(default)s)",
     )
     remind.set_defaults(handler=_remind)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check that the history of updates, judgements and evidence files is intact",
+    )
+    verify.set_defaults(handler=_verify)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 
 from planwatch.pipeline import SAMPLE_PLAN
 from planwatch.web.access.models import Membership, OwnerMapping, Role
-from planwatch.web.plans.importing import import_plan_bytes
 from planwatch.web.plans.models import Establishment, Plan
+from planwatch.web.plans.services import import_plan_bytes
 from tests.conftest import FIXTURES
 
 PASSWORD = "correct horse battery staple"

@@ -167,7 +167,7 @@ def test_import_update_with_evidence_and_error_focus(visitor, administrator, tmp
 
 
 def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
-    from planwatch.web.plans.importing import import_plan_bytes
+    from planwatch.web.plans.services import import_plan_bytes
 
     plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
     page = visitor.page
@@ -211,7 +211,7 @@ def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
 
 
 def test_pages_work_without_javascript(browser, live_server, administrator):
-    from planwatch.web.plans.importing import import_plan_bytes
+    from planwatch.web.plans.services import import_plan_bytes
 
     plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
     context = browser.new_context(java_script_enabled=False)

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 
 from planwatch.cli import main
 from planwatch.pipeline import SAMPLE_PLAN
-from planwatch.web.plans.importing import import_plan_bytes
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -17,6 +16,7 @@ from planwatch.web.plans.models import (
     ProgressUpdate,
     Status,
 )
+from planwatch.web.plans.services import import_plan_bytes
 from tests.conftest import FIXTURES
 
 DOCUMENTS = FIXTURES / "documents"

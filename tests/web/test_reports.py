@@ -9,9 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.contrib.auth import get_user_model
 
-from planwatch.web.plans.importing import import_plan_bytes
-from planwatch.web.plans.models import Action, Judgement, Plan, ProgressUpdate
+from planwatch.web.plans.models import Action, Plan, ProgressUpdate
 from planwatch.web.plans.reports import estate_report, progress_report
+from planwatch.web.plans.services import import_plan_bytes
+from tests import builders
 from tests.conftest import FIXTURES
 
 UTC = datetime.UTC
@@ -22,14 +23,8 @@ def at(day: str) -> datetime.datetime:
 
 
 def record(action: Action, status: str, when: str, author, **fields) -> ProgressUpdate:
-    update = ProgressUpdate.objects.create(action=action, status=status, author=author, **fields)
-    # Updates are append-only; back-date this one as if it had been posted then.
-    ProgressUpdate.objects.filter(pk=update.pk).update(recorded_at=at(when))
-    action.status = status
-    if status == "deferred":
-        action.deferred_to = fields["new_target_date"]
-    action.save()
-    return update
+    """Progress posted on that day, through the service."""
+    return builders.update(action, author, status, when, **fields)
 
 
 @pytest.fixture
@@ -58,12 +53,8 @@ def brookfield(db) -> Plan:
         note="Staffing",
         new_target_date=datetime.date(2020, 12, 31),
     )
-    Judgement.objects.create(
-        concern=plan.concerns.get(ref="1"),
-        rating="reasonable",
-        reason="Time out of room up",
-        judged_on=datetime.date(2020, 11, 1),
-        judged_by=author,
+    builders.judgement(
+        plan.concerns.get(ref="1"), author, "reasonable", "2020-11-01", "Time out of room up"
     )
     return plan
 
@@ -76,6 +67,9 @@ def test_progress_report_figures(brookfield):
         "not_started": 0,
         "deferred": 1,
         "overdue": 1,
+        "superseded": 0,
+        "open": 2,
+        "total": 3,
     }
     assert [(s.action.concern.ref, s.action.number) for s in report.overdue] == [("2", 1)]
     [deferred] = report.deferred
@@ -109,6 +103,9 @@ def test_a_report_as_of_an_earlier_date_ignores_later_updates(brookfield):
         "not_started": 2,
         "deferred": 0,
         "overdue": 0,
+        "superseded": 0,
+        "open": 3,
+        "total": 3,
     }
     assert all(item["judgement"] is None for item in report.concerns)
 

@@ -19,6 +19,9 @@ MAX_FILE_BYTES = int(os.environ.get("PLANWATCH_MAX_FILE_BYTES", 25_000_000))
 # What a DOCX or ODT may unpack to; a small file that unpacks to more is a zip bomb.
 MAX_UNPACKED_BYTES = 200_000_000
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+# The file suffix of each format a plan is read from: the one list, for naming stored files
+# and finding plan files in folders.
+SUFFIXES = {"pdf": ".pdf", "docx": ".docx", "odt": ".odt", "text": ".txt"}
 
 
 def sniff(data: bytes) -> str:

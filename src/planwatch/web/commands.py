@@ -11,7 +11,7 @@ import types
 from collections.abc import Iterable
 from pathlib import Path
 
-PLAN_SUFFIXES = {".pdf", ".docx", ".odt", ".txt"}
+from planwatch.readers import SUFFIXES
 
 
 def setup_django() -> None:
@@ -38,7 +38,7 @@ def plan_files(paths: Iterable[str]) -> tuple[list[Path], list[str]]:
                 item
                 for item in path.rglob("*")
                 if item.is_file()
-                and item.suffix.lower() in PLAN_SUFFIXES
+                and item.suffix.lower() in SUFFIXES.values()
                 and not any(part.startswith(".") for part in item.relative_to(path).parts)
             )
             if not found:
@@ -75,7 +75,7 @@ def import_paths(paths: list[str], console, username: str | None = None) -> int:
     migrate()
     from django.contrib.auth import get_user_model
 
-    from planwatch.web.plans.importing import ImportResult, import_plan_bytes
+    from planwatch.web.plans.services import ImportResult, import_plan_bytes
 
     user = None
     if username:
@@ -129,8 +129,8 @@ def prepare_demo(console) -> None:
     from django.contrib.auth import get_user_model
 
     from planwatch.pipeline import SAMPLE_PLAN
-    from planwatch.web.plans.importing import import_plan_bytes
     from planwatch.web.plans.models import Plan
+    from planwatch.web.plans.services import import_plan_bytes
 
     if not Plan.objects.exists():
         result = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
@@ -249,18 +249,15 @@ def export(plan: str | None, fmt: str, everything: bool, output: str | None, con
 
 
 def remind(as_of: str | None, window: int, dry_run: bool, console) -> int:
-    import datetime
-
     setup_django()
     migrate()
+    from planwatch.web.plans import rules
     from planwatch.web.plans.reminders import recipients_without_email, send_reminders
 
     try:
-        day = datetime.date.fromisoformat(as_of) if as_of else datetime.date.today()
-    except ValueError:
-        console.print(
-            f"planwatch: --as-of {as_of!r} is not a date: write it as 2024-07-31", markup=False
-        )
+        day = rules.parse_query_date(as_of) if as_of else rules.today()
+    except ValueError as error:
+        console.print(f"planwatch: --as-of {as_of!r}: {error}", markup=False)
         return 2
     outcomes = send_reminders(day, window, dry_run=dry_run)
     for outcome in outcomes:
@@ -276,4 +273,25 @@ def remind(as_of: str | None, window: int, dry_run: bool, console) -> int:
         console.print(f"{username} acts for owners but has no email address", markup=False)
     sent = sum(outcome.sent for outcome in outcomes)
     console.print(f"{sent} reminder{'s' if sent != 1 else ''} sent", markup=False)
+    return 0
+
+
+def verify(console) -> int:
+    """Check every hash chain and evidence file; exit 1 and list the breaks if any."""
+    setup_django()
+    migrate()
+    from planwatch.web.plans import integrity
+    from planwatch.web.plans.models import Evidence, Judgement, ProgressUpdate
+
+    problems = list(integrity.problems())
+    for problem in problems:
+        console.print(f"broken: {problem}", markup=False, soft_wrap=True)
+    counts = (
+        f"{ProgressUpdate.objects.count()} updates, {Judgement.objects.count()} judgements, "
+        f"{Evidence.objects.count()} evidence files"
+    )
+    if problems:
+        console.print(f"{len(problems)} problems found in {counts}", markup=False)
+        return 1
+    console.print(f"The history is intact: {counts} checked", markup=False)
     return 0

@@ -16,6 +16,7 @@ _MACROS = {
     "select": ("select", "govukSelect"),
     "radios": ("radios", "govukRadios"),
     "checkboxes": ("checkboxes", "govukCheckboxes"),
+    "checkbox": ("checkboxes", "govukCheckboxes"),
     "date": ("date-input", "govukDateInput"),
     "file": ("file-upload", "govukFileUpload"),
 }
@@ -67,6 +68,8 @@ def _kind(widget: forms.Widget) -> str:
         return "radios"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
     if isinstance(widget, forms.Select):
         return "select"
     if isinstance(widget, forms.Textarea):
@@ -130,6 +133,11 @@ def field(env: Environment, bound: forms.BoundField, **options: Any) -> Markup:
                 for key, text in _choices(bound)
                 if key != "" or not text.startswith("-")
             ],
+        )
+    elif kind == "checkbox":
+        params.update(
+            idPrefix=bound.auto_id,
+            items=[{"value": "on", "text": str(bound.label), "checked": bool(value)}],
         )
     elif kind == "date":
         if isinstance(value, datetime.date):

@@ -9,11 +9,40 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
+from planwatch import labels
 from planwatch.web import govuk
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def navigation(request: Any) -> list[dict[str, Any]]:
+    """The service navigation: only what this user may open, the current page marked."""
+    from planwatch.web.access import permissions
+    from planwatch.web.access.permissions import Ability
+
+    user = request.user
+    items: list[tuple[str, str]] = []
+    if permissions.anywhere(user, Ability.READ):
+        items += [
+            ("home", "Establishments"),
+            ("overdue", "Overdue"),
+            ("due", "Due soon"),
+            ("estate", "Estate report"),
+        ]
+    if user.is_authenticated:
+        items.append(("my-actions", "My actions"))
+    if permissions.anywhere(user, Ability.EDIT):
+        items.append(("import", "Import"))
+    result = []
+    for name, text in items:
+        href = reverse(name)
+        item: dict[str, Any] = {"href": href, "text": text}
+        if href == request.path:
+            item.update(active=True, current=True)
+        result.append(item)
+    return result
 
 
 def environment(**options: Any) -> Environment:
@@ -33,6 +62,11 @@ def environment(**options: Any) -> Environment:
             "get_messages": messages.get_messages,
             "govuk_field": govuk.field,
             "govuk_error_summary": govuk.error_summary_items,
+            "navigation": navigation,
+            "status_labels": labels.DISPLAY_STATUSES,
+            "status_tags": labels.STATUS_TAGS,
+            "category_labels": labels.CATEGORIES,
+            "rating_labels": labels.RATINGS,
         }
     )
     env.filters.update({"govuk_date": govuk.format_date, "govuk_target": govuk.format_target})

@@ -33,11 +33,16 @@ COLUMNS = (
     "due_date",
     "deferred_to",
     "last_update",
+    "plan_in_force",
 )
 
 
 def _iso(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
 
 
 def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
@@ -74,6 +79,7 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
                         "due_date": _iso(progress.due) if progress else "",
                         "deferred_to": _iso(progress.deferred_to) if progress else "",
                         "last_update": _iso(progress.last_update) if progress else "",
+                        "plan_in_force": _flag(progress.in_force if progress else None),
                     }
                 )
     return records
@@ -133,6 +139,7 @@ def plan_record(export: PlanExport) -> dict[str, Any]:
                 action_data["due_date"] = _iso(progress.due) or None
                 action_data["deferred_to"] = _iso(progress.deferred_to) or None
                 action_data["last_update"] = _iso(progress.last_update) or None
+                action_data["plan_in_force"] = progress.in_force
     return data
 
 

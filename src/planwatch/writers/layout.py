@@ -47,6 +47,7 @@ class ActionProgress:
     due: datetime.date | None = None
     deferred_to: datetime.date | None = None
     last_update: datetime.date | None = None
+    in_force: bool | None = None  # whether the plan version was in force on the day
 
 
 @dataclass

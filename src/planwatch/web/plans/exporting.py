@@ -4,32 +4,40 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Max
+from django.utils import timezone
 
-from planwatch.web.plans.models import Action, Plan, ProgressUpdate
+from planwatch import labels
+from planwatch.web.plans import rules
+from planwatch.web.plans.models import Plan
+from planwatch.web.plans.reports import plan_states
 from planwatch.writers import PlanExport
 from planwatch.writers.layout import ActionProgress
 
 
 def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
-    """A stored plan ready to write, with statuses as of a date (today by default)."""
-    as_of = as_of or datetime.date.today()
+    """A stored plan ready to write, with each action's progress as of a date (today by
+    default), worked out by the same rules as every page and report."""
+    as_of = as_of or rules.today()
+    in_force = Plan.objects.standing(plan, as_of).in_force
     progress = {}
-    actions = Action.objects.filter(concern__plan=plan).select_related("concern")
-    for action in actions:
-        lineage = action.lineage()
-        last = ProgressUpdate.objects.filter(action__in=lineage).aggregate(Max("recorded_at"))
-        last_update = last["recorded_at__max"]
+    for state in plan_states(plan, as_of):
+        action = state.action
         progress[(action.concern.ref, action.number)] = ActionProgress(
-            status=action.status,
-            overdue=action.is_overdue(as_of),
+            status=state.stored_status,
+            overdue=state.status == labels.OVERDUE,
             owner_normalised=action.owner_normalised,
-            due=action.due_date,
-            deferred_to=action.deferred_to,
-            last_update=last_update.date() if last_update else None,
+            due=state.due,
+            deferred_to=state.deferred_to,
+            last_update=timezone.localtime(state.latest.recorded_at).date()
+            if state.latest
+            else None,
+            in_force=in_force,
         )
     return PlanExport(plan=plan.to_model(), version=plan.version, progress=progress)
 
 
 def file_name(plan: Plan, fmt: str) -> str:
-    return f"{plan.establishment.slug}-action-plan-v{plan.version}.{fmt}"
+    """Names that differ for every plan held: establishment, inspection, version."""
+    inspection = plan.inspection
+    when = f"-{inspection.start:%Y-%m}" if inspection.start else f"-inspection-{inspection.pk}"
+    return f"{plan.establishment.slug}{when}-action-plan-v{plan.version}.{fmt}"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
+from typing import Any
 
 from django import forms
 from django.conf import settings
 
 from planwatch.dates import parse_target
 from planwatch.web.govuk import GovDateField
+from planwatch.web.plans import rules
 from planwatch.web.plans.models import Agreement, Category, Rating, Status
+from planwatch.web.plans.services import MAX_TEXT
+
+WITHDRAW = "withdraw"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -47,6 +51,7 @@ class ProgressUpdateForm(forms.Form):
     note = forms.CharField(
         label="What has been done",
         required=False,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Say what was done and what shows it. Required when you complete an action.",
     )
@@ -83,7 +88,11 @@ class ProgressUpdateForm(forms.Form):
         if status == Status.COMPLETED:
             if not note:
                 self.add_error("note", "Say what was done to complete the action")
-            priority = self.action is not None and self.action.concern.category == "priority"
+            priority = (
+                self.action is not None
+                and self.action.concern.category == "priority"
+                and "evidence_files" in self.fields
+            )
             if priority and not cleaned.get("evidence_files"):
                 self.add_error(
                     "evidence_files",
@@ -94,12 +103,12 @@ class ProgressUpdateForm(forms.Form):
             new_target = cleaned.get("new_target_date")
             if not new_target and "new_target_date" not in self.errors:
                 self.add_error("new_target_date", "Enter the new target date")
-            elif new_target and new_target <= datetime.date.today():
+            elif new_target and new_target <= rules.today():
                 self.add_error("new_target_date", "The new target date must be in the future")
             if not note:
                 self.add_error("note", "Give the reason for deferring the action")
         evidence_date = cleaned.get("evidence_date")
-        if evidence_date and evidence_date > datetime.date.today():
+        if evidence_date and evidence_date > rules.today():
             self.add_error("evidence_date", "The date the evidence refers to must be in the past")
         return cleaned
 
@@ -113,6 +122,7 @@ class JudgementForm(forms.Form):
     )
     reason = forms.CharField(
         label="Why",
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Give the reason for the judgement"},
     )
@@ -132,19 +142,10 @@ class UploadForm(forms.Form):
         return upload
 
 
-class DraftPlanForm(forms.Form):
-    establishment = forms.ChoiceField(
-        label="Establishment", error_messages={"required": "Select the establishment"}
-    )
+class DraftPlanDatesForm(forms.Form):
     inspection_start = GovDateField(label="First day of the inspection")
     inspection_end = GovDateField(label="Last day of the inspection")
     report_published = GovDateField(label="Date the report was published", required=False)
-
-    def __init__(self, *args, establishments=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["establishment"].choices = [("", "Choose an establishment")] + [
-            (str(item.pk), item.name) for item in establishments
-        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -152,6 +153,19 @@ class DraftPlanForm(forms.Form):
         if start and end and end < start:
             self.add_error("inspection_end", "The last day must be on or after the first day")
         return cleaned
+
+
+class DraftPlanForm(DraftPlanDatesForm):
+    establishment = forms.ChoiceField(
+        label="Establishment", error_messages={"required": "Select the establishment"}
+    )
+    field_order = ["establishment", "inspection_start", "inspection_end", "report_published"]
+
+    def __init__(self, *args, establishments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].choices = [("", "Choose an establishment")] + [
+            (str(item.pk), item.name) for item in establishments
+        ]
 
 
 class ConcernForm(forms.Form):
@@ -172,6 +186,7 @@ class ConcernForm(forms.Form):
     )
     text = forms.CharField(
         label="Concern",
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the concern as the report states it"},
     )
@@ -180,6 +195,7 @@ class ConcernForm(forms.Form):
 class ActionForm(forms.Form):
     text = forms.CharField(
         label="Action",
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Describe the action"},
     )
@@ -208,27 +224,37 @@ class ActionForm(forms.Form):
 
 class SubmitPlanForm(forms.Form):
     submitted_on = GovDateField(label="Date the plan is submitted")
-
-
-class OwnerMappingForm(forms.Form):
-    owner = forms.ChoiceField(
-        label="Owner named in the plan", error_messages={"required": "Select the owner"}
-    )
-    username = forms.CharField(
-        label="Username of the person who acts for them",
-        max_length=150,
-        error_messages={"required": "Enter the username of the person who acts for this owner"},
+    confirm = forms.BooleanField(
+        label="Submit it although some targets fall before the submission date",
+        required=False,
     )
 
-    def __init__(self, *args, owners=(), **kwargs):
+
+class CorrectionForm(ProgressUpdateForm):
+    """A corrected update: the right values, and why the earlier entry was wrong."""
+
+    reason = forms.CharField(
+        label="Why the update is being corrected",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for the correction"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Choose an owner")] + [(o, o) for o in owners]
+        del self.fields["evidence_files"]
 
-    def clean_username(self):
-        from django.contrib.auth import get_user_model
 
-        username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(f"There is no active user called {username}")
-        return user
+class JudgementCorrectionForm(forms.Form):
+    rating = forms.ChoiceField(
+        label="The right judgement",
+        choices=[*Rating.choices, (WITHDRAW, "Withdraw the judgement: it was recorded in error")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the right judgement, or withdraw it"},
+    )
+    reason = forms.CharField(
+        label="Why the judgement is being corrected",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for the correction"},
+    )

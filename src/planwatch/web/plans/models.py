@@ -2,50 +2,63 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
+import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from planwatch import labels
 from planwatch import model as plan_model
+from planwatch.web.plans import rules
+from planwatch.web.plans.querysets import (
+    ActionQuerySet,
+    ConcernQuerySet,
+    EstablishmentQuerySet,
+    JudgementQuerySet,
+    PlanQuerySet,
+    UpdateQuerySet,
+)
 
 
 class Category(models.TextChoices):
-    PRIORITY = "priority", "Priority concern"
-    KEY = "key", "Key concern"
-    RECOMMENDATION = "recommendation", "Recommendation"
+    PRIORITY = "priority", labels.CATEGORIES["priority"]
+    KEY = "key", labels.CATEGORIES["key"]
+    RECOMMENDATION = "recommendation", labels.CATEGORIES["recommendation"]
 
 
 class Agreement(models.TextChoices):
-    AGREED = "agreed", "Agreed"
-    PARTLY = "partly agreed", "Partly agreed"
-    NOT_AGREED = "not agreed", "Not agreed"
-
-
-class Status(models.TextChoices):
-    """Stored statuses. "Overdue" is derived from the due date and never stored."""
-
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    DEFERRED = "deferred", "Deferred"
-
-
-OVERDUE = "overdue"
+    AGREED = "agreed", labels.AGREEMENTS["agreed"]
+    PARTLY = "partly agreed", labels.AGREEMENTS["partly agreed"]
+    NOT_AGREED = "not agreed", labels.AGREEMENTS["not agreed"]
 
 
 class Rating(models.TextChoices):
     """HMIP's scale for an independent review of progress."""
 
-    NO_MEANINGFUL = "no_meaningful", "No meaningful progress"
-    INSUFFICIENT = "insufficient", "Insufficient progress"
-    REASONABLE = "reasonable", "Reasonable progress"
-    GOOD = "good", "Good progress"
+    NO_MEANINGFUL = "no_meaningful", labels.RATINGS["no_meaningful"]
+    INSUFFICIENT = "insufficient", labels.RATINGS["insufficient"]
+    REASONABLE = "reasonable", labels.RATINGS["reasonable"]
+    GOOD = "good", labels.RATINGS["good"]
 
+
+class Status(models.TextChoices):
+    """Stored statuses. "Overdue" and "superseded" are derived and never stored."""
+
+    NOT_STARTED = labels.NOT_STARTED, labels.STATUSES[labels.NOT_STARTED]
+    IN_PROGRESS = labels.IN_PROGRESS, labels.STATUSES[labels.IN_PROGRESS]
+    COMPLETED = labels.COMPLETED, labels.STATUSES[labels.COMPLETED]
+    DEFERRED = labels.DEFERRED, labels.STATUSES[labels.DEFERRED]
+
+
+OVERDUE = labels.OVERDUE
+SUPERSEDED = labels.SUPERSEDED
 
 _URL_PATTERNS: dict[str, str] = {}
 _PLACEHOLDER = "9182736450"  # fits both int and slug routes
@@ -59,29 +72,12 @@ def url_for(name: str, key: object) -> str:
     return pattern.replace(_PLACEHOLDER, str(key))
 
 
-def overdue_q(as_of: datetime.date) -> models.Q:
-    """Actions not completed and past their due date (the deferred date, else the target):
-    "overdue" as a database filter, matching Action.is_overdue."""
-    return ~models.Q(status=Status.COMPLETED) & (
-        models.Q(deferred_to__isnull=False, deferred_to__lt=as_of)
-        | models.Q(deferred_to__isnull=True, target_due__lt=as_of)
-    )
-
-
-def due_date_for(target: str | None) -> datetime.date | None:
-    """The last day a normalised target allows: the month's end for "2024-07"."""
-    if not target or not target[:4].isdigit():
-        return None
-    year, month = int(target[:4]), int(target[5:7])
-    if len(target) == 7:
-        return datetime.date(year, month, calendar.monthrange(year, month)[1])
-    return datetime.date.fromisoformat(target)
-
-
 class Establishment(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     history = HistoricalRecords()
+
+    objects = EstablishmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -89,7 +85,7 @@ class Establishment(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = slugify(self.name)[:200] or "establishment"
         super().save(*args, **kwargs)
@@ -115,6 +111,13 @@ class Inspection(models.Model):
             return f"{self.establishment}: inspection {self.start:%d %b %Y} to {self.end:%d %b %Y}"
         return f"{self.establishment}: inspection"
 
+    @property
+    def label(self) -> str:
+        """The inspection as people name it: its dates."""
+        if self.start and self.end:
+            return f"inspection of {self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+        return "inspection (dates not known)"
+
 
 class Plan(models.Model):
     class State(models.TextChoices):
@@ -125,22 +128,31 @@ class Plan(models.Model):
     version = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
     submitted_on = models.DateField(null=True, blank=True)
+    # The first day the plan can be in force: its submission date, or the day it was imported
+    # when the document gives none. Empty for drafts.
+    in_force_from = models.DateField(null=True, blank=True, editable=False, db_index=True)
     source_file = models.FileField(upload_to="plans/", blank=True)
     source_name = models.CharField(max_length=255, blank=True)
-    source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    # The quality report of a submitted plan, worked out once: a submitted plan never changes.
+    # The quality report, worked out once per version when it is stored (drafts: on change).
     quality = models.JSONField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["quality"])
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["inspection", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["inspection", "version"], name="one_plan_per_version")
+            models.UniqueConstraint(fields=["inspection", "version"], name="one_plan_per_version"),
+            # The same file is held once, however many people import it at once.
+            models.UniqueConstraint(
+                fields=["source_sha256"], condition=~Q(source_sha256=""), name="one_plan_per_file"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -157,14 +169,11 @@ class Plan(models.Model):
     def get_absolute_url(self) -> str:
         return url_for("plan", self.pk)
 
-    def versions(self) -> models.QuerySet[Plan]:
-        return Plan.objects.filter(inspection=self.inspection).order_by("version")
+    def versions(self) -> PlanQuerySet:
+        return Plan.objects.filter(inspection=self.inspection_id).order_by("version")
 
     def previous_version(self) -> Plan | None:
         return self.versions().filter(version__lt=self.version).order_by("-version").first()
-
-    def is_latest(self) -> bool:
-        return not self.versions().filter(version__gt=self.version).exists()
 
     def to_model(self) -> plan_model.Plan:
         """The plan as the plain model the readers produce, for the quality rules and exports."""
@@ -208,11 +217,19 @@ class Concern(models.Model):
     text = models.TextField()
     history = HistoricalRecords()
 
+    objects = ConcernQuerySet.as_manager()
+
     class Meta:
         ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="one_concern_per_ref"),
+        ]
 
     def __str__(self) -> str:
         return f"Concern {self.ref}"
+
+    def get_category_display(self) -> str:
+        return labels.CATEGORIES.get(self.category, self.category)
 
 
 class Action(models.Model):
@@ -220,7 +237,7 @@ class Action(models.Model):
     # The concern's plan, repeated here so that a plan's actions can be counted without a
     # join (the establishments page counts every plan's); set from the concern on save.
     plan = models.ForeignKey(
-        Plan, on_delete=models.CASCADE, related_name="all_actions", editable=False, null=True
+        Plan, on_delete=models.CASCADE, related_name="all_actions", editable=False
     )
     position = models.PositiveIntegerField(default=0)
     text = models.TextField()
@@ -229,30 +246,31 @@ class Action(models.Model):
     target_text = models.CharField("target date as printed", max_length=100, blank=True)
     target = models.CharField(max_length=10, blank=True)
     target_due = models.DateField(null=True, blank=True, db_index=True)
+    # Where the action stands now, worked out from its updates by rules.state (never set
+    # directly): the database filters and counts on these.
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.NOT_STARTED, db_index=True
     )
     deferred_to = models.DateField(null=True, blank=True)
     deferral_reason = models.TextField(blank=True)
-    # Whether the action is in the latest submitted version of its inspection's plan: the
-    # actions that lists of overdue and due actions are drawn from (kept by mark_current).
-    current = models.BooleanField(default=False, editable=False)
-    # The same action in the plan's previous version, so that progress carries over.
+    # Every version of one action shares a lineage, so that progress and its history carry
+    # over from version to version of the plan.
+    lineage = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
+    # The same action in the plan's previous version.
     carried_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
     )
     history = HistoricalRecords()
 
+    objects = ActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["concern", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "position"], name="one_action_per_position"),
+        ]
         indexes = [
-            # Lists of overdue and due actions; PostgreSQL can count them from the index alone.
-            models.Index(
-                fields=["current", "target_due"],
-                include=["status", "deferred_to"],
-                name="action_current_due_idx",
-            ),
-            # Covers counting a plan's actions by status and due date without reading the text.
+            # Counting a plan's actions by status and due date without reading the text.
             models.Index(
                 fields=["plan", "status", "target_due", "deferred_to"],
                 name="action_plan_progress_idx",
@@ -260,13 +278,11 @@ class Action(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.concern}, action {self.number}"
+        return f"Action {self.concern.ref}.{self.number}"
 
-    def save(self, *args, **kwargs):
-        self.target_due = due_date_for(self.target)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.target_due = rules.due_date_for(self.target)
         self.plan_id = self.concern.plan_id
-        if self.target == "completed" and self.status == Status.NOT_STARTED and not self.pk:
-            self.status = Status.COMPLETED
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -277,60 +293,76 @@ class Action(models.Model):
         return self.position + 1
 
     @property
+    def label(self) -> str:
+        """The action's number as plans print it: 1.2 for the second action of concern 1."""
+        return f"{self.concern.ref}.{self.number}"
+
+    @property
     def due_date(self) -> datetime.date | None:
         """When the action is now due: its deferred date, else its original target."""
         return self.deferred_to or self.target_due
 
-    def is_overdue(self, as_of: datetime.date | None = None) -> bool:
-        as_of = as_of or datetime.date.today()
-        return self.status != Status.COMPLETED and bool(self.due_date) and self.due_date < as_of
+    @property
+    def initial_status(self) -> str:
+        return rules.initial_status(self.target)
 
     def display_status(self, as_of: datetime.date | None = None) -> str:
-        """The status people see: the stored one, or "overdue" when past due and not done."""
-        return OVERDUE if self.is_overdue(as_of) else self.status
+        """The status people see now: the stored one, or "overdue" when past due."""
+        return rules.display_status(self.status, self.due_date, as_of or rules.today())
 
-    def lineage(self) -> list[Action]:
-        """This action and the ones it was carried over from, newest first."""
-        chain, current = [], self
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = current.carried_from
-        return chain
+    def shown_status(self, as_of: datetime.date) -> str:
+        """The status people see on `as_of`, from the `with_state` annotations when the
+        action was fetched with them (a past day), else from what is stored."""
+        if hasattr(self, "state_status"):
+            return rules.display_status(self.state_status, self.state_due, as_of)
+        return self.display_status(as_of)
 
-    def updates(self) -> models.QuerySet[ProgressUpdate]:
+    def updates(self) -> UpdateQuerySet:
         """Every update on this action in any version of the plan, newest first."""
-        return ProgressUpdate.objects.filter(action__in=self.lineage()).order_by(
-            "-recorded_at", "-pk"
-        )
+        return ProgressUpdate.objects.filter(lineage=self.lineage).newest_first()
 
 
 class AppendOnly(models.Model):
-    """A record that is written once: it can be neither changed nor deleted."""
+    """A record that is written once: it can be neither changed nor deleted (the database
+    refuses it too, with triggers)."""
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise PermissionError(f"{type(self).__name__} records cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError(f"{type(self).__name__} records cannot be deleted")
 
 
 class ProgressUpdate(AppendOnly):
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="progress_updates")
+    # The action's lineage, so that one index finds every version's updates.
+    lineage = models.UUIDField(editable=False)
     status = models.CharField(max_length=20, choices=Status.choices)
     note = models.TextField(blank=True)
     evidence_date = models.DateField("date the evidence refers to", null=True, blank=True)
     new_target_date = models.DateField(null=True, blank=True)
+    # A correction replaces an earlier update, with the reason; nothing is ever deleted.
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # The hash of the previous entry on the same action, and of this entry with it.
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = UpdateQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-recorded_at"]
-        indexes = [models.Index(fields=["action", "-recorded_at"], name="update_latest_idx")]
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["lineage", "recorded_at"], name="update_lineage_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.get_status_display()}"
@@ -340,6 +372,7 @@ class Evidence(AppendOnly):
     update = models.ForeignKey(ProgressUpdate, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(upload_to="evidence/%Y/%m/")
     name = models.CharField(max_length=255)
+    media_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
 
@@ -348,18 +381,43 @@ class Evidence(AppendOnly):
 
 
 class Judgement(AppendOnly):
+    """A judgement on the IRP scale. It belongs to the concern across plan versions: the
+    concern is found by its inspection and number."""
+
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="judgements")
-    rating = models.CharField(max_length=20, choices=Rating.choices)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="judgements", editable=False
+    )
+    concern_ref = models.CharField(max_length=20, editable=False)
+    # Empty when the entry withdraws a judgement recorded in error.
+    rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
     reason = models.TextField()
     judged_on = models.DateField()
     judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = JudgementQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-recorded_at"]
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["inspection", "concern_ref"], name="judgement_concern_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.concern}: {self.get_rating_display()}"
+        return f"Concern {self.concern_ref}: {self.rating_label}"
+
+    @property
+    def rating_label(self) -> str:
+        return labels.RATINGS.get(self.rating, "Withdrawn")
+
+    def get_rating_display(self) -> str:
+        return self.rating_label
 
 
 class ReminderLog(models.Model):
@@ -377,55 +435,3 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} on {self.sent_on}"
-
-
-def latest_updates(actions: list[Action]) -> dict[int, ProgressUpdate]:
-    """The latest update of each action, across the versions it was carried over from, in
-    three queries however many actions there are."""
-    if not actions:
-        return {}
-    inspection_ids = {action.concern.plan.inspection_id for action in actions}
-    newest = models.Subquery(
-        ProgressUpdate.objects.filter(action=models.OuterRef("pk"))
-        .order_by("-recorded_at", "-pk")
-        .values("pk")[:1]
-    )
-    # Every action of these inspections, with the version it came from and its own latest
-    # update, in one query.
-    parents: dict[int, int | None] = {}
-    latest_of: dict[int, int | None] = {}
-    for pk, parent, update in (
-        Action.objects.filter(concern__plan__inspection__in=inspection_ids)
-        .annotate(newest=newest)
-        .values_list("pk", "carried_from_id", "newest")
-    ):
-        parents[pk] = parent
-        latest_of[pk] = update
-    lineages: dict[int, list[int]] = {}
-    for action in actions:
-        chain, current = [], action.pk
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = parents.get(current)
-        lineages[action.pk] = chain
-    updates = ProgressUpdate.objects.in_bulk([pk for pk in latest_of.values() if pk])
-    result = {}
-    for action_pk, chain in lineages.items():
-        found = [updates[latest_of[pk]] for pk in chain if latest_of.get(pk)]
-        if found:
-            result[action_pk] = max(found, key=lambda update: (update.recorded_at, update.pk))
-    return result
-
-
-def mark_current(inspection: Inspection) -> None:
-    """Flag the actions of the inspection's latest submitted plan as current, and no others."""
-    latest = (
-        Plan.objects.filter(inspection=inspection, state=Plan.State.SUBMITTED)
-        .order_by("-version")
-        .first()
-    )
-    Action.objects.filter(concern__plan__inspection=inspection, current=True).exclude(
-        concern__plan=latest
-    ).update(current=False)
-    if latest is not None:
-        Action.objects.filter(concern__plan=latest).update(current=True)

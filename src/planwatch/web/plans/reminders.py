@@ -4,8 +4,10 @@ overdue or fall due soon."""
 from __future__ import annotations
 
 import datetime
+import textwrap
 from dataclasses import dataclass, field
 from smtplib import SMTPException
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from notifications_python_client.errors import HTTPError
 
+from planwatch.web.access import permissions
 from planwatch.web.access.models import OwnerMapping
 from planwatch.web.plans.models import Action, ReminderLog, Status
 
@@ -23,7 +26,7 @@ DEFAULT_WINDOW_DAYS = 28
 
 @dataclass
 class Digest:
-    user: object
+    user: Any
     overdue: list[Action] = field(default_factory=list)
     due_soon: list[Action] = field(default_factory=list)
 
@@ -32,44 +35,42 @@ class Digest:
         return self.overdue + self.due_soon
 
 
-def _current_actions():
-    return (
-        Action.objects.filter(current=True)
-        .exclude(status=Status.COMPLETED)
-        .select_related("concern__plan__inspection__establishment")
-        .order_by("target_due", "pk")
-    )
-
-
 def digests(as_of: datetime.date, window_days: int = DEFAULT_WINDOW_DAYS) -> list[Digest]:
-    """Who should hear about which actions: those overdue, and those due within the window."""
+    """Who should hear about which actions of the plans in force: those overdue, and those
+    due within the window, counted by the same rules as every page."""
     horizon = as_of + datetime.timedelta(days=window_days)
-    mappings: dict[tuple[int, str], list] = {}
+    mappings: dict[tuple[int, str], list[Any]] = {}
     for mapping in OwnerMapping.objects.select_related("user"):
         mappings.setdefault((mapping.establishment_id, mapping.owner), []).append(mapping.user)
+    actions = (
+        Action.objects.in_force(as_of)
+        .with_state(as_of)
+        .exclude(state_status=Status.COMPLETED)
+        .filter(state_due__lte=horizon)
+        .select_related("concern", "plan__inspection__establishment")
+        .order_by("plan__inspection__establishment__name", "state_due", "pk")
+    )
     found: dict[int, Digest] = {}
-    for action in _current_actions():
-        due = action.due_date
-        if due is None or due > horizon:
-            continue
-        establishment_id = action.concern.plan.inspection.establishment_id
+    for action in actions:
+        establishment_id = action.plan.inspection.establishment_id
         for owner in filter(None, action.owner_normalised.split("; ")):
             for user in mappings.get((establishment_id, owner), []):
-                if not user.email or not user.is_active:
+                if not user.email or not user.is_active or not permissions.can_update(user, action):
                     continue
                 digest = found.setdefault(user.pk, Digest(user=user))
                 if action in digest.actions:
                     continue
-                (digest.overdue if due < as_of else digest.due_soon).append(action)
+                (digest.overdue if action.state_due < as_of else digest.due_soon).append(action)
     return sorted(found.values(), key=lambda digest: digest.user.get_username())
 
 
 def _line(action: Action) -> str:
-    plan = action.concern.plan
+    plan = action.plan
     link = settings.PLANWATCH_BASE_URL.rstrip("/") + reverse("action", args=[action.pk])
+    due = getattr(action, "state_due", None) or action.due_date
     return (
-        f"- {plan.establishment.name}, concern {action.concern.ref} action {action.number} "
-        f"(due {action.due_date:%d %B %Y}, owner {action.owner}): {action.text[:160]}\n  {link}"
+        f"- {plan.establishment.name}, action {action.label} (due {due:%-d %B %Y}, owner "
+        f"{action.owner}): {textwrap.shorten(action.text, 160, placeholder=' …')}\n  {link}"
     )
 
 

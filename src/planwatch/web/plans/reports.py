@@ -7,9 +7,12 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from planwatch import labels
 from planwatch.charts import Chart, Series
+from planwatch.web.plans import rules
 from planwatch.web.plans.models import (
     OVERDUE,
+    SUPERSEDED,
     Action,
     Establishment,
     Judgement,
@@ -19,20 +22,8 @@ from planwatch.web.plans.models import (
     Status,
 )
 
-STATUS_ORDER = (
-    Status.COMPLETED,
-    Status.IN_PROGRESS,
-    Status.NOT_STARTED,
-    Status.DEFERRED,
-    OVERDUE,
-)
-STATUS_NAMES = {
-    Status.COMPLETED: "Completed",
-    Status.IN_PROGRESS: "In progress",
-    Status.NOT_STARTED: "Not started",
-    Status.DEFERRED: "Deferred",
-    OVERDUE: "Overdue",
-}
+STATUS_ORDER = labels.STATUS_ORDER
+STATUS_NAMES = labels.DISPLAY_STATUSES
 
 
 @dataclass
@@ -40,7 +31,8 @@ class ActionState:
     """An action as it stood at the end of a day."""
 
     action: Action
-    status: str  # stored status, or "overdue"
+    status: str  # the status people see: stored status, "overdue" or "superseded"
+    stored_status: str  # not_started, in_progress, completed or deferred
     due: datetime.date | None
     deferred_to: datetime.date | None
     latest: ProgressUpdate | None
@@ -48,49 +40,58 @@ class ActionState:
     updates: list[ProgressUpdate] = field(default_factory=list, repr=False)
 
 
-def _end_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
-
-
-def state_as_of(action: Action, as_of: datetime.date, updates: list[ProgressUpdate]) -> ActionState:
-    """Status from the updates recorded by the end of `as_of` (across plan versions)."""
-    known = [update for update in updates if update.recorded_at <= _end_of(as_of)]
-    known.sort(key=lambda update: (update.recorded_at, update.pk))
-    status = Status.COMPLETED if action.target == "completed" else Status.NOT_STARTED
-    deferred_to = None
-    completed_on = action.plan.submitted_on if status == Status.COMPLETED else None
-    for update in known:
-        status = update.status
-        if update.status == Status.DEFERRED and update.new_target_date:
-            deferred_to = update.new_target_date
-        if update.status == Status.COMPLETED and completed_on is None:
-            completed_on = update.evidence_date or update.recorded_at.date()
-    due = deferred_to or action.target_due
-    shown = OVERDUE if status != Status.COMPLETED and due and due < as_of else status
+def state_as_of(
+    action: Action, as_of: datetime.date, updates: list[ProgressUpdate], superseded: bool = False
+) -> ActionState:
+    """Where an action stood at the end of `as_of` (rules.state), from its updates in every
+    version of the plan."""
+    found = rules.state(
+        action.target, action.target_due, updates, as_of, submitted_on=action.plan.submitted_on
+    )
+    cutoff = rules.end_of(as_of)
+    known = [update for update in updates if update.recorded_at < cutoff]
+    shown = found.shown
+    if superseded and found.status != Status.COMPLETED:
+        shown = SUPERSEDED
     return ActionState(
         action=action,
         status=shown,
-        due=due,
-        deferred_to=deferred_to,
-        latest=known[-1] if known else None,
-        completed_on=completed_on,
+        stored_status=found.status,
+        due=found.due,
+        deferred_to=found.deferred_to,
+        latest=max(known, key=lambda update: (update.recorded_at, update.pk)) if known else None,
+        completed_on=found.completed_on,
         updates=updates,
     )
 
 
-def plan_states(plan: Plan, as_of: datetime.date) -> list[ActionState]:
+def plan_states(plan: Plan, as_of: datetime.date, superseded: bool = False) -> list[ActionState]:
+    """Every action of a plan as it stood at the end of `as_of`, in two queries."""
     actions = list(
-        Action.objects.filter(concern__plan=plan)
-        .select_related("concern__plan", "carried_from")
+        Action.objects.filter(plan=plan)
+        .select_related("concern", "plan")
         .order_by("concern__position", "position")
     )
-    states = []
-    for action in actions:
-        updates = list(
-            ProgressUpdate.objects.filter(action__in=action.lineage()).select_related("author")
-        )
-        states.append(state_as_of(action, as_of, updates))
-    return states
+    updates: dict[object, list[ProgressUpdate]] = {}
+    for update in ProgressUpdate.objects.filter(
+        lineage__in={action.lineage for action in actions}
+    ).select_related("author"):
+        updates.setdefault(update.lineage, []).append(update)
+    return [
+        state_as_of(action, as_of, updates.get(action.lineage, []), superseded)
+        for action in actions
+    ]
+
+
+def tally(states: list[ActionState]) -> dict[str, int]:
+    """Counts by the status people see, with "open" (all but completed) and "total": the
+    same keys as ActionQuerySet.counts."""
+    counts = {status: 0 for status in (*STATUS_ORDER, SUPERSEDED)}
+    for state in states:
+        counts[state.status] += 1
+    counts["total"] = len(states)
+    counts["open"] = len(states) - counts[Status.COMPLETED]
+    return counts
 
 
 def _month_end(year: int, month: int) -> datetime.date:
@@ -110,38 +111,47 @@ class ProgressReport:
     establishment: Establishment
     plan: Plan | None
     as_of: datetime.date
+    in_force: bool = True
     states: list[ActionState] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    concerns: list[dict] = field(default_factory=list)
+    concerns: list[dict[str, object]] = field(default_factory=list)
     overdue: list[ActionState] = field(default_factory=list)
     deferred: list[ActionState] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
 
 
-def progress_report(establishment: Establishment, as_of: datetime.date) -> ProgressReport:
-    """The establishment's latest submitted plan as it stood at the end of `as_of`."""
-    plan = (
-        Plan.objects.filter(inspection__establishment=establishment, state=Plan.State.SUBMITTED)
-        .order_by("-inspection__report_published", "-inspection__start", "-version")
-        .first()
+def progress_report(
+    establishment: Establishment, as_of: datetime.date, plan: Plan | None = None
+) -> ProgressReport:
+    """A plan as it stood at the end of `as_of`: the plan in force that day unless another
+    submitted plan of the establishment is chosen."""
+    in_force_id = (
+        Plan.objects.filter(inspection__establishment=establishment)
+        .in_force_by_establishment(as_of)
+        .get(establishment.pk)
     )
+    if plan is None and in_force_id is not None:
+        plan = Plan.objects.select_related("inspection").get(pk=in_force_id)
     report = ProgressReport(establishment=establishment, plan=plan, as_of=as_of)
     if plan is None:
+        report.counts = tally([])
         return report
-    states = plan_states(plan, as_of)
+    report.in_force = plan.pk == in_force_id
+    standing = Plan.objects.standing(plan, as_of)
+    states = plan_states(plan, as_of, superseded=standing.superseded_by_inspection)
     report.states = states
-    report.counts = {status: sum(s.status == status for s in states) for status in STATUS_ORDER}
+    report.counts = tally(states)
     by_concern: dict[int, list[ActionState]] = {}
     for state in states:
         by_concern.setdefault(state.action.concern_id, []).append(state)
+    judgements = Judgement.objects.latest_by_concern(plan.inspection_id, as_of)
     for concern in plan.concerns.all():
-        judgement = (
-            Judgement.objects.filter(concern=concern, judged_on__lte=as_of)
-            .order_by("-judged_on", "-recorded_at")
-            .first()
-        )
         report.concerns.append(
-            {"concern": concern, "states": by_concern.get(concern.pk, []), "judgement": judgement}
+            {
+                "concern": concern,
+                "states": by_concern.get(concern.pk, []),
+                "judgement": judgements.get(concern.ref),
+            }
         )
     report.overdue = [state for state in states if state.status == OVERDUE]
     report.deferred = [state for state in states if state.deferred_to]
@@ -242,30 +252,34 @@ ESTATE_COLUMNS = {
 }
 
 
-def estate_report(establishments, as_of: datetime.date) -> list[EstateRow]:
+def estate_report(establishments: list[Establishment], as_of: datetime.date) -> list[EstateRow]:
+    """Each establishment's plan in force on `as_of`, counted as the progress report does."""
+    in_force = Plan.objects.filter(
+        inspection__establishment__in=establishments
+    ).in_force_by_establishment(as_of)
+    plans = Plan.objects.select_related("inspection").in_bulk(list(in_force.values()))
     rows = []
     for establishment in establishments:
-        report = progress_report(establishment, as_of)
-        row = EstateRow(establishment=establishment, plan=report.plan)
-        for state in report.states:
-            if state.status == Status.COMPLETED:
-                row.completed += 1
-            else:
-                row.open += 1
-            if state.status == OVERDUE:
-                row.overdue += 1
-            if state.deferred_to:
-                row.deferred += 1
+        plan = plans.get(in_force.get(establishment.pk, 0))
+        row = EstateRow(establishment=establishment, plan=plan)
+        rows.append(row)
+        if plan is None:
+            continue
+        states = plan_states(plan, as_of)
+        counts = tally(states)
+        row.open, row.overdue = counts["open"], counts[OVERDUE]
+        row.completed, row.deferred = counts[Status.COMPLETED], counts[Status.DEFERRED]
+        for state in states:
             original = state.action.target_due
             if original and original < as_of:
                 row.due_so_far += 1
                 if state.completed_on and state.completed_on <= original:
                     row.delivered_on_time += 1
         ratings = Counter(
-            item["judgement"].rating for item in report.concerns if item["judgement"] is not None
+            judgement.rating
+            for judgement in Judgement.objects.latest_by_concern(plan.inspection_id, as_of).values()
         )
         row.judgements = {
             label: ratings[value] for value, label in Rating.choices if ratings[value]
         }
-        rows.append(row)
     return rows

@@ -1,0 +1,28 @@
+"""One answer to a refusal: visitors are asked to sign in, signed-in users get the 403 page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class PermissionDeniedMiddleware:
+    """Answers PermissionDenied before Django logs it: a refusal is not an error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, PermissionDenied):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        from planwatch.web.plans.views.errors import forbidden
+
+        return forbidden(request, exception)

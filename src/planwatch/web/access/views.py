@@ -1,0 +1,52 @@
+"""The Owners page: who acts for each owner named in an establishment's plans."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from planwatch.web.access import permissions, services
+from planwatch.web.access.decorators import Need, requires
+from planwatch.web.access.forms import OwnerMappingForm
+from planwatch.web.access.models import OwnerMapping
+from planwatch.web.plans.models import Establishment
+from planwatch.web.plans.views.common import establishment_by_slug, form_status, page
+
+
+@requires(Need.READ_PRIVATE, load=establishment_by_slug)
+def owners(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+    """Members of the establishment see who acts for each owner; leads and administrators
+    change it, and ownership then survives staff changes."""
+    names = services.owners_named(establishment)
+    can_edit = permissions.can_edit(request.user, establishment.pk)
+    form = OwnerMappingForm(owners=names)
+    if request.method == "POST":
+        permissions.require(can_edit)
+        if "remove" in request.POST:
+            if services.unmap(establishment, request.POST.get("remove", "")):
+                messages.success(request, "The person no longer acts for that owner")
+            else:
+                messages.error(request, "That person was not listed for the owner: nothing changed")
+            return redirect("owners", establishment.slug)
+        form = OwnerMappingForm(request.POST, owners=names)
+        if form.is_valid():
+            try:
+                mapping = services.map_owner(
+                    establishment, form.cleaned_data["owner"], form.cleaned_data["username"]
+                )
+            except services.MappingRefused as refusal:
+                form.add_error(refusal.field, refusal.message)
+            else:
+                messages.success(
+                    request, f"{mapping.user.get_username()} now acts for {mapping.owner}"
+                )
+                return redirect("owners", establishment.slug)
+    mappings = OwnerMapping.objects.filter(establishment=establishment).select_related("user")
+    by_owner = {name: [m for m in mappings if m.owner == name] for name in names}
+    return page(
+        request,
+        "access/owners.html",
+        {"establishment": establishment, "by_owner": by_owner, "form": form, "can_edit": can_edit},
+        status=form_status(form),
+    )

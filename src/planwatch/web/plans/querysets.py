@@ -1,0 +1,344 @@
+"""The questions every page, report, export, reminder and command asks of stored plans:
+which plan is in force, which actions are open, overdue or due, and who may see them."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from planwatch import labels
+from planwatch.web.plans import rules
+
+if TYPE_CHECKING:
+    from planwatch.web.plans.models import Plan
+
+
+def _model(name: str) -> Any:
+    return apps.get_model("plans", name)
+
+
+class EstablishmentQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def visible_to(self, user: Any) -> EstablishmentQuerySet:
+        """The establishments whose submitted plans the user may read."""
+        from planwatch.web.access import permissions
+
+        return permissions.readable_establishments(user, self)
+
+    def editable_by(self, user: Any) -> EstablishmentQuerySet:
+        """The establishments whose plans the user may import, draft and amend."""
+        from planwatch.web.access import permissions
+
+        return permissions.editable_establishments(user, self)
+
+
+class PlanQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def submitted(self) -> PlanQuerySet:
+        return self.filter(state="submitted")
+
+    def drafts(self) -> PlanQuerySet:
+        return self.filter(state="draft")
+
+    def in_force_by_establishment(self, as_of: datetime.date) -> dict[int, int]:
+        """{establishment id: id of the plan in force on `as_of`} among these plans."""
+        facts = [
+            rules.PlanFacts(*row)
+            for row in self.submitted().values_list(
+                "pk",
+                "inspection__establishment_id",
+                "inspection_id",
+                "inspection__start",
+                "version",
+                "in_force_from",
+            )
+        ]
+        return rules.plans_in_force(facts, as_of)
+
+    def in_force(self, as_of: datetime.date) -> PlanQuerySet:
+        """The plan in force for each establishment on `as_of` (see docs/domain-rules.md)."""
+        return self.filter(pk__in=list(self.in_force_by_establishment(as_of).values()))
+
+    def current(self) -> PlanQuerySet:
+        return self.in_force(rules.today())
+
+    def as_of(self, as_of: datetime.date) -> PlanQuerySet:
+        return self.in_force(as_of)
+
+    def visible_to(self, user: Any) -> PlanQuerySet:
+        """Submitted plans of the establishments the user may read, and the drafts of those
+        the user may edit."""
+        establishments = _model("Establishment").objects.all()
+        readable = establishments.visible_to(user)
+        editable = establishments.editable_by(user)
+        return self.filter(
+            Q(state="submitted", inspection__establishment__in=readable)
+            | Q(state="draft", inspection__establishment__in=editable)
+        )
+
+    def standing(self, plan: Plan, as_of: datetime.date) -> Standing:
+        """Whether a plan is in force on `as_of`, and what superseded it if not."""
+        if plan.is_draft:
+            return Standing(DRAFT)
+        in_force_id = (
+            self.model.objects.filter(inspection__establishment=plan.inspection.establishment_id)
+            .in_force_by_establishment(as_of)
+            .get(plan.inspection.establishment_id)
+        )
+        if in_force_id == plan.pk:
+            return Standing(IN_FORCE)
+        newer = self.model.objects.filter(pk=in_force_id).first() if in_force_id else None
+        if newer is None:
+            return Standing(NOT_YET)
+        if newer.inspection_id == plan.inspection_id:
+            kind = NEWER_VERSION if newer.version > plan.version else NOT_YET
+            return Standing(kind, newer)
+
+        def rank(inspection: Any) -> tuple[datetime.date, int]:
+            return (inspection.start or datetime.date.min, inspection.pk)
+
+        newer_inspection = rank(newer.inspection) > rank(plan.inspection)
+        return Standing(NEWER_INSPECTION if newer_inspection else NOT_YET, newer)
+
+    def latest_of_inspection(self, plan: Plan) -> Plan | None:
+        """The newest submitted version of the plan's inspection."""
+        result: Plan | None = (
+            self.submitted().filter(inspection=plan.inspection_id).order_by("-version").first()
+        )
+        return result
+
+
+DRAFT = "draft"
+IN_FORCE = "in force"
+NEWER_VERSION = "superseded by a newer version"
+NEWER_INSPECTION = "superseded by a newer inspection's plan"
+NOT_YET = "not yet in force"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a plan version stands: in force, a draft, or superseded (and by which plan)."""
+
+    kind: str
+    newer: Any = None
+
+    @property
+    def in_force(self) -> bool:
+        return self.kind == IN_FORCE
+
+    @property
+    def superseded_by_inspection(self) -> bool:
+        return self.kind == NEWER_INSPECTION
+
+    def message(self, plan: Any) -> str | None:
+        """What a page says of a plan that is not in force (None when it is)."""
+        if self.kind == NEWER_VERSION:
+            return (
+                f"Version {plan.version} was superseded by version {self.newer.version}: its "
+                "figures and progress are now shown there"
+            )
+        if self.kind == NEWER_INSPECTION:
+            return (
+                f"This plan was superseded by the plan for the {self.newer.inspection.label}: "
+                "its unfinished actions were not completed when it was superseded"
+            )
+        if self.kind == NOT_YET:
+            return "This plan is not in force: a plan for a later inspection is in force"
+        return None
+
+
+def status_filters(as_of: datetime.date) -> dict[str, Q]:
+    """One filter per status people see on `as_of`, over `with_state` annotations; every
+    count of actions by status is made from these."""
+    completed = Q(state_status=labels.COMPLETED)
+    overdue = ~completed & Q(state_due__lt=as_of)
+    return {
+        labels.COMPLETED: completed,
+        labels.OVERDUE: overdue,
+        labels.DEFERRED: Q(state_status=labels.DEFERRED) & ~overdue,
+        labels.IN_PROGRESS: Q(state_status=labels.IN_PROGRESS) & ~overdue,
+        labels.NOT_STARTED: Q(state_status=labels.NOT_STARTED) & ~overdue,
+    }
+
+
+class ActionQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def in_force(self, as_of: datetime.date) -> ActionQuerySet:
+        """Actions of the plans in force on `as_of`: those every figure and list counts."""
+        plans = _model("Plan").objects.in_force_by_establishment(as_of)
+        return self.filter(plan_id__in=list(plans.values()))
+
+    def current(self) -> ActionQuerySet:
+        return self.in_force(rules.today())
+
+    def as_of(self, as_of: datetime.date) -> ActionQuerySet:
+        return self.in_force(as_of).with_state(as_of)
+
+    def with_state(self, as_of: datetime.date) -> ActionQuerySet:
+        """Annotate each action with its status and due date as they stood at the end of
+        `as_of` (`state_status`, `state_deferred_to`, `state_due`), as rules.state does.
+
+        From today on that is what is stored; for a past day it comes from the updates
+        recorded by then."""
+        if as_of >= rules.today():
+            return self.annotate(
+                state_status=F("status"),
+                state_deferred_to=F("deferred_to"),
+                state_due=Coalesce(F("deferred_to"), F("target_due")),
+            )
+        known = _model("ProgressUpdate").objects.filter(
+            lineage=OuterRef("lineage"), recorded_at__lt=rules.end_of(as_of)
+        )
+        newest = ("-recorded_at", "-pk")
+        status = Subquery(known.order_by(*newest).values("status")[:1])
+        deferred = Subquery(
+            known.filter(status=labels.DEFERRED, new_target_date__isnull=False)
+            .order_by(*newest)
+            .values("new_target_date")[:1]
+        )
+        initial = Case(
+            When(target="completed", then=Value(labels.COMPLETED)),
+            default=Value(labels.NOT_STARTED),
+        )
+        return self.annotate(
+            state_status=Coalesce(status, initial),
+            state_deferred_to=deferred,
+            state_due=Coalesce(deferred, F("target_due")),
+        )
+
+    def overdue(self, as_of: datetime.date) -> ActionQuerySet:
+        """Not completed and past due at the end of `as_of` (rules.is_past_due)."""
+        return self.with_state(as_of).filter(status_filters(as_of)[labels.OVERDUE])
+
+    def due_between(
+        self, first: datetime.date, last: datetime.date, as_of: datetime.date | None = None
+    ) -> ActionQuerySet:
+        """Not completed and due from `first` to `last` inclusive, as things stand on `as_of`
+        (today by default)."""
+        return (
+            self.with_state(as_of or rules.today())
+            .exclude(state_status=labels.COMPLETED)
+            .filter(state_due__gte=first, state_due__lte=last)
+        )
+
+    def visible_to(self, user: Any) -> ActionQuerySet:
+        establishments = _model("Establishment").objects.visible_to(user)
+        return self.filter(
+            plan__state="submitted", plan__inspection__establishment__in=establishments
+        )
+
+    def acted_for(self, user: Any) -> ActionQuerySet:
+        """Actions whose owner the user acts for (owner mappings at the action's
+        establishment)."""
+        if not user.is_authenticated:
+            return self.none()
+        from planwatch.web.access.models import OwnerMapping
+
+        condition = Q(pk__in=[])
+        for establishment_id, owner in OwnerMapping.objects.filter(user=user).values_list(
+            "establishment_id", "owner"
+        ):
+            condition |= Q(plan__inspection__establishment_id=establishment_id) & (
+                Q(owner_normalised=owner)
+                | Q(owner_normalised__startswith=f"{owner}; ")
+                | Q(owner_normalised__endswith=f"; {owner}")
+                | Q(owner_normalised__contains=f"; {owner}; ")
+            )
+        return self.filter(condition)
+
+    def counts(self, as_of: datetime.date) -> dict[str, int]:
+        """How many actions stood at each status people see on `as_of`, with "open" (all
+        but completed) and "total"."""
+        filters = status_filters(as_of)
+        found = self.with_state(as_of).aggregate(
+            total=Count("pk"), **{key: Count("pk", filter=q) for key, q in filters.items()}
+        )
+        return _with_open(found)
+
+    def counts_by_plan(self, as_of: datetime.date) -> dict[int, dict[str, int]]:
+        """counts() for each plan, in one query."""
+        filters = status_filters(as_of)
+        rows = (
+            self.with_state(as_of)
+            .values("plan_id")
+            .annotate(
+                total=Count("pk"), **{key: Count("pk", filter=q) for key, q in filters.items()}
+            )
+            .order_by()
+        )
+        return {row.pop("plan_id"): _with_open(row) for row in rows}
+
+
+def _with_open(found: dict[str, Any]) -> dict[str, int]:
+    counts = {key: int(value or 0) for key, value in found.items()}
+    counts["open"] = counts["total"] - counts[labels.COMPLETED]
+    return counts
+
+
+EMPTY_COUNTS: dict[str, int] = {
+    "total": 0,
+    "open": 0,
+    labels.COMPLETED: 0,
+    labels.OVERDUE: 0,
+    labels.DEFERRED: 0,
+    labels.IN_PROGRESS: 0,
+    labels.NOT_STARTED: 0,
+}
+
+
+class ConcernQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    pass
+
+
+class UpdateQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def newest_first(self) -> UpdateQuerySet:
+        return self.order_by("-recorded_at", "-pk")
+
+    def latest_for(self, actions: list[Any]) -> dict[int, Any]:
+        """{action id: its newest update in any version}, in two queries."""
+        if not actions:
+            return {}
+        newest = Subquery(
+            self.model.objects.filter(lineage=OuterRef("lineage"))
+            .order_by("-recorded_at", "-pk")
+            .values("pk")[:1]
+        )
+        found = dict(
+            _model("Action")
+            .objects.filter(pk__in=[action.pk for action in actions])
+            .annotate(newest=newest)
+            .values_list("pk", "newest")
+        )
+        updates = self.model.objects.select_related("author").in_bulk(
+            [pk for pk in found.values() if pk]
+        )
+        return {action: updates[pk] for action, pk in found.items() if pk}
+
+
+class JudgementQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def of_concern(self, inspection_id: int, ref: str) -> JudgementQuerySet:
+        """Every entry on a concern, in any version of its plan."""
+        return self.filter(inspection_id=inspection_id, concern_ref=ref)
+
+    def in_effect(self, as_of: datetime.date | None = None) -> JudgementQuerySet:
+        """Judgements not corrected by a later entry, nor withdrawn; judged by `as_of`."""
+        found = self.filter(corrected_by__isnull=True).exclude(rating="")
+        if as_of is not None:
+            found = found.filter(judged_on__lte=as_of)
+        return found
+
+    def latest_by_concern(
+        self, inspection_id: int, as_of: datetime.date | None = None
+    ) -> dict[str, Any]:
+        """{concern number: the judgement in effect} for one inspection."""
+        latest: dict[str, Any] = {}
+        for judgement in (
+            self.filter(inspection_id=inspection_id)
+            .in_effect(as_of)
+            .order_by("judged_on", "recorded_at", "pk")
+        ):
+            latest[judgement.concern_ref] = judgement
+        return latest

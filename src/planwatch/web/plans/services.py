@@ -1,0 +1,744 @@
+"""Every write to stored plans, each in one transaction: imports, drafting, submission,
+amendment, progress updates, judgements and their corrections."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import PurePath
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from planwatch import labels
+from planwatch import model as plan_model
+from planwatch.errors import PlanReadError
+from planwatch.model import CONTRACT_KEYS
+from planwatch.owners import OwnerIndex
+from planwatch.pipeline import read_plan_bytes
+from planwatch.quality import Report, check_plan
+from planwatch.readers import SUFFIXES, detect_format
+from planwatch.web.plans import evidence as evidence_files
+from planwatch.web.plans import integrity, rules
+from planwatch.web.plans.models import (
+    Action,
+    Concern,
+    Establishment,
+    Evidence,
+    Inspection,
+    Judgement,
+    Plan,
+    ProgressUpdate,
+    Status,
+)
+from planwatch.web.plans.querysets import NEWER_VERSION
+
+# Actions this alike (after whitespace and case) in the same concern are the same action.
+CARRY_OVER_RATIO = 0.85
+# Notes, reasons and concern or action texts: a long paragraph, not a document.
+MAX_TEXT = 5000
+
+
+class Refused(Exception):
+    """A write the domain rules do not allow; `field` names the form field to blame."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- quality --------------------------------------------------------------------------
+
+
+def quality_report(plan: Plan) -> Report:
+    """The plan version's quality report, worked out once when the version is stored or a
+    draft changes, and read from the database after that."""
+    if plan.quality:
+        return Report.from_dict(plan.quality)
+    report = check_plan(plan.to_model())
+    Plan.objects.filter(pk=plan.pk).update(quality=report.to_dict())
+    plan.quality = report.to_dict()
+    return report
+
+
+def _refresh_quality(plan: Plan) -> None:
+    plan.quality = check_plan(plan.to_model()).to_dict()
+    Plan.objects.filter(pk=plan.pk).update(quality=plan.quality)
+
+
+# --- stored status --------------------------------------------------------------------
+
+
+def refresh_state(actions: Sequence[Action]) -> None:
+    """Store each action's status and deferral as rules.state gives them from every update
+    recorded so far: the stored values never drift from the updates."""
+    lineages = {action.lineage for action in actions}
+    updates: dict[Any, list[ProgressUpdate]] = {}
+    for update in ProgressUpdate.objects.filter(lineage__in=lineages).order_by("recorded_at", "pk"):
+        updates.setdefault(update.lineage, []).append(update)
+    later = timezone.now() + datetime.timedelta(days=36500)
+    for action in actions:
+        history = updates.get(action.lineage, [])
+        found = rules.state(
+            action.target, action.target_due, history, rules.today(), known_at=later
+        )
+        deferral = next(
+            (
+                u.note
+                for u in reversed(history)
+                if u.status == Status.DEFERRED and u.new_target_date
+            ),
+            "",
+        )
+        if (action.status, action.deferred_to, action.deferral_reason) != (
+            found.status,
+            found.deferred_to,
+            deferral,
+        ):
+            action.status = found.status
+            action.deferred_to = found.deferred_to
+            action.deferral_reason = deferral
+            action.save(update_fields=["status", "deferred_to", "deferral_reason"])
+
+
+# --- importing and storing plans --------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    outcome: str  # "imported", "skipped" or "refused"
+    message: str
+    plan: Plan | None = None
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _similar(first: str, second: str) -> float:
+    return SequenceMatcher(
+        None, " ".join(first.lower().split()), " ".join(second.lower().split())
+    ).ratio()
+
+
+def carry_over(plan: Plan, previous: Plan | None) -> int:
+    """Link each action to the same action in the previous version, so that it shares its
+    lineage (its progress and history)."""
+    if previous is None:
+        return 0
+    old_actions: dict[str, list[Action]] = {}
+    for action in Action.objects.filter(plan=previous).select_related("concern"):
+        old_actions.setdefault(action.concern.ref, []).append(action)
+    linked = []
+    for action in Action.objects.filter(plan=plan).select_related("concern"):
+        candidates = old_actions.get(action.concern.ref, [])
+        best = max(candidates, key=lambda old: _similar(old.text, action.text), default=None)
+        if best is None or _similar(best.text, action.text) < CARRY_OVER_RATIO:
+            continue
+        candidates.remove(best)
+        action.carried_from = best
+        action.lineage = best.lineage
+        action.save(update_fields=["carried_from", "lineage"])
+        linked.append(action)
+    refresh_state(linked)
+    return len(linked)
+
+
+def _write_concerns(plan: Plan, reading: plan_model.Plan) -> None:
+    """The one mapping from a plan reading to stored concerns and actions."""
+    owners = OwnerIndex(action.owner for action in reading.actions)
+    for concern_position, concern in enumerate(reading.concerns):
+        stored = Concern.objects.create(
+            plan=plan,
+            position=concern_position,
+            ref=concern.ref,
+            category=concern.category,
+            agreement=concern.agreement or "",
+            text=concern.text,
+        )
+        for action_position, action in enumerate(concern.actions):
+            Action.objects.create(
+                concern=stored,
+                position=action_position,
+                text=action.text,
+                owner=action.owner,
+                owner_normalised=owners.label(action.owner),
+                target_text=action.target_text,
+                target=action.target or "",
+                status=rules.initial_status(action.target),
+            )
+
+
+def _duplicate_ref(reading: plan_model.Plan) -> str | None:
+    seen: set[str] = set()
+    for concern in reading.concerns:
+        if concern.ref in seen:
+            return concern.ref
+        seen.add(concern.ref)
+    return None
+
+
+def store_plan(
+    reading: plan_model.Plan,
+    *,
+    user: Any = None,
+    state: str = Plan.State.SUBMITTED,
+    source: tuple[bytes, str, str] | None = None,
+) -> Plan:
+    """Write a plan reading as a new version of its inspection's plan (inside a transaction)."""
+    establishment, _ = Establishment.objects.get_or_create(name=reading.establishment)
+    inspection, _ = Inspection.objects.get_or_create(
+        establishment=establishment,
+        start=_date(reading.inspection_start),
+        end=_date(reading.inspection_end),
+        defaults={"report_published": _date(reading.report_published)},
+    )
+    if inspection.report_published is None and reading.report_published:
+        inspection.report_published = _date(reading.report_published)
+        inspection.save()
+    previous = inspection.plans.order_by("-version").first()
+    submitted_on = _date(reading.plan_submitted)
+    plan = Plan.objects.create(
+        inspection=inspection,
+        version=(previous.version + 1) if previous else 1,
+        state=state,
+        submitted_on=submitted_on,
+        in_force_from=(submitted_on or rules.today()) if state == Plan.State.SUBMITTED else None,
+        warnings=list(reading.warnings),
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    _write_concerns(plan, reading)
+    carry_over(plan, previous)
+    if source is not None:
+        data, name, sha256 = source
+        plan.source_name = name
+        plan.source_sha256 = sha256
+        extension = SUFFIXES[detect_format(data, name)]
+        plan.source_file.save(f"{sha256}{extension}", ContentFile(data), save=False)
+        plan.save()
+    _refresh_quality(plan)
+    return plan
+
+
+def _same_as_held(reading: plan_model.Plan) -> Plan | None:
+    """The latest held version of this inspection's plan, if it reads exactly the same
+    (the PDF of a plan already imported from Word, say)."""
+    latest = (
+        Plan.objects.submitted()
+        .filter(
+            inspection__establishment__name=reading.establishment,
+            inspection__start=_date(reading.inspection_start),
+            inspection__end=_date(reading.inspection_end),
+        )
+        .order_by("-version")
+        .first()
+    )
+    if latest is None:
+        return None
+    held, new = latest.to_model().to_dict(), reading.to_dict()
+    return latest if all(held[key] == new[key] for key in CONTRACT_KEYS) else None
+
+
+def _already_held(display: str, plan: Plan) -> ImportResult:
+    return ImportResult("skipped", f"{display}: already held as {plan}", plan)
+
+
+def import_plan_bytes(
+    data: bytes,
+    name: str,
+    *,
+    user: Any = None,
+    allowed: Callable[[str], str | None] | None = None,
+) -> ImportResult:
+    """Read and store one file. `allowed(establishment_name)` returns a refusal reason or None.
+
+    A file that fails changes nothing; the same file twice (even at the same moment) is held
+    once: the database's unique constraints on the file's hash and on (inspection, version)
+    decide, not a check made beforehand.
+    """
+    display = PurePath(name).name
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Plan.objects.filter(source_sha256=sha256).first()
+    if existing is not None:
+        return _already_held(display, existing)
+    try:
+        reading = read_plan_bytes(data, display)
+    except PlanReadError as error:
+        return ImportResult("refused", str(error))
+    if allowed is not None:
+        reason = allowed(reading.establishment)
+        if reason:
+            return ImportResult("refused", f"{display}: {reason}")
+    duplicate = _duplicate_ref(reading)
+    if duplicate is not None:
+        return ImportResult(
+            "refused",
+            f"{display}: concern {duplicate} is numbered twice in the plan: correct the "
+            "numbering in the document and import it again",
+        )
+    same = _same_as_held(reading)
+    if same is not None:
+        return ImportResult("skipped", f"{display}: the same plan as {same}, already held", same)
+    try:
+        with transaction.atomic():
+            plan = store_plan(reading, user=user, source=(data, display, sha256))
+    except IntegrityError:
+        # Somebody imported the same file (or another version) at the same moment.
+        existing = Plan.objects.filter(source_sha256=sha256).first()
+        if existing is not None:
+            return _already_held(display, existing)
+        return ImportResult(
+            "refused",
+            f"{display}: another version of this plan was being imported at the same moment; "
+            "nothing was changed: import it again",
+        )
+    except OperationalError:
+        return ImportResult(
+            "refused",
+            f"{display}: the database was busy; nothing was changed: import it again",
+        )
+    except DatabaseError as error:
+        return ImportResult(
+            "refused", f"{display}: could not be stored ({error}); nothing was changed"
+        )
+    count = len(reading.warnings)
+    warnings = f", {labels.plural(count, 'warning')}" if count else ""
+    return ImportResult(
+        "imported",
+        f"{display}: imported as {plan} ({labels.plural(len(reading.concerns), 'concern')}, "
+        f"{labels.plural(len(reading.actions), 'action')}{warnings})",
+        plan,
+    )
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _check_dates(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    published: datetime.date | None,
+) -> None:
+    today = rules.today()
+    if start and start > today:
+        raise Refused(
+            "The first day of the inspection must be today or in the past", "inspection_start"
+        )
+    if start and end and end < start:
+        raise Refused("The last day must be on or after the first day", "inspection_end")
+    if published and end and published < end:
+        raise Refused(
+            "The report must be published on or after the last day of the inspection",
+            "report_published",
+        )
+    if published and published > today:
+        raise Refused(
+            "The report's publication date must be today or in the past", "report_published"
+        )
+
+
+def start_draft(
+    establishment: Establishment,
+    start: datetime.date,
+    end: datetime.date,
+    report_published: datetime.date | None,
+    user: Any,
+) -> Plan:
+    """A new draft plan answering an inspection (a new version if a plan is already held)."""
+    _check_dates(start, end, report_published)
+    with transaction.atomic():
+        inspection, created = Inspection.objects.select_for_update().get_or_create(
+            establishment=establishment,
+            start=start,
+            end=end,
+            defaults={"report_published": report_published},
+        )
+        if not created and report_published and inspection.report_published != report_published:
+            inspection.report_published = report_published
+            inspection.save()
+        draft = inspection.plans.drafts().first()
+        if draft is not None:
+            return draft
+        latest = inspection.plans.order_by("-version").first()
+        return Plan.objects.create(
+            inspection=inspection,
+            version=latest.version + 1 if latest else 1,
+            state=Plan.State.DRAFT,
+            created_by=user,
+        )
+
+
+def change_draft_dates(
+    plan: Plan,
+    start: datetime.date,
+    end: datetime.date,
+    report_published: datetime.date | None,
+) -> None:
+    """Correct the inspection and report dates of a draft (of a first version only: a later
+    version answers the same inspection as the submitted ones)."""
+    _require_draft(plan)
+    _check_dates(start, end, report_published)
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update().get(pk=plan.inspection_id)
+        if inspection.plans.exclude(pk=plan.pk).exists():
+            raise Refused(
+                "Other versions answer this inspection: its dates cannot be changed here",
+                "inspection_start",
+            )
+        inspection.start, inspection.end = start, end
+        inspection.report_published = report_published
+        inspection.save()
+        _refresh_quality(plan)
+
+
+def _require_draft(plan: Plan) -> None:
+    if not plan.is_draft:
+        raise Refused("A submitted plan cannot be changed: amend it as a new version")
+
+
+def _limit(text: str, field: str, what: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise Refused(f"{what} must be {MAX_TEXT:,} characters or fewer", field)
+    return text
+
+
+def save_concern(plan: Plan, data: dict[str, Any], concern: Concern | None = None) -> Concern:
+    """Add a concern to a draft, or change one; numbers are unique within a plan."""
+    _require_draft(plan)
+    ref = data["ref"].strip()
+    with transaction.atomic():
+        Plan.objects.select_for_update().get(pk=plan.pk)
+        clash = plan.concerns.filter(ref=ref)
+        if concern is not None:
+            clash = clash.exclude(pk=concern.pk)
+        if clash.exists():
+            raise Refused(f"Concern {ref} is already in the plan: give another number", "ref")
+        if concern is None:
+            highest = plan.concerns.aggregate(Max("position"))["position__max"]
+            concern = Concern(plan=plan, position=0 if highest is None else highest + 1)
+        concern.ref = ref
+        concern.category = data["category"]
+        concern.agreement = data.get("agreement") or ""
+        concern.text = _limit(data["text"], "text", "The concern")
+        concern.save()
+        _refresh_quality(plan)
+    return concern
+
+
+def delete_concern(concern: Concern) -> None:
+    plan = concern.plan
+    _require_draft(plan)
+    with transaction.atomic():
+        if Judgement.objects.of_concern(plan.inspection_id, concern.ref).exists():
+            raise Refused(
+                f"Concern {concern.ref} has been judged: it cannot be removed; change its "
+                "text instead"
+            )
+        if ProgressUpdate.objects.filter(action__concern=concern).exists():
+            raise Refused(f"Concern {concern.ref} has actions with progress: it cannot be removed")
+        concern.delete()
+        _renumber(list(plan.concerns.order_by("position")))
+        _refresh_quality(plan)
+
+
+def save_action(concern: Concern, data: dict[str, Any], action: Action | None = None) -> Action:
+    """Add an action to a draft's concern (numbered after the last), or change one."""
+    from planwatch.dates import parse_target
+
+    plan = concern.plan
+    _require_draft(plan)
+    with transaction.atomic():
+        Concern.objects.select_for_update().get(pk=concern.pk)
+        if action is None:
+            highest = concern.actions.aggregate(Max("position"))["position__max"]
+            action = Action(concern=concern, position=0 if highest is None else highest + 1)
+        action.text = _limit(data["text"], "text", "The action")
+        action.owner = data["owner"].strip()
+        action.target_text = data["target_text"].strip()
+        action.target = parse_target(action.target_text) or ""
+        if action.pk is None or not action.carried_from_id:
+            action.status = rules.initial_status(action.target)
+        action.save()
+        _renormalise_owners(plan)
+        _refresh_quality(plan)
+    return action
+
+
+def delete_action(action: Action) -> None:
+    plan = action.concern.plan
+    _require_draft(plan)
+    with transaction.atomic():
+        if action.progress_updates.exists():
+            raise Refused("This action has progress recorded: it cannot be removed")
+        concern = action.concern
+        action.delete()
+        _renumber(list(concern.actions.order_by("position")))
+        _renormalise_owners(plan)
+        _refresh_quality(plan)
+
+
+def _renumber(items: Sequence[Concern | Action]) -> None:
+    """Close the gap a removed row leaves, without ever holding two rows at one position."""
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+def _renormalise_owners(plan: Plan) -> None:
+    actions = list(Action.objects.filter(plan=plan))
+    index = OwnerIndex(action.owner for action in actions)
+    for action in actions:
+        label = index.label(action.owner)
+        if label != action.owner_normalised:
+            action.owner_normalised = label
+            action.save(update_fields=["owner_normalised"])
+
+
+def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
+    """Why a draft cannot be submitted on that date (empty when it can)."""
+    problems = []
+    if not plan.concerns.exists():
+        problems.append("Add at least one concern before submitting the plan")
+    if submitted_on > rules.today():
+        problems.append("The date the plan is submitted must be today or in the past")
+    published = plan.inspection.report_published
+    if published and submitted_on < published:
+        problems.append(
+            f"The plan cannot be submitted before the report was published ({published:%-d %B %Y})"
+        )
+    return problems
+
+
+def early_targets(plan: Plan, submitted_on: datetime.date) -> list[Action]:
+    """Actions whose target falls before the submission date: the lead must confirm them."""
+    return [
+        action
+        for action in Action.objects.filter(plan=plan).select_related("concern")
+        if action.target_due and action.target_due < submitted_on
+    ]
+
+
+def submit(plan: Plan, submitted_on: datetime.date, confirm_early_targets: bool = False) -> None:
+    """Submit a draft: it becomes the version in force from its submission date."""
+    _require_draft(plan)
+    problems = submission_problems(plan, submitted_on)
+    if problems:
+        raise Refused(problems[0], "submitted_on")
+    early = early_targets(plan, submitted_on)
+    if early and not confirm_early_targets:
+        names = ", ".join(action.label for action in early[:5])
+        raise Refused(
+            f"{labels.plural(len(early), 'action')} ({names}) "
+            f"{'has a target' if len(early) == 1 else 'have targets'} before the submission "
+            "date: correct them, or confirm that the plan is to be submitted as it is",
+            "confirm",
+        )
+    with transaction.atomic():
+        Plan.objects.select_for_update().get(pk=plan.pk)
+        plan.state = Plan.State.SUBMITTED
+        plan.submitted_on = submitted_on
+        plan.in_force_from = submitted_on
+        plan.save()
+        _refresh_quality(plan)
+
+
+def amend(plan: Plan, user: Any) -> Plan:
+    """Start a new draft version of a submitted plan; its actions carry their progress over.
+    An existing draft of the same inspection is returned instead of a second one."""
+    with transaction.atomic():
+        Inspection.objects.select_for_update().get(pk=plan.inspection_id)
+        existing = plan.versions().drafts().first()
+        if existing is not None:
+            return existing
+        latest = plan.versions().last()
+        assert latest is not None
+        draft = Plan.objects.create(
+            inspection=plan.inspection,
+            version=latest.version + 1,
+            state=Plan.State.DRAFT,
+            created_by=user,
+        )
+        _write_concerns(draft, latest.to_model())
+        carry_over(draft, latest)
+        _refresh_quality(draft)
+    return draft
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+def accepts_updates(action: Action) -> str | None:
+    """Why progress cannot be posted on this action now (None when it can): only the plan
+    in force takes updates."""
+    plan = action.plan
+    if plan.is_draft:
+        return "This plan is a draft: progress is posted once it is submitted"
+    standing = Plan.objects.standing(plan, rules.today())
+    if standing.in_force:
+        return None
+    if standing.kind == NEWER_VERSION:
+        return (
+            f"This is version {plan.version}, superseded by version {standing.newer.version}: "
+            "post progress on that version"
+        )
+    return standing.message(plan)
+
+
+def record_update(
+    action: Action,
+    user: Any,
+    *,
+    status: str,
+    note: str = "",
+    evidence_date: datetime.date | None = None,
+    new_target_date: datetime.date | None = None,
+    files: Sequence[Any] = (),
+    corrects: ProgressUpdate | None = None,
+) -> ProgressUpdate:
+    """Post progress on an action. The action is locked while its update is written and
+    its stored status worked out again, so concurrent updates cannot leave it inconsistent."""
+    note = _limit(note, "note", "The note")
+    try:
+        checked = evidence_files.check_uploads(files)
+    except evidence_files.EvidenceRefused as error:
+        raise Refused(str(error), "evidence_files") from None
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update().select_related("plan__inspection").get(pk=action.pk)
+        )
+        reason = accepts_updates(locked)
+        if reason:
+            raise Refused(reason)
+        if corrects is None:
+            if status == locked.status == Status.COMPLETED:
+                raise Refused("This action is already completed", "status")
+            changed = (
+                status != locked.status
+                or note
+                or evidence_date
+                or checked
+                or (status == Status.DEFERRED and new_target_date != locked.deferred_to)
+            )
+            if not changed:
+                raise Refused(
+                    "Change the status, or add a note, a date or a file, to save an update",
+                    "status",
+                )
+        previous = ProgressUpdate.objects.filter(lineage=locked.lineage).newest_first().first()
+        # Entries on one action are strictly ordered in time, whatever the clock does.
+        recorded_at = timezone.now()
+        if previous is not None and previous.recorded_at >= recorded_at:
+            recorded_at = previous.recorded_at + datetime.timedelta(microseconds=1)
+        update = ProgressUpdate(
+            action=locked,
+            lineage=locked.lineage,
+            status=status,
+            note=note,
+            evidence_date=evidence_date,
+            new_target_date=new_target_date if status == Status.DEFERRED else None,
+            corrects=corrects,
+            author=user,
+            recorded_at=recorded_at,
+        )
+        update.previous_hash = previous.entry_hash if previous else ""
+        update.entry_hash = integrity.update_hash(update, [item.sha256 for item in checked])
+        update.save()
+        for item in checked:
+            stored = Evidence(
+                update=update,
+                name=item.name,
+                media_type=item.media_type,
+                size=len(item.content),
+                sha256=item.sha256,
+            )
+            stored.file.save(f"{item.sha256}{item.suffix}", ContentFile(item.content), save=False)
+            stored.save()
+        locked._change_reason = f"progress update {update.pk}"  # type: ignore[attr-defined]
+        refresh_state([locked])
+    return update
+
+
+def correct_update(
+    update: ProgressUpdate, user: Any, *, reason: str, **values: Any
+) -> ProgressUpdate:
+    """Replace a wrong update by a new one that says why; both stay in the history."""
+    if hasattr(update, "corrected_by"):
+        raise Refused("This update has already been corrected: correct the correction")
+    reason = _limit(reason, "reason", "The reason")
+    if not reason:
+        raise Refused("Give the reason for the correction", "reason")
+    note = values.pop("note", "") or ""
+    return record_update(
+        update.action,
+        user,
+        note=f"Correction: {reason}" + (f"\n{note}" if note else ""),
+        corrects=update,
+        **values,
+    )
+
+
+def record_judgement(
+    concern: Concern,
+    user: Any,
+    *,
+    rating: str,
+    reason: str,
+    judged_on: datetime.date,
+    corrects: Judgement | None = None,
+) -> Judgement:
+    """Record a judgement on the IRP scale (or, with an empty rating, withdraw one)."""
+    plan = concern.plan
+    reason = _limit(reason, "reason", "The reason")
+    if not reason:
+        raise Refused("Give the reason for the judgement", "reason")
+    if plan.is_draft:
+        raise Refused("A draft plan cannot be judged")
+    if judged_on > rules.today():
+        raise Refused("The date of the judgement must be today or in the past", "judged_on")
+    first = (
+        Plan.objects.submitted()
+        .filter(inspection=plan.inspection_id)
+        .order_by("in_force_from")
+        .values_list("in_force_from", flat=True)
+        .first()
+    )
+    if first and judged_on < first:
+        raise Refused(
+            f"The date of the judgement must be on or after the plan was submitted "
+            f"({first:%-d %B %Y})",
+            "judged_on",
+        )
+    with transaction.atomic():
+        Concern.objects.select_for_update().get(pk=concern.pk)
+        if corrects is not None:
+            corrects = Judgement.objects.select_for_update().get(pk=corrects.pk)
+            if hasattr(corrects, "corrected_by"):
+                raise Refused("This judgement has already been corrected")
+        previous = (
+            Judgement.objects.of_concern(plan.inspection_id, concern.ref)
+            .order_by("-recorded_at", "-pk")
+            .first()
+        )
+        judgement = Judgement(
+            concern=concern,
+            inspection_id=plan.inspection_id,
+            concern_ref=concern.ref,
+            rating=rating,
+            reason=reason,
+            judged_on=judged_on,
+            judged_by=user,
+            corrects=corrects,
+        )
+        judgement.previous_hash = previous.entry_hash if previous else ""
+        judgement.entry_hash = integrity.judgement_hash(judgement)
+        judgement.save()
+    return judgement

@@ -1,0 +1,297 @@
+"""Drafting a plan: start it, add and change concerns and actions, submit it, amend it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from planwatch.web.access.decorators import Need, requires
+from planwatch.web.plans import forms, rules, services
+from planwatch.web.plans.models import Action, Category, Concern, Establishment, Plan
+from planwatch.web.plans.views.common import (
+    action_by_pk,
+    concern_by_pk,
+    form_status,
+    page,
+    plan_by_pk,
+)
+
+
+def _refused(form: Any, refusal: services.Refused) -> None:
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, refusal.message)
+
+
+def _draft_only(plan: Plan) -> HttpResponse | None:
+    """A submitted plan's drafting pages send people to the plan, with the reason."""
+    return None if plan.is_draft else redirect(plan.get_absolute_url())
+
+
+def _back_to(plan: Plan, concern: Concern | None = None) -> HttpResponse:
+    anchor = f"#concern-{concern.pk}" if concern is not None else ""
+    return redirect(reverse("edit-plan", args=[plan.pk]) + anchor)
+
+
+@requires(Need.EDIT_ANY)
+def new_plan(request: HttpRequest) -> HttpResponse:
+    """Start drafting a plan: which establishment and inspection it answers."""
+    establishments = Establishment.objects.editable_by(request.user)
+    form = forms.DraftPlanForm(request.POST or None, establishments=establishments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        establishment = establishments.get(pk=data["establishment"])
+        try:
+            plan = services.start_draft(
+                establishment,
+                data["inspection_start"],
+                data["inspection_end"],
+                data["report_published"],
+                request.user,
+            )
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, "Draft plan started: add its concerns and actions")
+            return redirect("edit-plan", plan.pk)
+    return page(request, "drafting/new.html", {"form": form}, status=form_status(form))
+
+
+@requires(Need.EDIT, load=plan_by_pk)
+def edit_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    concern_form = forms.ConcernForm(
+        request.POST or None, initial={"category": Category.KEY}, prefix="concern"
+    )
+    if request.method == "POST" and concern_form.is_valid():
+        try:
+            concern = services.save_concern(plan, concern_form.cleaned_data)
+        except services.Refused as refusal:
+            _refused(concern_form, refusal)
+        else:
+            messages.success(request, f"Concern {concern.ref} added")
+            return redirect("edit-plan", plan.pk)
+    inspection = plan.inspection
+    return page(
+        request,
+        "drafting/edit.html",
+        {
+            "plan": plan,
+            "concerns": plan.concerns.prefetch_related("actions"),
+            "form": concern_form,
+            "report": services.quality_report(plan),
+            "submit_form": forms.SubmitPlanForm(initial={"submitted_on": rules.today()}),
+            "dates_form": forms.DraftPlanDatesForm(
+                initial={
+                    "inspection_start": inspection.start,
+                    "inspection_end": inspection.end,
+                    "report_published": inspection.report_published,
+                }
+            ),
+        },
+        status=form_status(concern_form),
+    )
+
+
+@requires(Need.EDIT, load=plan_by_pk)
+def edit_dates(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """Correct the inspection's and the report's dates on a draft."""
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    inspection = plan.inspection
+    form = forms.DraftPlanDatesForm(
+        request.POST or None,
+        initial={
+            "inspection_start": inspection.start,
+            "inspection_end": inspection.end,
+            "report_published": inspection.report_published,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_draft_dates(
+                plan, data["inspection_start"], data["inspection_end"], data["report_published"]
+            )
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, "The inspection's dates were changed")
+            return redirect("edit-plan", plan.pk)
+    return page(
+        request, "drafting/dates.html", {"plan": plan, "form": form}, status=form_status(form)
+    )
+
+
+@requires(Need.EDIT, load=concern_by_pk)
+def add_action(request: HttpRequest, concern: Concern) -> HttpResponse:
+    plan = concern.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    form = forms.ActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.save_action(concern, form.cleaned_data)
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, f"Action {action.label} added")
+            return _back_to(plan, concern)
+    return page(
+        request,
+        "drafting/action.html",
+        {"plan": plan, "concern": concern, "form": form, "title": "Add an action"},
+        status=form_status(form),
+    )
+
+
+@requires(Need.EDIT, load=action_by_pk)
+def edit_action(request: HttpRequest, action: Action) -> HttpResponse:
+    plan = action.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    form = forms.ActionForm(
+        request.POST or None,
+        initial={"text": action.text, "owner": action.owner, "target_text": action.target_text},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_action(action.concern, form.cleaned_data, action)
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, f"Action {action.label} changed")
+            return _back_to(plan, action.concern)
+    return page(
+        request,
+        "drafting/action.html",
+        {
+            "plan": plan,
+            "concern": action.concern,
+            "form": form,
+            "title": f"Change action {action.label}",
+        },
+        status=form_status(form),
+    )
+
+
+@requires(Need.EDIT, load=action_by_pk)
+def delete_action(request: HttpRequest, action: Action) -> HttpResponse:
+    """Ask first (GET), remove on confirmation (POST)."""
+    plan = action.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    if request.method == "POST":
+        concern = action.concern
+        try:
+            services.delete_action(action)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"Action {action.label} removed")
+        return _back_to(plan, concern)
+    return page(
+        request,
+        "drafting/confirm.html",
+        {
+            "plan": plan,
+            "title": f"Remove action {action.label}?",
+            "text": action.text,
+            "button": "Remove the action",
+        },
+    )
+
+
+@requires(Need.EDIT, load=concern_by_pk)
+def edit_concern(request: HttpRequest, concern: Concern) -> HttpResponse:
+    plan = concern.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    form = forms.ConcernForm(
+        request.POST or None,
+        initial={
+            "ref": concern.ref,
+            "category": concern.category,
+            "agreement": concern.agreement,
+            "text": concern.text,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_concern(plan, form.cleaned_data, concern)
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, f"Concern {concern.ref} changed")
+            return redirect("edit-plan", plan.pk)
+    return page(
+        request,
+        "drafting/concern.html",
+        {"plan": plan, "concern": concern, "form": form},
+        status=form_status(form),
+    )
+
+
+@requires(Need.EDIT, load=concern_by_pk)
+def delete_concern(request: HttpRequest, concern: Concern) -> HttpResponse:
+    plan = concern.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    if request.method == "POST":
+        try:
+            services.delete_concern(concern)
+        except services.Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"Concern {concern.ref} removed")
+        return redirect("edit-plan", plan.pk)
+    return page(
+        request,
+        "drafting/confirm.html",
+        {
+            "plan": plan,
+            "title": f"Remove concern {concern.ref} and its actions?",
+            "text": concern.text,
+            "button": "Remove the concern",
+        },
+    )
+
+
+@requires(Need.EDIT, load=plan_by_pk)
+def submit_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    if request.method != "POST":
+        return redirect("edit-plan", plan.pk)
+    form = forms.SubmitPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submit(
+                plan,
+                form.cleaned_data["submitted_on"],
+                confirm_early_targets=form.cleaned_data["confirm"],
+            )
+        except services.Refused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, "The plan is submitted: changes now make a new version")
+            return redirect(plan.get_absolute_url())
+    return page(
+        request, "drafting/submit.html", {"plan": plan, "form": form}, status=form_status(form)
+    )
+
+
+@requires(Need.EDIT, load=plan_by_pk)
+def amend_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """Start a new draft version of a submitted plan; its actions carry their progress over."""
+    if request.method != "POST":
+        return redirect(plan.get_absolute_url())
+    if plan.is_draft:
+        return redirect("edit-plan", plan.pk)
+    draft = services.amend(plan, request.user)
+    messages.success(request, f"Version {draft.version} is a draft: change it, then submit it")
+    return redirect("edit-plan", draft.pk)

@@ -1,0 +1,151 @@
+"""Reports: an establishment's progress on a date (page and PDF) and the estate side by side."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from planwatch import labels
+from planwatch.charts import render_svg
+from planwatch.web.access.decorators import Need, requires
+from planwatch.web.plans import reports
+from planwatch.web.plans.models import Establishment, Plan, Rating
+from planwatch.web.plans.views.common import as_of, establishment_by_slug, page
+from planwatch.writers.pdf import html_to_pdf
+
+
+def _chosen_plan(request: HttpRequest, establishment: Establishment) -> Plan | None:
+    """The plan asked for with ?plan=N: a submitted plan of this establishment."""
+    text = request.GET.get("plan", "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Http404("No such plan")
+    plan = (
+        Plan.objects.submitted()
+        .filter(inspection__establishment=establishment, pk=int(text))
+        .select_related("inspection")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan")
+    return plan
+
+
+def _report_context(request: HttpRequest, establishment: Establishment) -> dict[str, Any]:
+    day, error = as_of(request)
+    report = reports.progress_report(establishment, day, _chosen_plan(request, establishment))
+    return {
+        "report": report,
+        "as_of": day,
+        "error": error,
+        "status_names": reports.STATUS_NAMES,
+        "status_order": reports.STATUS_ORDER,
+        "svg": {chart.id: render_svg(chart) for chart in report.charts},
+        "plans": Plan.objects.submitted()
+        .filter(inspection__establishment=establishment)
+        .select_related("inspection")
+        .order_by("-inspection__start", "-version"),
+    }
+
+
+@requires(Need.READ, load=establishment_by_slug)
+def progress_report_page(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+    """An establishment's progress as of a chosen date."""
+    context = _report_context(request, establishment)
+    return page(request, "reports/report.html", context, status=400 if context["error"] else 200)
+
+
+@requires(Need.READ, load=establishment_by_slug)
+def progress_report_pdf(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+    """The same report as an accessible PDF."""
+    context = _report_context(request, establishment)
+    html = render_to_string("reports/print.html", context)
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    name = f"{establishment.slug}-progress-{context['as_of'].isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _estate(
+    request: HttpRequest,
+) -> tuple[list[reports.EstateRow], datetime.date, str | None, str, bool]:
+    day, error = as_of(request)
+    rows = reports.estate_report(list(Establishment.objects.visible_to(request.user)), day)
+    sort = request.GET.get("sort", "establishment")
+    if sort not in reports.ESTATE_COLUMNS:
+        sort = "establishment"
+    descending = request.GET.get("order") == "descending"
+    rows.sort(key=reports.ESTATE_COLUMNS[sort][1], reverse=descending)
+    return rows, day, error, sort, descending
+
+
+@requires(Need.READ_ANY)
+def estate(request: HttpRequest) -> HttpResponse:
+    """Every establishment side by side, sortable by any column."""
+    rows, day, error, sort, descending = _estate(request)
+    return page(
+        request,
+        "reports/estate.html",
+        {
+            "rows": rows,
+            "as_of": day,
+            "error": error,
+            "sort": sort,
+            "descending": descending,
+            "columns": {key: label for key, (label, _) in reports.ESTATE_COLUMNS.items()},
+            "ratings": list(labels.RATINGS.values()),
+        },
+        status=400 if error else 200,
+    )
+
+
+@requires(Need.READ_ANY)
+def estate_csv(request: HttpRequest) -> HttpResponse:
+    """The estate report as CSV."""
+    rows, day, _, _, _ = _estate(request)
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, lineterminator="\r\n")
+    ratings = [label for _, label in Rating.choices]
+    writer.writerow(
+        [
+            "establishment",
+            "as_of",
+            "plan_version",
+            "open",
+            "overdue",
+            "completed",
+            "deferred",
+            "due_so_far",
+            "delivered_on_time",
+            "on_time_share",
+        ]
+        + [f"judgements_{label.lower().replace(' ', '_')}" for label in ratings]
+    )
+    for row in rows:
+        share = row.on_time_share
+        writer.writerow(
+            [
+                row.establishment.name,
+                day.isoformat(),
+                row.plan.version if row.plan else "",
+                row.open,
+                row.overdue,
+                row.completed,
+                row.deferred,
+                row.due_so_far,
+                row.delivered_on_time,
+                "" if share is None else f"{share:.3f}",
+            ]
+            + [row.judgements.get(label, 0) for label in ratings]
+        )
+    response = HttpResponse(
+        output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="estate-{day.isoformat()}.csv"'
+    return response
