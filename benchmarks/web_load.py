@@ -75,8 +75,8 @@ def build_estate() -> dict:
         Inspection,
         Plan,
         ProgressUpdate,
-        due_date_for,
     )
+    from planwatch.web.plans.rules import due_date_for
 
     call_command("migrate", verbosity=0)
     random.seed(7)
@@ -107,6 +107,7 @@ def build_estate() -> dict:
             version=1,
             state="submitted",
             submitted_on=inspection.report_published + datetime.timedelta(days=45),
+            in_force_from=inspection.report_published + datetime.timedelta(days=45),
         )
         for inspection in Inspection.objects.all()
     )
@@ -141,18 +142,18 @@ def build_estate() -> dict:
                     target=target,
                     target_due=due_date_for(target),
                     status=random.choice(statuses),
-                    current=True,  # each inspection has one plan here, so all are current
                 )
             )
     for action in actions:
         action.owner_normalised = action.owner
     Action.objects.bulk_create(actions, batch_size=5000)
     batch = []
-    for action_id, status in Action.objects.values_list("pk", "status"):
+    for action_id, lineage, status in Action.objects.values_list("pk", "lineage", "status"):
         for number in range(UPDATES_PER_ACTION):
             batch.append(
                 ProgressUpdate(
                     action_id=action_id,
+                    lineage=lineage,
                     status=status if number == UPDATES_PER_ACTION - 1 else "in_progress",
                     note=f"Update {number + 1}: weekly figures reviewed at the regime meeting.",
                     author=author,

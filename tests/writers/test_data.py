@@ -51,6 +51,7 @@ def test_csv_for_the_seed(seed_expected):
         "",
         "",
         "",
+        "",
     ]
     nhft = next(row for row in rows[1:] if row[6] == "3" and row[10] == "1")
     assert nhft[12:16] == [
@@ -118,3 +119,16 @@ def test_several_plans_as_json():
     plans = [PlanExport(Plan(establishment="HMP A")), PlanExport(Plan(establishment="HMP B"))]
     data = json.loads(write(plans, "json"))
     assert [plan["establishment"] for plan in data["plans"]] == ["HMP A", "HMP B"]
+
+
+def test_plan_in_force_is_a_column_and_a_json_key(seed_expected):
+    plan = seed_plan(seed_expected)
+    progress = {
+        ("1", 1): ActionProgress(status="in_progress", in_force=True),
+        ("1", 2): ActionProgress(status="completed", in_force=False),
+    }
+    export = PlanExport(plan, version=2, progress=progress)
+    rows = list(csv.DictReader(io.StringIO(write([export], "csv").decode("utf-8"), newline="")))
+    assert [row["plan_in_force"] for row in rows[:3]] == ["true", "false", ""]
+    actions = json.loads(write([export], "json"))["concerns"][0]["actions"]
+    assert [action.get("plan_in_force") for action in actions[:3]] == [True, False, None]
