@@ -69,7 +69,7 @@ def render_svg(chart: Chart, width: int = 640, height: int = 280) -> str:
     ]
     for index, category in enumerate(chart.categories):
         x = left + index * step + (step - bar_width) / 2
-        y = top + plot_height
+        y: float = top + plot_height
         for item in chart.series:
             value = item.values[index]
             if not value:

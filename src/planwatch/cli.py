@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +15,7 @@ from planwatch.errors import PlanReadError
 from planwatch.model import Plan
 from planwatch.pipeline import SAMPLE_PLAN, read_plan
 from planwatch.quality import SEVERITIES, QualityConfig, Report, check_plan
+from planwatch.quality.findings import Finding
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -131,7 +132,7 @@ def print_report(plan: Plan, report: Report, console: Console) -> None:
     console.print(f"Findings by rule: {rules or 'none'}", markup=False, soft_wrap=True)
 
 
-def _concern_order(plan: Plan, finding) -> tuple[int, int]:
+def _concern_order(plan: Plan, finding: Finding) -> tuple[int, int]:
     refs = [concern.ref for concern in plan.concerns]
     position = refs.index(finding.concern_ref) if finding.concern_ref in refs else -1
     return position, finding.action_number or 0
@@ -331,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except PlanReadError as error:
         print(f"planwatch: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -6,10 +6,13 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import cast
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tc
+from docx.oxml.text.paragraph import CT_P
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -19,11 +22,12 @@ from planwatch.readers.cells import Cell, Document, Row, collapse
 _P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 
 
-def _paragraph_text(element) -> str:
-    return collapse(Paragraph(element, None).text)
+def _paragraph_text(element: etree._Element) -> str:
+    # Reading the text needs no parent part, hence None.
+    return collapse(Paragraph(cast(CT_P, element), None).text)  # type: ignore[arg-type]
 
 
-def _content(element) -> Iterator:
+def _content(element: etree._Element) -> Iterator[etree._Element]:
     """Block-level children, looking inside content controls (w:sdt) as Word shows them."""
     for child in element.iterchildren():
         if child.tag == _SDT:
@@ -34,7 +38,7 @@ def _content(element) -> Iterator:
             yield child
 
 
-def _cell_paragraphs(tc) -> Cell:
+def _cell_paragraphs(tc: etree._Element) -> Cell:
     """A cell's paragraphs in order; a table nested in the cell gives its paragraphs too."""
     paragraphs = []
     for paragraph in tc.iter(_P):
@@ -44,12 +48,12 @@ def _cell_paragraphs(tc) -> Cell:
     return paragraphs
 
 
-def _row_cells(tr) -> list[Cell]:
+def _row_cells(tr: etree._Element) -> list[Cell]:
     cells: list[Cell] = []
     for tc in _content(tr):
         if tc.tag != _TC:
             continue
-        properties = tc.tcPr
+        properties = cast(CT_Tc, tc).tcPr
         span = 1
         merged_from_above = False
         if properties is not None:

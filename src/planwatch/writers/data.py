@@ -97,9 +97,12 @@ def write_csv(exports: list[PlanExport]) -> bytes:
 def write_xlsx(exports: list[PlanExport]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = "Actions"
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
@@ -109,7 +112,7 @@ def write_xlsx(exports: list[PlanExport]) -> bytes:
     sheet.freeze_panes = "A2"
     widths = {"concern_text": 60, "action_text": 80, "establishment": 28, "owner": 28}
     for index, column in enumerate(COLUMNS, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
+        letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = widths.get(column, 16)
         if column in ("concern_text", "action_text"):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):

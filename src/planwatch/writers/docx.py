@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Length, Pt
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
 
 from planwatch.writers.layout import INTRODUCTION, PlanExport, header_lines, table_rows
 
@@ -16,7 +20,7 @@ CONCERN_WIDTHS = (Cm(2.0), Cm(6.0), Cm(10.5), Cm(3.5), Cm(2.7))
 RECOMMENDATION_WIDTHS = (Cm(1.8), Cm(5.2), Cm(2.7), Cm(9.0), Cm(3.3), Cm(2.7))
 
 
-def add_page_number(paragraph) -> None:
+def add_page_number(paragraph: Paragraph) -> None:
     """A PAGE field, so that every page says which it is."""
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -28,7 +32,7 @@ def add_page_number(paragraph) -> None:
     paragraph._p.append(field)
 
 
-def repeat_as_header(row) -> None:
+def repeat_as_header(row: _Row) -> None:
     """Print this row again at the top of every page the table runs onto."""
     properties = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -36,7 +40,7 @@ def repeat_as_header(row) -> None:
     properties.append(header)
 
 
-def fill_cell(cell, paragraphs: list[str], bold: bool = False) -> None:
+def fill_cell(cell: _Cell, paragraphs: list[str], bold: bool = False) -> None:
     """Write paragraphs into a table cell, one Word paragraph each."""
     cell.text = ""
     first = cell.paragraphs[0]
@@ -45,7 +49,7 @@ def fill_cell(cell, paragraphs: list[str], bold: bool = False) -> None:
         paragraph.add_run(text).bold = bold
 
 
-def set_widths(table, widths) -> None:
+def set_widths(table: Table, widths: Sequence[Length]) -> None:
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
@@ -54,7 +58,7 @@ def set_widths(table, widths) -> None:
             cell.width = width
 
 
-def new_document(landscape: bool, margin: Cm):
+def new_document(landscape: bool, margin: Length) -> WordDocument:
     """An A4 Word document in the plans' house style: Arial 10pt, 6pt after paragraphs."""
     document = Document()
     style = document.styles["Normal"]

@@ -106,7 +106,7 @@ def table_rows(plan: Plan) -> tuple[tuple[str, ...], list[list[list[str]]]]:
         lead = [[concern.ref], [concern.text]]
         if recommendations:
             lead.append([AGREEMENT_TEXT[concern.agreement]] if concern.agreement else [])
-        blank = [[] for _ in lead]
+        blank: list[list[str]] = [[] for _ in lead]
         if not concern.actions:
             rows.append([*lead, [], [], []])
         for number, action in enumerate(concern.actions):

@@ -13,7 +13,7 @@ _WIDTHS_CM = {5: (2.0, 6.0, 10.5, 3.5, 2.7), 6: (1.8, 5.2, 2.7, 9.0, 3.3, 2.7)}
 
 def _styles(document: Document, columns: int) -> None:
     """Landscape pages, ruled cells, bold headings and the column widths."""
-    page = Element.from_tag(
+    page = (  # a style definition, as XML: insert_style reads it
         '<style:page-layout style:name="PlanPage"><style:page-layout-properties '
         'fo:page-width="29.7cm" fo:page-height="21cm" style:print-orientation="landscape" '
         'fo:margin-top="1.5cm" fo:margin-bottom="1.5cm" fo:margin-left="1.5cm" '

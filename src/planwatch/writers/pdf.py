@@ -10,7 +10,8 @@ def html_to_pdf(html: str) -> bytes:
     """A tagged, accessible PDF (PDF/UA-1) of a self-contained HTML page."""
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return pdf
 
 
 def write_pdf(export: PlanExport) -> bytes:
