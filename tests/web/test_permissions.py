@@ -327,3 +327,38 @@ def test_the_matrix(world, db, settings, fast_pdf, caplog, name, method):
                         )
     assert not wrong, "\n".join(wrong)
     assert asked == len(kinds) * 2 * len(ROLES) * (2 if kinds[0] else 1)
+
+
+class Missing:
+    """A record that is not there."""
+
+    pk = 987654321
+    slug = "no-such-establishment"
+
+
+@pytest.mark.parametrize("name", [name for name, (kinds, *_) in ROUTES.items() if kinds[0]])
+def test_a_record_that_does_not_exist_is_not_found(world, db, caplog, name):
+    url = url_of(name, Missing)
+    for role in ("anonymous", "administrator"):
+        for method in ("GET", "POST"):
+            assert ask(world["clients"][role], method, url, caplog) is Answer.NOT_FOUND
+
+
+def test_an_unknown_export_format_is_not_found_for_readers_only(world, db, caplog):
+    plan = world["own"]["plan"]
+    url = reverse("plan-export", kwargs={"pk": plan.pk, "fmt": "exe"})
+    assert ask(world["clients"]["viewer"], "GET", url, caplog) is Answer.NOT_FOUND
+    assert ask(world["clients"]["no role"], "GET", url, caplog) is Answer.FORBIDDEN
+    assert ask(world["clients"]["anonymous"], "GET", url, caplog) is Answer.SIGN_IN
+    json_url = reverse("plan-export", kwargs={"pk": plan.pk, "fmt": "json"})
+    assert world["clients"]["viewer"].get(json_url).status_code == 200
+
+
+def test_a_plan_without_a_source_file_has_none_to_download(world, db, caplog):
+    drafted = world["own"]["draft"]
+    url = reverse("plan-source", kwargs={"pk": drafted.pk})
+    assert ask(world["clients"]["lead"], "GET", url, caplog) is Answer.NOT_FOUND
+    source = reverse("plan-source", kwargs={"pk": world["own"]["plan"].pk})
+    response = world["clients"]["viewer"].get(source)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"Action Plan: HMP Northmoor\n"
