@@ -54,6 +54,8 @@ def plan_of(target: Any) -> Any:
 
 def allowed(user: Any, need: Need, target: Any = None) -> bool:
     """Whether a user may open a page that needs this, on this record."""
+    from planwatch.web.plans import models
+
     if need is Need.SIGNED_IN:
         return bool(user.is_authenticated)
     if need is Need.READ_ANY:
@@ -64,7 +66,9 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
     plan = plan_of(target)
     draft = plan is not None and plan.is_draft
     if need is Need.UPDATE:
-        return not draft and permissions.can_update(user, target)
+        # A correction is posted on the action of the update it corrects.
+        action = target.action if isinstance(target, models.ProgressUpdate) else target
+        return not draft and permissions.can_update(user, action)
     if need is Need.JUDGE:
         return not draft and permissions.may(user, Ability.JUDGE, where)
     if draft or need is Need.EDIT:

@@ -25,4 +25,7 @@ class PermissionDeniedMiddleware:
             return redirect_to_login(request.get_full_path())
         from planwatch.web.plans.views.errors import forbidden
 
-        return forbidden(request, exception)
+        response = forbidden(request, exception)
+        # Django would log every 403 answer as a warning: a refusal is not an error.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
