@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -366,17 +367,112 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+# Near-duplicate search. Comparing every pair of actions with SequenceMatcher is quadratic
+# (a 1,000-action plan took minutes), so only candidate pairs are compared: texts that share
+# at least half of their six-character sequences. At a ratio of 0.9 a pair differs in at
+# most a tenth of its characters and each difference removes at most six sequences, so a
+# near-duplicate falls below that share only when its differences are spread evenly
+# through the text, one every dozen characters or so.
+_GRAM = 6
+_MIN_SHARED = 0.5
+# Longer texts index only the sequences whose checksum is divisible by _SAMPLE: both texts
+# of a pair sample the same sequences, so the shared share is kept with an eighth of the
+# work. Texts up to twice _SHORT characters index every sequence, where a sample would be
+# too small to trust; a pair of near-duplicates (lengths within a fifth of each other) is
+# always either both longer than _SHORT or both at most twice it.
+_SAMPLE = 8
+_SHORT = 64
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)} or {text}
+
+
+def _sampled(grams: set[str]) -> set[str]:
+    # crc32, not hash(): str hashes change from run to run, and findings must not.
+    return {gram for gram in grams if zlib.crc32(gram.encode()) % _SAMPLE == 0}
+
+
+def _sharing(gram_sets: list[set[str] | None]) -> list[set[int]]:
+    """For each set, the earlier sets holding at least _MIN_SHARED of its and their items."""
+    index: dict[str, list[int]] = {}
+    found: list[set[int]] = []
+    for position, grams in enumerate(gram_sets):
+        if grams is None:
+            found.append(set())
+            continue
+        shared: Counter[int] = Counter()
+        for gram in grams:
+            posting = index.setdefault(gram, [])
+            shared.update(posting)  # counted in C: the loop that makes this fast
+            posting.append(position)
+        found.append(
+            {
+                other
+                for other, count in shared.items()
+                if count >= _MIN_SHARED * max(len(grams), len(gram_sets[other] or ()))
+            }
+        )
+    return found
+
+
+def _duplicate_candidates(texts: list[str]) -> list[list[int]]:
+    """For each text, the earlier texts that may be near-duplicates of it, in order."""
+    grams = [_grams(text) for text in texts]
+    short = _sharing(
+        [g if len(t) <= 2 * _SHORT else None for t, g in zip(texts, grams, strict=True)]
+    )
+    sampled = _sharing(
+        [_sampled(g) if len(t) > _SHORT else None for t, g in zip(texts, grams, strict=True)]
+    )
+    return [sorted(a | b) for a, b in zip(short, sampled, strict=True)]
+
+
+def _lcs_length(text: str, other: str, masks: dict[str, int]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyrö); `masks` from _masks.
+
+    SequenceMatcher matches no more characters than this, so it bounds the ratio cheaply.
+    """
+    full = (1 << len(text)) - 1
+    row = full
+    for char in other:
+        matched = row & masks.get(char, 0)
+        row = ((row + matched) | (row - matched)) & full
+    return len(text) - row.bit_count()
+
+
+def _masks(text: str) -> dict[str, int]:
+    """For each character of the text, the bit set of the positions where it occurs."""
+    masks: dict[str, int] = {}
+    for position, char in enumerate(text):
+        masks[char] = masks.get(char, 0) | (1 << position)
+    return masks
+
+
 def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
+    """An action the same as, or nearly the same as (SequenceMatcher ratio), an earlier one."""
     findings = []
-    seen: list[tuple[Concern, int, str]] = []
-    for concern, number, action in _numbered(plan):
-        words = _words(action.text)
-        for other_concern, other_number, other_words in seen:
-            matcher = SequenceMatcher(None, words, other_words, autojunk=False)
-            if matcher.real_quick_ratio() < config.near_duplicate_ratio:
+    threshold = config.near_duplicate_ratio
+    numbered = list(_numbered(plan))
+    texts = [_words(action.text) for _, _, action in numbered]
+    candidates = _duplicate_candidates(texts)
+    masks: dict[int, dict[str, int]] = {}
+    for position, (concern, number, action) in enumerate(numbered):
+        words = texts[position]
+        for other in candidates[position]:
+            other_words = texts[other]
+            total = len(words) + len(other_words)
+            # Exact bounds first, cheapest first: lengths, then the longest common
+            # subsequence; SequenceMatcher.ratio itself costs milliseconds a pair.
+            if total and 2 * min(len(words), len(other_words)) / total < threshold:
                 continue
-            ratio = matcher.ratio()
-            if ratio >= config.near_duplicate_ratio:
+            if other not in masks:
+                masks[other] = _masks(other_words)
+            if total and 2 * _lcs_length(other_words, words, masks[other]) / total < threshold:
+                continue
+            ratio = SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            if ratio >= threshold:
+                other_concern, other_number, _ = numbered[other]
                 kind = "the same as" if ratio == 1 else "nearly the same as"
                 findings.append(
                     Finding(
@@ -390,7 +486,6 @@ def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
                     )
                 )
                 break
-        seen.append((concern, number, words))
     return findings
 
 
