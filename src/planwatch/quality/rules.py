@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from difflib import SequenceMatcher
 
+from planwatch.dates import DateError, parse_iso_date, year_in_range
 from planwatch.model import Action, Concern, Plan
 from planwatch.owners import OwnerIndex
 from planwatch.quality.findings import Finding, QualityConfig
@@ -28,16 +29,31 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
-def _target_bounds(target: str) -> tuple[date, date] | None:
-    """First and last day a normalised target can mean; None for completed/ongoing/unknown."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", target or "")
-    if not match:
+def _target_bounds(target: str | None) -> tuple[date, date] | None:
+    """First and last day a normalised target can mean; None for completed/ongoing/unknown.
+
+    A plan from JSON may hold any text here: a month or day that does not exist, or a year
+    planwatch does not accept, is unknown too.
+    """
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", target or "", re.ASCII)
+    if not match or not year_in_range(int(match[1])):
         return None
     year, month = int(match[1]), int(match[2])
-    if match[3]:
-        day = date(year, month, int(match[3]))
-        return day, day
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    try:
+        if match[3]:
+            day = date(year, month, int(match[3]))
+            return day, day
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+
+
+def _plan_date(text: str | None) -> date | None:
+    """A header date of the plan, or None where it is missing or not one planwatch accepts."""
+    try:
+        return parse_iso_date(text) if text else None
+    except DateError:
+        return None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -64,9 +80,12 @@ def missing_owner(plan: Plan, config: QualityConfig) -> list[Finding]:
     ]
 
 
+_NOT_DATES = ("completed", "ongoing")
+
+
 def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
     findings = []
-    submitted = date.fromisoformat(plan.plan_submitted) if plan.plan_submitted else None
+    submitted = _plan_date(plan.plan_submitted)
     for concern, number, action in _numbered(plan):
         if not action.target_text.strip():
             findings.append(
@@ -80,7 +99,8 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                 )
             )
             continue
-        if action.target is None:
+        bounds = _target_bounds(action.target)
+        if action.target is None or (bounds is None and action.target not in _NOT_DATES):
             findings.append(
                 Finding(
                     "unreadable-target",
@@ -93,7 +113,6 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                 )
             )
             continue
-        bounds = _target_bounds(action.target)
         if bounds is None or submitted is None:
             continue
         if bounds[1] < submitted:
@@ -490,11 +509,10 @@ def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
 
 
 def plan_timeliness(plan: Plan, config: QualityConfig) -> list[Finding]:
-    if not (plan.report_published and plan.plan_submitted):
+    submitted, published = _plan_date(plan.plan_submitted), _plan_date(plan.report_published)
+    if submitted is None or published is None:
         return []
-    days = (
-        date.fromisoformat(plan.plan_submitted) - date.fromisoformat(plan.report_published)
-    ).days
+    days = (submitted - published).days
     late = days > config.max_days_to_submit
     return [
         Finding(
