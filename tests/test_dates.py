@@ -8,7 +8,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planwatch.dates import parse_date_range, parse_day, parse_target
+from planwatch.dates import (
+    MAX_YEAR,
+    MIN_YEAR,
+    DateError,
+    parse_date_range,
+    parse_day,
+    parse_iso_date,
+    parse_target,
+    year_in_range,
+)
+from planwatch.model import Plan
+from planwatch.pipeline import read_plan_bytes
+from planwatch.quality import check_plan
+from tests.conftest import HEADER_BLOCK, plan_text
 
 MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June",
@@ -149,3 +162,201 @@ def test_any_inspection_period_round_trips(start, length):
             f"{end.day} {MONTH_NAMES[end.month - 1]} {end.year}"
         )
     assert parse_date_range(text) == (start, end), text
+
+
+# --- the years planwatch accepts ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-05-22", date(2024, 5, 22)),
+        ("1990-01-01", date(1990, 1, 1)),
+        ("2100-12-31", date(2100, 12, 31)),
+        (" 2024-02-29 ", date(2024, 2, 29)),
+    ],
+)
+def test_parse_iso_date_reads_dates_in_range(text, expected):
+    assert parse_iso_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1989-12-31", "'1989-12-31': the year must be between 1990 and 2100"),
+        ("2101-01-01", "'2101-01-01': the year must be between 1990 and 2100"),
+        ("0000-01-01", "'0000-01-01': the year must be between 1990 and 2100"),
+        ("9999-12-31", "'9999-12-31': the year must be between 1990 and 2100"),
+        ("2024-02-30", "'2024-02-30' is not a real date"),
+        ("2024-13-01", "'2024-13-01' is not a real date"),
+        ("12345678901234567890", "'12345678901234567890' is not a date in the form YYYY-MM-DD"),
+        (
+            "12345678901234567890-01-01",
+            "'12345678901234567890-01-01' is not a date in the form YYYY-MM-DD",
+        ),
+        ("", "'' is not a date in the form YYYY-MM-DD"),
+        ("soon", "'soon' is not a date in the form YYYY-MM-DD"),
+        ("2024-5-22", "'2024-5-22' is not a date in the form YYYY-MM-DD"),
+        ("22/05/2024", "'22/05/2024' is not a date in the form YYYY-MM-DD"),
+        ("20240522", "'20240522' is not a date in the form YYYY-MM-DD"),
+        ("2024-05-22T10:00", "'2024-05-22T10:00' is not a date in the form YYYY-MM-DD"),
+        ("２０２４-05-22", "'２０２４-05-22' is not a date in the form YYYY-MM-DD"),
+        ("2024-05-22\nX", "'2024-05-22 X' is not a date in the form YYYY-MM-DD"),
+        ("9" * 60, f"'{'9' * 39}…' is not a date in the form YYYY-MM-DD"),
+    ],
+)
+def test_parse_iso_date_refuses_with_a_one_line_message(text, message):
+    with pytest.raises(DateError) as raised:
+        parse_iso_date(text)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, ValueError)
+
+
+@given(text=st.text(max_size=30))
+def test_parse_iso_date_returns_a_date_in_range_or_raises_date_error(text):
+    try:
+        day = parse_iso_date(text)
+    except DateError as error:
+        assert "\n" not in str(error)
+    else:
+        assert MIN_YEAR <= day.year <= MAX_YEAR
+
+
+def test_the_accepted_years():
+    assert (MIN_YEAR, MAX_YEAR) == (1990, 2100)
+    assert [year_in_range(year) for year in (1989, 1990, 2100, 2101)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+TWENTY_DIGITS = "12345678901234567890"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "January 0000",
+        "December 1989",
+        "January 2101",
+        "31/12/9999",
+        "01/01/0000",
+        "31st December 9999",
+        f"January {TWENTY_DIGITS}",
+        f"31/12/{TWENTY_DIGITS}",
+        f"{TWENTY_DIGITS}/12/2024",
+        f"31/{TWENTY_DIGITS}/2024",
+    ],
+)
+def test_dates_with_a_year_out_of_range_are_unreadable(text):
+    assert parse_target(text) is None
+    assert parse_day(text) is None
+
+
+def test_the_first_and_last_accepted_years_are_read():
+    assert parse_target("January 1990") == "1990-01"
+    assert parse_target("December 2100") == "2100-12"
+    assert parse_target("31/12/2100") == "2100-12-31"
+    assert parse_day("1st January 1990") == date(1990, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "8th – 18th January 9999",
+        "8th – 18th January 0000",
+        "30 December 1989 – 10 January 1990",
+        "30 December – 10 January 1990",
+        f"8th – 18th January {TWENTY_DIGITS}",
+    ],
+)
+def test_inspection_periods_with_a_year_out_of_range_are_unreadable(text):
+    assert parse_date_range(text) is None
+
+
+@given(year=st.integers(min_value=0, max_value=10**20), day=st.integers(1, 31))
+def test_no_year_out_of_range_is_ever_read(year, day):
+    for text in (f"January {year}", f"{day}/01/{year}", f"{day} January {year}"):
+        target = parse_target(text)
+        assert target is None or MIN_YEAR <= int(target[:4]) <= MAX_YEAR, text
+
+
+# --- through the reader ---------------------------------------------------------------
+
+
+def test_a_plan_with_dates_out_of_range_reads_them_as_unreadable():
+    header = HEADER_BLOCK.replace("22nd May 2024", "31/12/9999").replace(
+        "8th – 18th January 2024", "8th – 18th January 0000"
+    )
+    text = plan_text(
+        "\tKey concerns\t\t\t",
+        "1\tA concern.\tThe Head of Safety will publish a strategy.\tHead of Safety\tJanuary 0000",
+        "2\tAnother.\tThe Governor will chair a meeting.\tGovernor\t31/12/9999",
+        f"3\tA third.\tThe Head of Residence will audit cells.\tHead of Residence\t"
+        f"January {TWENTY_DIGITS}",
+        header=header,
+    )
+    plan = read_plan_bytes(text.encode(), "plan.txt")
+    assert (plan.plan_submitted, plan.inspection_start, plan.inspection_end) == (
+        None,
+        None,
+        None,
+    )
+    assert plan.report_published == "2024-04-09"
+    assert [(a.target_text, a.target) for a in plan.actions] == [
+        ("January 0000", None),
+        ("31/12/9999", None),
+        (f"January {TWENTY_DIGITS}", None),
+    ]
+    assert plan.warnings == [
+        "header: 'Action Plan Submitted' date '31/12/9999' not understood",
+        "header: inspection dates '8th – 18th January 0000' not understood",
+        "concern 1 action 1: target date 'January 0000' not understood",
+        "concern 2 action 1: target date '31/12/9999' not understood",
+        f"concern 3 action 1: target date 'January {TWENTY_DIGITS}' not understood",
+    ]
+    # The quality check reads the plan without failing: three unreadable targets.
+    findings = check_plan(plan).findings
+    assert [(f.rule, f.concern_ref) for f in findings if "target" in f.rule] == [
+        ("unreadable-target", "1"),
+        ("unreadable-target", "2"),
+        ("unreadable-target", "3"),
+    ]
+
+
+def test_the_quality_check_treats_out_of_range_dates_in_plan_json_as_unreadable():
+    # Plan JSON comes from outside too: the rules must not fail on what the reader refuses.
+    plan = Plan.from_dict(
+        {
+            "establishment": "HMP Test",
+            "plan_submitted": "9999-12-31",
+            "report_published": "0000-01-01",
+            "concerns": [
+                {
+                    "ref": "1",
+                    "category": "key",
+                    "text": "A concern.",
+                    "actions": [
+                        {"text": "A.", "owner": "X", "target_text": "Jan 0", "target": "0000-01"},
+                        {"text": "B.", "owner": "X", "target_text": "x", "target": "2024-13"},
+                        {"text": "C.", "owner": "X", "target_text": "x", "target": "9999-12-31"},
+                        {
+                            "text": "D.",
+                            "owner": "X",
+                            "target_text": "July 2024",
+                            "target": "2024-07",
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    findings = check_plan(plan).findings
+    assert [(f.rule, f.action_number) for f in findings if "target" in f.rule] == [
+        ("unreadable-target", 1),
+        ("unreadable-target", 2),
+        ("unreadable-target", 3),
+    ]
+    assert [f for f in findings if f.rule == "plan-timeliness"] == []

@@ -5,6 +5,50 @@ from __future__ import annotations
 import re
 from datetime import date
 
+# The years planwatch accepts anywhere: in plans it reads, query strings, imports and forms.
+# Inspection action plans began long after 1990; a target after 2100 is a typing mistake.
+# A date outside these years is unreadable, like any other date that cannot be read, so
+# that nothing downstream has to cope with year 0 or 9999 (date arithmetic overflows there).
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+
+
+class DateError(ValueError):
+    """A date planwatch cannot accept; str() of it is a one-line message for people."""
+
+
+def year_in_range(year: int) -> bool:
+    """Whether planwatch accepts dates in this year (MIN_YEAR to MAX_YEAR)."""
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """The text as a message quotes it: on one line, and not too long."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def parse_iso_date(text: str) -> date:
+    """Read an ISO date ("2024-05-22"), as from a query string, a form or an import.
+
+    Raises DateError, with a one-line message, for anything else: another format, a day
+    that does not exist, or a year outside MIN_YEAR to MAX_YEAR.
+    """
+    match = _ISO_DATE.fullmatch(text.strip())
+    if match is None:
+        raise DateError(f"{_shown(text)} is not a date in the form YYYY-MM-DD")
+    year, month, day = (int(part) for part in match.groups())
+    if not year_in_range(year):
+        raise DateError(f"{_shown(text)}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(f"{_shown(text)} is not a real date") from None
+
+
 MONTHS = {
     "january": 1, "jan": 1,
     "february": 2, "feb": 2,
@@ -47,15 +91,21 @@ def _clean(text: str) -> str:
 
 
 def parse_day(text: str) -> date | None:
-    """Read one full date ("22nd May 2024", "22/05/2024", "22.05.24"); None if not one."""
+    """Read one full date ("22nd May 2024", "22/05/2024", "22.05.24").
+
+    None if it is not one, or if its year is outside MIN_YEAR to MAX_YEAR.
+    """
     cleaned = _clean(text)
     for pattern in (_DAY_MONTH_NAME, _DAY_NUMERIC):
         match = pattern.match(cleaned)
         if match:
             month_text = match["month"].lower()
             month = MONTHS[month_text] if month_text in MONTHS else int(month_text)
+            year = _year(match["year"])
+            if not year_in_range(year):
+                return None
             try:
-                return date(_year(match["year"]), month, int(match["day"]))
+                return date(year, month, int(match["day"]))
             except ValueError:
                 return None
     return None
@@ -65,7 +115,8 @@ def parse_target(text: str) -> str | None:
     """Normalise a target date cell.
 
     Returns "YYYY-MM-DD" for a day, "YYYY-MM" for a month, "completed", "ongoing",
-    or None when the text is none of these (the caller keeps the text and warns).
+    or None when the text is none of these or its year is outside MIN_YEAR to MAX_YEAR
+    (the caller keeps the text and warns).
     """
     cleaned = _clean(text)
     if not cleaned:
@@ -80,7 +131,8 @@ def parse_target(text: str) -> str | None:
     match = _MONTH_YEAR.match(cleaned)
     if match:
         year = _year(match["year"])
-        return f"{year:04d}-{MONTHS[match['month'].lower()]:02d}"
+        if year_in_range(year):
+            return f"{year:04d}-{MONTHS[match['month'].lower()]:02d}"
     return None
 
 
@@ -137,5 +189,7 @@ def parse_date_range(text: str) -> tuple[date, date] | None:
             except ValueError:
                 return None
     if any(days[i] > days[i + 1] for i in range(len(days) - 1)):
+        return None
+    if not all(year_in_range(day.year) for day in days):
         return None
     return days[0], days[-1]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.contrib.auth import get_user_model
 from rich.console import Console
 
-from planwatch.web.commands import plan_files, prepare_demo
+from planwatch.web.commands import plan_files, prepare_demo, remind
 from planwatch.web.plans.models import Plan
 
 
@@ -41,3 +42,17 @@ def test_plan_files_finds_plans_in_folders_and_reports_missing_paths(tmp_path):
     files, problems = plan_files([str(folder), str(tmp_path / "missing.odt")])
     assert [path.relative_to(folder).as_posix() for path in files] == ["2024/a.pdf", "b.DOCX"]
     assert problems == [f"{tmp_path / 'missing.odt'} does not exist: check the path"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("9999-12-31", "'9999-12-31': the year must be between 1990 and 2100"),
+        ("12345678901234567890", "'12345678901234567890' is not a date in the form YYYY-MM-DD"),
+        ("2024-02-30", "'2024-02-30' is not a real date"),
+    ],
+)
+def test_remind_refuses_a_date_it_cannot_accept_in_one_line(as_of, message):
+    output = io.StringIO()
+    assert remind(as_of, 14, True, Console(file=output, width=200)) == 2
+    assert output.getvalue() == f"planwatch: --as-of: {message}\n"

@@ -182,7 +182,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
         },
     )
     assert response.status_code == 400
-    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert "New target date must be a real date" in text_of(response)
 
     next_year = datetime.date.today().year + 1
     response = client.post(

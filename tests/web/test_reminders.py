@@ -90,7 +90,9 @@ def test_cli_remind(people, capsys):
         "0 reminders sent",
     ]
     assert main(["remind", "--as-of", "10/06/2024"]) == 2
-    assert "planwatch: --as-of '10/06/2024' is not a date" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "planwatch: --as-of: '10/06/2024' is not a date in the form YYYY-MM-DD\n"
+    )
 
 
 class _NotifyStub(BaseHTTPRequestHandler):

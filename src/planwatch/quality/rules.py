@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import calendar
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
 from difflib import SequenceMatcher
 
+from planwatch.dates import DateError, parse_iso_date, year_in_range
 from planwatch.model import Action, Concern, Plan
 from planwatch.owners import OwnerIndex
 from planwatch.quality.findings import Finding, QualityConfig
@@ -27,16 +29,31 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
-def _target_bounds(target: str) -> tuple[date, date] | None:
-    """First and last day a normalised target can mean; None for completed/ongoing/unknown."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", target or "")
-    if not match:
+def _target_bounds(target: str | None) -> tuple[date, date] | None:
+    """First and last day a normalised target can mean; None for completed/ongoing/unknown.
+
+    A plan from JSON may hold any text here: a month or day that does not exist, or a year
+    planwatch does not accept, is unknown too.
+    """
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", target or "", re.ASCII)
+    if not match or not year_in_range(int(match[1])):
         return None
     year, month = int(match[1]), int(match[2])
-    if match[3]:
-        day = date(year, month, int(match[3]))
-        return day, day
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    try:
+        if match[3]:
+            day = date(year, month, int(match[3]))
+            return day, day
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+
+
+def _plan_date(text: str | None) -> date | None:
+    """A header date of the plan, or None where it is missing or not one planwatch accepts."""
+    try:
+        return parse_iso_date(text) if text else None
+    except DateError:
+        return None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -63,9 +80,12 @@ def missing_owner(plan: Plan, config: QualityConfig) -> list[Finding]:
     ]
 
 
+_NOT_DATES = ("completed", "ongoing")
+
+
 def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
     findings = []
-    submitted = date.fromisoformat(plan.plan_submitted) if plan.plan_submitted else None
+    submitted = _plan_date(plan.plan_submitted)
     for concern, number, action in _numbered(plan):
         if not action.target_text.strip():
             findings.append(
@@ -79,7 +99,8 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                 )
             )
             continue
-        if action.target is None:
+        bounds = _target_bounds(action.target)
+        if action.target is None or (bounds is None and action.target not in _NOT_DATES):
             findings.append(
                 Finding(
                     "unreadable-target",
@@ -92,7 +113,6 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                 )
             )
             continue
-        bounds = _target_bounds(action.target)
         if bounds is None or submitted is None:
             continue
         if bounds[1] < submitted:
@@ -366,17 +386,112 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+# Near-duplicate search. Comparing every pair of actions with SequenceMatcher is quadratic
+# (a 1,000-action plan took minutes), so only candidate pairs are compared: texts that share
+# at least half of their six-character sequences. At a ratio of 0.9 a pair differs in at
+# most a tenth of its characters and each difference removes at most six sequences, so a
+# near-duplicate falls below that share only when its differences are spread evenly
+# through the text, one every dozen characters or so.
+_GRAM = 6
+_MIN_SHARED = 0.5
+# Longer texts index only the sequences whose checksum is divisible by _SAMPLE: both texts
+# of a pair sample the same sequences, so the shared share is kept with an eighth of the
+# work. Texts up to twice _SHORT characters index every sequence, where a sample would be
+# too small to trust; a pair of near-duplicates (lengths within a fifth of each other) is
+# always either both longer than _SHORT or both at most twice it.
+_SAMPLE = 8
+_SHORT = 64
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)} or {text}
+
+
+def _sampled(grams: set[str]) -> set[str]:
+    # crc32, not hash(): str hashes change from run to run, and findings must not.
+    return {gram for gram in grams if zlib.crc32(gram.encode()) % _SAMPLE == 0}
+
+
+def _sharing(gram_sets: list[set[str] | None]) -> list[set[int]]:
+    """For each set, the earlier sets holding at least _MIN_SHARED of its and their items."""
+    index: dict[str, list[int]] = {}
+    found: list[set[int]] = []
+    for position, grams in enumerate(gram_sets):
+        if grams is None:
+            found.append(set())
+            continue
+        shared: Counter[int] = Counter()
+        for gram in grams:
+            posting = index.setdefault(gram, [])
+            shared.update(posting)  # counted in C: the loop that makes this fast
+            posting.append(position)
+        found.append(
+            {
+                other
+                for other, count in shared.items()
+                if count >= _MIN_SHARED * max(len(grams), len(gram_sets[other] or ()))
+            }
+        )
+    return found
+
+
+def _duplicate_candidates(texts: list[str]) -> list[list[int]]:
+    """For each text, the earlier texts that may be near-duplicates of it, in order."""
+    grams = [_grams(text) for text in texts]
+    short = _sharing(
+        [g if len(t) <= 2 * _SHORT else None for t, g in zip(texts, grams, strict=True)]
+    )
+    sampled = _sharing(
+        [_sampled(g) if len(t) > _SHORT else None for t, g in zip(texts, grams, strict=True)]
+    )
+    return [sorted(a | b) for a, b in zip(short, sampled, strict=True)]
+
+
+def _lcs_length(text: str, other: str, masks: dict[str, int]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyrö); `masks` from _masks.
+
+    SequenceMatcher matches no more characters than this, so it bounds the ratio cheaply.
+    """
+    full = (1 << len(text)) - 1
+    row = full
+    for char in other:
+        matched = row & masks.get(char, 0)
+        row = ((row + matched) | (row - matched)) & full
+    return len(text) - row.bit_count()
+
+
+def _masks(text: str) -> dict[str, int]:
+    """For each character of the text, the bit set of the positions where it occurs."""
+    masks: dict[str, int] = {}
+    for position, char in enumerate(text):
+        masks[char] = masks.get(char, 0) | (1 << position)
+    return masks
+
+
 def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
+    """An action the same as, or nearly the same as (SequenceMatcher ratio), an earlier one."""
     findings = []
-    seen: list[tuple[Concern, int, str]] = []
-    for concern, number, action in _numbered(plan):
-        words = _words(action.text)
-        for other_concern, other_number, other_words in seen:
-            matcher = SequenceMatcher(None, words, other_words, autojunk=False)
-            if matcher.real_quick_ratio() < config.near_duplicate_ratio:
+    threshold = config.near_duplicate_ratio
+    numbered = list(_numbered(plan))
+    texts = [_words(action.text) for _, _, action in numbered]
+    candidates = _duplicate_candidates(texts)
+    masks: dict[int, dict[str, int]] = {}
+    for position, (concern, number, action) in enumerate(numbered):
+        words = texts[position]
+        for other in candidates[position]:
+            other_words = texts[other]
+            total = len(words) + len(other_words)
+            # Exact bounds first, cheapest first: lengths, then the longest common
+            # subsequence; SequenceMatcher.ratio itself costs milliseconds a pair.
+            if total and 2 * min(len(words), len(other_words)) / total < threshold:
                 continue
-            ratio = matcher.ratio()
-            if ratio >= config.near_duplicate_ratio:
+            if other not in masks:
+                masks[other] = _masks(other_words)
+            if total and 2 * _lcs_length(other_words, words, masks[other]) / total < threshold:
+                continue
+            ratio = SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            if ratio >= threshold:
+                other_concern, other_number, _ = numbered[other]
                 kind = "the same as" if ratio == 1 else "nearly the same as"
                 findings.append(
                     Finding(
@@ -390,16 +505,14 @@ def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
                     )
                 )
                 break
-        seen.append((concern, number, words))
     return findings
 
 
 def plan_timeliness(plan: Plan, config: QualityConfig) -> list[Finding]:
-    if not (plan.report_published and plan.plan_submitted):
+    submitted, published = _plan_date(plan.plan_submitted), _plan_date(plan.report_published)
+    if submitted is None or published is None:
         return []
-    days = (
-        date.fromisoformat(plan.plan_submitted) - date.fromisoformat(plan.report_published)
-    ).days
+    days = (submitted - published).days
     late = days > config.max_days_to_submit
     return [
         Finding(

@@ -249,16 +249,20 @@ def export(plan: str | None, fmt: str, everything: bool, output: str | None, con
 
 
 def remind(as_of: str | None, window: int, dry_run: bool, console) -> int:
+    from planwatch.dates import DateError, parse_iso_date
+
+    # Checked before the database is touched: a bad date is refused at once.
+    try:
+        day = parse_iso_date(as_of) if as_of else None
+    except DateError as error:
+        console.print(f"planwatch: --as-of: {error}", markup=False)
+        return 2
     setup_django()
     migrate()
     from planwatch.web.plans import rules
     from planwatch.web.plans.reminders import recipients_without_email, send_reminders
 
-    try:
-        day = rules.parse_query_date(as_of) if as_of else rules.today()
-    except ValueError as error:
-        console.print(f"planwatch: --as-of {as_of!r}: {error}", markup=False)
-        return 2
+    day = day or rules.today()
     outcomes = send_reminders(day, window, dry_run=dry_run)
     for outcome in outcomes:
         digest = outcome.digest

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from jinja2 import Environment, pass_environment
 from markupsafe import Markup
+
+from planwatch.dates import MAX_YEAR, MIN_YEAR, year_in_range
 
 _MACROS = {
     "input": ("input", "govukInput"),
@@ -27,38 +30,91 @@ class DatePartsWidget(forms.Widget):
 
     parts = ("day", "month", "year")
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, str]:
         return {part: (data.get(f"{name}-{part}") or "").strip() for part in self.parts}
 
-    def value_omitted_from_data(self, data, files, name):
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(f"{name}-{part}" in data for part in self.parts)
 
 
+# ASCII digits only: int() also reads other scripts' digits ("٣"), which no one types here.
+_DAY_OR_MONTH = re.compile(r"\d{1,2}", re.ASCII)
+_YEAR = re.compile(r"\d{4}", re.ASCII)
+
+
 class GovDateField(forms.Field):
-    """A date entered in three boxes, with GOV.UK's wording for each mistake."""
+    """A date entered in three boxes, with the GOV.UK Design System's wording for each mistake.
+
+    Each error names the boxes at fault in its params ("parts"), so that only those boxes
+    are styled as in error and the error summary links to the first of them.
+    """
 
     widget = DatePartsWidget
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "error_messages",
-            {"required": "Enter a date", "invalid": "Enter a real date, for example 27 3 2024"},
-        )
         super().__init__(*args, **kwargs)
+        if "required" not in (kwargs.get("error_messages") or {}):
+            self.error_messages["required"] = f"Enter {self._described()}"
+
+    def _name(self) -> str:
+        """The field's label as the subject of a sentence: "Date of the judgement"."""
+        return str(self.label) if self.label else "Date"
+
+    def _described(self) -> str:
+        """The label inside a sentence: "the date of the judgement", or "a date"."""
+        if not self.label:
+            return "a date"
+        label = str(self.label)
+        # Lower the first letter unless the first word is an acronym ("HMIP report date").
+        if label[1:2].islower():
+            label = label[0].lower() + label[1:]
+        return f"the {label}"
+
+    def _error(self, message: str, code: str, parts: tuple[str, ...]) -> ValidationError:
+        return ValidationError(message, code=code, params={"parts": parts})
 
     def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, datetime.date) or value in (None, ""):
-            return value or None
-        parts = {part: value.get(part, "") for part in DatePartsWidget.parts}
+        if isinstance(value, datetime.date):
+            return value
+        if not value:
+            return None
+        parts = {part: str(value.get(part, "")) for part in DatePartsWidget.parts}
         if not any(parts.values()):
             return None
-        missing = [part for part, text in parts.items() if not text]
+        missing = tuple(part for part, text in parts.items() if not text)
         if missing:
-            raise ValidationError(f"The date must include a {missing[0]}", code="incomplete")
+            raise self._error(
+                f"{self._name()} must include a {' and '.join(missing)}", "incomplete", missing
+            )
+        if not _YEAR.fullmatch(parts["year"]):
+            raise self._error("Year must include 4 numbers", "year_format", ("year",))
+        wrong = tuple(part for part in ("day", "month") if not _DAY_OR_MONTH.fullmatch(parts[part]))
+        if wrong:
+            raise self._error(f"{self._name()} must be a real date", "invalid", wrong)
+        year = int(parts["year"])
+        if not year_in_range(year):
+            raise self._error(
+                f"Year must be between {MIN_YEAR} and {MAX_YEAR}", "year_range", ("year",)
+            )
         try:
-            return datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+            return datetime.date(year, int(parts["month"]), int(parts["day"]))
         except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            raise self._error(
+                f"{self._name()} must be a real date", "invalid", DatePartsWidget.parts
+            ) from None
+
+
+def date_parts_in_error(bound: forms.BoundField) -> tuple[str, ...]:
+    """The boxes of a date field to style as in error: those its errors name, else all."""
+    if not bound.errors:
+        return ()
+    named: list[str] = []
+    for error in bound.form.errors.as_data().get(bound.name, []):
+        parts = (error.params or {}).get("parts")
+        if not parts:
+            return DatePartsWidget.parts
+        named.extend(part for part in parts if part not in named)
+    return tuple(part for part in DatePartsWidget.parts if part in named)
 
 
 def _kind(widget: forms.Widget) -> str:
@@ -83,7 +139,7 @@ def anchor(bound: forms.BoundField) -> str:
     """The id an error summary link should move focus to: the first input of the field."""
     kind = _kind(bound.field.widget)
     if kind == "date":
-        return f"{bound.auto_id}-day"
+        return f"{bound.auto_id}-{(date_parts_in_error(bound) or ('day',))[0]}"
     return bound.auto_id
 
 
@@ -97,7 +153,8 @@ def error_summary_items(form: forms.Form) -> list[dict[str, str]]:
 
 
 def _choices(bound: forms.BoundField) -> list[tuple[str, str]]:
-    return [(str(value), str(label)) for value, label in bound.field.choices]
+    choices: list[tuple[Any, Any]] = getattr(bound.field, "choices", [])
+    return [(str(value), str(label)) for value, label in choices]
 
 
 @pass_environment
@@ -143,27 +200,19 @@ def field(env: Environment, bound: forms.BoundField, **options: Any) -> Markup:
         if isinstance(value, datetime.date):
             value = {"day": value.day, "month": value.month, "year": value.year}
         value = value or {}
-        error_class = " govuk-input--error" if bound.errors else ""
+        in_error = date_parts_in_error(bound)
         params.update(
             id=bound.auto_id,
             namePrefix=bound.html_name,
             fieldset=legend,
             items=[
                 {
-                    "name": "day",
-                    "classes": f"govuk-input--width-2{error_class}",
-                    "value": value.get("day", ""),
-                },
-                {
-                    "name": "month",
-                    "classes": f"govuk-input--width-2{error_class}",
-                    "value": value.get("month", ""),
-                },
-                {
-                    "name": "year",
-                    "classes": f"govuk-input--width-4{error_class}",
-                    "value": value.get("year", ""),
-                },
+                    "name": part,
+                    "classes": f"govuk-input--width-{4 if part == 'year' else 2}"
+                    + (" govuk-input--error" if part in in_error else ""),
+                    "value": value.get(part, ""),
+                }
+                for part in DatePartsWidget.parts
             ],
         )
     else:
@@ -194,14 +243,20 @@ def field(env: Environment, bound: forms.BoundField, **options: Any) -> Markup:
 
 
 def format_date(value: datetime.date | str | None) -> str:
-    """27 March 2024, as GOV.UK writes dates."""
-    if value in (None, ""):
+    """27 March 2024, as GOV.UK writes dates; text that is not an ISO date is shown as it is."""
+    if value is None or value == "":
         return ""
     if isinstance(value, str):
-        value = datetime.date.fromisoformat(value[:10])
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    return f"{value.day} {value:%B %Y}"
+        try:
+            day = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            # A page shows what was stored rather than failing on it.
+            return value
+    elif isinstance(value, datetime.datetime):
+        day = value.date()
+    else:
+        day = value
+    return f"{day.day} {day:%B %Y}"
 
 
 def format_target(target: str | None, target_text: str = "") -> str:
@@ -211,5 +266,9 @@ def format_target(target: str | None, target_text: str = "") -> str:
     if target in ("completed", "ongoing"):
         return target.capitalize()
     if len(target) == 7:
-        return f"{datetime.date.fromisoformat(target + '-01'):%B %Y}"
-    return format_date(target)
+        try:
+            return f"{datetime.date.fromisoformat(target + '-01'):%B %Y}"
+        except ValueError:
+            return target_text or target
+    formatted = format_date(target)
+    return target_text if formatted == target and target_text else formatted

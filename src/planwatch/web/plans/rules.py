@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from planwatch import labels
+from planwatch.dates import DateError, parse_iso_date
 
 
 def today() -> datetime.date:
@@ -150,18 +151,13 @@ def plans_in_force(plans: Sequence[PlanFacts], as_of: datetime.date) -> dict[int
     return {establishment: pk for establishment, (_, pk) in chosen.items()}
 
 
-# Dates anybody may give planwatch: in plans, forms and query strings.
-EARLIEST_YEAR = 1990
-LATEST_YEAR = 2100
-
 
 def parse_query_date(text: str) -> datetime.date:
-    """A year-month-day date from a query string or command line, within the years
-    planwatch accepts; ValueError with a message people can act on otherwise."""
+    """A year-month-day date from a query string: planwatch.dates.parse_iso_date, with the
+    message people read on the page."""
     try:
-        day = datetime.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("Enter the date as year-month-day, for example 2024-07-31") from None
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise ValueError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    return day
+        return parse_iso_date(text)
+    except DateError as error:
+        raise ValueError(
+            f"Enter the date as year-month-day, for example 2024-07-31 ({error})"
+        ) from None

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from planwatch import labels
 from planwatch import model as plan_model
+from planwatch.dates import parse_iso_date
 from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
 from planwatch.owners import OwnerIndex
@@ -119,7 +120,7 @@ class ImportResult:
 
 
 def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
+    return parse_iso_date(value) if value else None
 
 
 def _similar(first: str, second: str) -> float:
