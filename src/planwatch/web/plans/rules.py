@@ -151,7 +151,6 @@ def plans_in_force(plans: Sequence[PlanFacts], as_of: datetime.date) -> dict[int
     return {establishment: pk for establishment, (_, pk) in chosen.items()}
 
 
-
 def parse_query_date(text: str) -> datetime.date:
     """A year-month-day date from a query string: planwatch.dates.parse_iso_date, with the
     message people read on the page."""
