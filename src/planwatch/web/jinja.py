@@ -31,7 +31,7 @@ def navigation(request: Any) -> list[dict[str, Any]]:
             ("due", "Due soon"),
             ("estate", "Estate report"),
         ]
-    if user.is_authenticated:
+    if permissions.anywhere(user, Ability.UPDATE_OWN):
         items.append(("my-actions", "My actions"))
     if permissions.anywhere(user, Ability.EDIT):
         items.append(("import", "Import"))

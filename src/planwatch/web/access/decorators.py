@@ -24,7 +24,8 @@ class Need(enum.StrEnum):
     JUDGE = "judge"  # judge this concern
     READ_ANY = "read any"  # read some establishment (lists and the estate)
     EDIT_ANY = "edit any"  # edit some establishment (import, new draft)
-    SIGNED_IN = "signed in"  # anyone signed in (their own actions)
+    ACT_ANY = "act any"  # act for owners somewhere (their own actions)
+    SIGNED_IN = "signed in"  # anyone signed in
 
 
 def establishment_id_of(target: Any) -> int:
@@ -62,6 +63,8 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
         return permissions.anywhere(user, Ability.READ)
     if need is Need.EDIT_ANY:
         return permissions.anywhere(user, Ability.EDIT)
+    if need is Need.ACT_ANY:
+        return permissions.anywhere(user, Ability.UPDATE_OWN)
     where = establishment_id_of(target)
     plan = plan_of(target)
     draft = plan is not None and plan.is_draft
@@ -93,6 +96,10 @@ def requires(need: Need, load: Callable[[Any], Any] | None = None) -> Callable[[
             if load is None or key is None:
                 permissions.require(allowed(request.user, need))
                 return view(request, **kwargs)
+            # Visitors who may read nothing learn nothing, not even which records exist.
+            permissions.require(
+                request.user.is_authenticated or permissions.anywhere(request.user, Ability.READ)
+            )
             target = load(kwargs.pop(key))
             permissions.require(allowed(request.user, need, target))
             return view(request, target, **kwargs)

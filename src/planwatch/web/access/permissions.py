@@ -35,10 +35,6 @@ ABILITIES: dict[str, frozenset[Ability]] = {
 }
 # What anybody may do when the deployment lets the public read published plans.
 PUBLIC_ABILITIES = frozenset({Ability.READ})
-# Roles that may be mapped to owners, so that reminders and "My actions" reach people who
-# can act on them.
-ACTING_ROLES = frozenset({Role.CONTRIBUTOR, Role.LEAD, Role.ADMINISTRATOR})
-
 _CACHE = "_planwatch_memberships"
 
 

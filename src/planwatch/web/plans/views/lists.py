@@ -76,7 +76,7 @@ def due_soon(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(Need.SIGNED_IN)
+@requires(Need.ACT_ANY)
 def my_actions(request: HttpRequest) -> HttpResponse:
     """The open actions of the plans in force whose owners the user acts for."""
     today = rules.today()
