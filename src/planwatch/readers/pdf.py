@@ -4,41 +4,43 @@ from __future__ import annotations
 
 import ctypes
 from bisect import bisect_right
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Cell, Document, Row, collapse
+from planwatch.readers import pdf_layout as layout
+from planwatch.readers import pdf_tags
+from planwatch.readers.cells import Cell, Document, Row
 
 # Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
 _RULE_THICKNESS = 2.5
 _MIN_RULE_LENGTH = 8.0
 _SAME_POSITION = 2.0
-# Paragraphs are told apart by the space between baselines, measured in font sizes. Line
-# spacing is learnt from each document (producers report font sizes in different units);
-# a gap this much wider than the usual line spacing starts a new paragraph.
-_PARAGRAPH_FACTOR = 1.25
-_MAX_LINE_SPACING = 1.2
-
-
-@dataclass
-class _Line:
-    """A run of text on one baseline within one page."""
-
-    text: str
-    left: float
-    right: float
-    baseline: float
-    font_size: float
 
 
 @dataclass
 class _Grid:
     columns: list[float]  # x of each vertical border, left to right
     rows: list[float]  # y of each horizontal border, top to bottom (PDF y grows upwards)
+    verticals: list[_Rule] = field(default_factory=list)
+
+    def span(self, band: int, column: int) -> tuple[int, int]:
+        """The columns a cell covers: a cell merged across columns (a section heading) has
+        no border drawn between them within its row band."""
+        middle = (self.rows[band] + self.rows[band + 1]) / 2
+        drawn = [
+            index
+            for index, x in enumerate(self.columns)
+            if index in (0, len(self.columns) - 1)
+            or any(
+                abs(rule.position - x) <= _SAME_POSITION and rule.start <= middle <= rule.end
+                for rule in self.verticals
+            )
+        ]
+        first = max(index for index in drawn if index <= column)
+        return first, min(index for index in drawn if index > column)
 
     @property
     def top(self) -> float:
@@ -48,17 +50,14 @@ class _Grid:
     def bottom(self) -> float:
         return self.rows[-1]
 
-    def contains(self, line: _Line) -> bool:
-        return (
-            self.bottom < line.baseline < self.top
-            and self.columns[0] - 1 <= line.left < self.columns[-1]
-        )
+    def contains(self, x: float, y: float) -> bool:
+        return self.bottom < y < self.top and self.columns[0] - 1 <= x < self.columns[-1]
 
-    def place(self, line: _Line) -> tuple[int, int]:
-        """(row band, column) of a line inside the grid."""
-        band = sum(1 for y in self.rows if y > line.baseline) - 1
-        column = bisect_right(self.columns, line.left + 1.0) - 1
-        return band, min(column, len(self.columns) - 2)
+    def place(self, x: float, y: float) -> tuple[int, int]:
+        """(row band, column) of a point inside the grid."""
+        band = sum(1 for row in self.rows if row > y) - 1
+        column = bisect_right(self.columns, x) - 1
+        return band, min(max(column, 0), len(self.columns) - 2)
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -132,7 +131,12 @@ def _grids(page: pdfium.PdfPage) -> list[_Grid]:
             + [bottom, top]
         )
         if len(columns) >= 3 and len(rows) >= 2:
-            grids.append(_Grid(columns=columns, rows=sorted(rows, reverse=True)))
+            inside = [
+                rule
+                for rule in verticals
+                if rule.start >= bottom - _SAME_POSITION and rule.end <= top + _SAME_POSITION
+            ]
+            grids.append(_Grid(columns, sorted(rows, reverse=True), inside))
     return grids
 
 
@@ -148,105 +152,60 @@ def _is_stroked_box(item: pdfium.PdfObject) -> bool:
     )
 
 
-def _lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
-    """Text runs with their baselines, merged where several runs share one line."""
-    runs: list[_Line] = []
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+# A region of the page: ("cell", table, band, column) or ("outside", tables above it).
+_Region = tuple[str, int, int, int]
+
+
+def _regions(textpage: pdfium.PdfTextPage, grids: list[_Grid]) -> dict[_Region, list[layout.Box]]:
+    """The page's text rectangles, by the table cell (or the space between tables) that
+    holds their middle."""
+    regions: dict[_Region, list[layout.Box]] = {}
     for index in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(index)
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        if not text.strip():
-            continue
+        x, y = (left + right) / 2, (bottom + top) / 2
+        key: _Region
+        for number, grid in enumerate(grids):
+            if grid.contains(x, y):
+                band, column = grid.place(x, y)
+                key = ("cell", number, band, grid.span(band, column)[0])
+                break
+        else:
+            key = ("outside", sum(1 for grid in grids if grid.bottom > y), 0, 0)
+        regions.setdefault(key, []).append(layout.Box(left, bottom, right, top))
+    return regions
+
+
+def _region_lines(
+    textpage: pdfium.PdfTextPage, boxes: list[layout.Box], left: float, right: float
+) -> list[layout.Line]:
+    """A region's lines with their text as pdfium reads it (its own word spacing), taken
+    from a thin band above each baseline across the region, so glyphs are read once."""
+    lines = []
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    for extent, widest in layout.line_boxes(boxes):
+        baseline = extent.bottom
         char = textpage.get_index(
-            (left + right) / 2, (top + bottom) / 2, right - left, top - bottom
+            (widest.left + widest.right) / 2,
+            (widest.top + widest.bottom) / 2,
+            (widest.right - widest.left) / 2,
+            (widest.top - widest.bottom) / 2,
         )
-        baseline, size = bottom, top - bottom
+        size = 0.0
         if char is not None and char >= 0:
             if pdfium_c.FPDFText_GetCharOrigin(
                 textpage.raw, char, ctypes.byref(origin_x), ctypes.byref(origin_y)
             ):
                 baseline = origin_y.value
-            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char) or size
-        runs.append(_Line(text, left, right, baseline, size))
-    return runs
-
-
-def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
-    """One paragraph's lines as one string, with a space where the line wrapped at a space.
-
-    A word too long for its column is broken without a hyphen: a line that is one word
-    filling the cell to its right edge carries on into the next line. PDFium marks a
-    hyphen at the end of a line as \x02.
-    """
-    text = lines[0].text.replace("\x02", "-").strip()
-    for previous, line in pairwise(lines):
-        piece = line.text.replace("\x02", "-").strip()
-        hyphenated = text.endswith("-") and not text.endswith(" -")
-        broken = _broken_word(previous, cell_right) and piece[:1].islower()
-        joiner = "" if hyphenated or broken else " "
-        text += joiner + piece
-    return collapse(text)
-
-
-def _broken_word(line: _Line, cell_right: float | None) -> bool:
-    word = line.text.strip()
-    return (
-        cell_right is not None
-        and " " not in word
-        and word[-1:].isalpha()
-        and line.right >= cell_right - 8.0
-    )
-
-
-def _merged_lines(lines: list[_Line]) -> list[_Line]:
-    """A cell's lines top to bottom; runs on one baseline (a change of font) are one line."""
-    merged: list[_Line] = []
-    for line in sorted(lines, key=lambda line: (-line.baseline, line.left)):
-        if merged and abs(merged[-1].baseline - line.baseline) < 1.0:
-            previous = merged[-1]
-            joiner = "" if previous.text.endswith(" ") or line.left - previous.right < 1 else " "
-            previous.text += joiner + line.text
-            previous.right = line.right
-            continue
-        merged.append(_Line(line.text, line.left, line.right, line.baseline, line.font_size))
-    return merged
-
-
-def _spacing(lines: list[_Line]) -> list[float]:
-    """Gaps between consecutive baselines of a cell, in font sizes."""
-    return [
-        (upper.baseline - lower.baseline) / max(upper.font_size, lower.font_size)
-        for upper, lower in pairwise(lines)
-        if max(upper.font_size, lower.font_size) > 0
-    ]
-
-
-def line_spacing(groups: list[list[_Line]]) -> float:
-    """The document's usual line spacing: the lower quartile of baseline gaps in its cells,
-    most of which fall within paragraphs."""
-    gaps = sorted(gap for group in groups for gap in _spacing(group) if 0.5 < gap < 4.0)
-    if not gaps:
-        return _MAX_LINE_SPACING
-    return min(gaps[len(gaps) // 4], _MAX_LINE_SPACING)
-
-
-def _cells_of(lines: list[_Line], spacing: float, cell_right: float | None = None) -> Cell:
-    """Group the merged lines of one cell into paragraphs by the space between baselines."""
-    paragraphs: list[list[_Line]] = []
-    previous: _Line | None = None
-    for line in lines:
-        if previous is None:
-            paragraphs.append([])
-        else:
-            size = max(line.font_size, previous.font_size) or 1.0
-            # A change of type size (a heading and its text) also ends a paragraph.
-            resized = abs(line.font_size - previous.font_size) > 0.1 * size
-            if resized or (previous.baseline - line.baseline) / size > _PARAGRAPH_FACTOR * spacing:
-                paragraphs.append([])
-        paragraphs[-1].append(line)
-        previous = line
-    texts = (_join_lines(part, cell_right) for part in paragraphs)
-    return [text for text in texts if text]
+            # The type size as set, to tell paragraphs apart; the glyphs' rise above the
+            # baseline only where that is unknown (lowercase letters rise less than capitals).
+            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char)
+        rise = max(extent.top - baseline, 1.0) / layout.ASCENT
+        if not 1.0 < size < 200.0:
+            size = rise
+        text = textpage.get_text_bounded(left, baseline + 0.08 * rise, right, baseline + 0.6 * rise)
+        if text.strip():
+            lines.append(layout.Line(text, extent.left, extent.right, baseline, size))
+    return lines
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
@@ -262,19 +221,53 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         ) from None
 
 
+TAGS_READ = "PDF read from its tags: cells and paragraphs as the document marks them"
+LAYOUT_READ = (
+    "PDF read from its layout ({reason}): cells from the drawn borders, paragraphs from "
+    "the spacing and length of lines"
+)
+
+
+def _read_tags(pdf: pdfium.PdfDocument) -> Document | str:
+    """The document as its structure tree gives it, or why the tree cannot be used."""
+    if not pdfium_c.FPDFCatalog_IsTagged(pdf.raw):
+        return "it has no tags"
+    try:
+        roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pdf)
+    except pdf_tags.TagError as error:
+        return f"its tags are unusable: {error}"
+    if not pdf_tags.tables_found(roots):
+        return "its tags hold no table"
+    # Tags that leave much of the text out (or point at text that is not there) describe
+    # some other document, or a damaged one.
+    if claimed == 0 or unclaimed > 0.1 * claimed or unmarked > claimed:
+        return "its tags do not cover its text"
+    document = pdf_tags.build_document(roots)
+    from planwatch.tables import find_columns  # tables imports this package: import late
+
+    if not any(find_columns(row) for row in document.rows):
+        return "its tagged tables have no plan header row"
+    document.warnings.append(TAGS_READ)
+    return document
+
+
 def read_pdf(data: bytes, name: str) -> Document:
-    """Read a PDF's ruled plan table (and the header block above it) into rows of cells."""
+    """Read a PDF's plan table (and the header block above it) into rows of cells: from its
+    structure tree when it has a usable one, otherwise from its layout."""
     pdf = _open(data, name)
     document = Document()
     try:
-        pages = [(page, _lines(page.get_textpage())) for page in pdf]
-        all_lines = [line for _, lines in pages for line in lines]
-        if not all_lines:
+        textpages = [page.get_textpage() for page in pdf]
+        if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
             raise PlanReadError(
                 f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
                 "give the Word version or a PDF exported from Word"
             )
-        _read_pages(document, pages)
+        tagged = _read_tags(pdf)
+        if isinstance(tagged, Document):
+            return tagged
+        document.warnings.append(LAYOUT_READ.format(reason=tagged))
+        _read_pages(document, pdf, textpages)
     except pdfium.PdfiumError:
         raise PlanReadError(
             f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
@@ -284,48 +277,47 @@ def read_pdf(data: bytes, name: str) -> Document:
     return document
 
 
-def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line]]]) -> None:
-    """Place each page's lines in the ruled tables drawn on it, row band by column."""
-    # First place every line; paragraphs are found once the document's spacing is known.
+def _read_pages(
+    document: Document, pdf: pdfium.PdfDocument, textpages: list[pdfium.PdfTextPage]
+) -> None:
+    """Place each page's text in the ruled tables drawn on it, row band by column."""
+    # First read every region's lines; paragraphs are found once the document's line
+    # pitch is known.
     placed_pages = []
-    for page, lines in pages:
+    for page, textpage in zip(pdf, textpages, strict=True):
         grids = _grids(page)
-        bands: list[dict[tuple[int, int], list[_Line]]] = [{} for _ in grids]
-        # Text outside every table, keyed by the number of tables above it.
-        outside: dict[int, list[_Line]] = {}
-        for line in lines:
-            for number, grid in enumerate(grids):
-                if grid.contains(line):
-                    bands[number].setdefault(grid.place(line), []).append(line)
-                    break
+        width = page.get_width()
+        regions = {}
+        for key, boxes in _regions(textpage, grids).items():
+            kind, number, band, column = key
+            if kind == "cell":
+                grid = grids[number]
+                first, end = grid.span(band, column)
+                left, right = grid.columns[first], grid.columns[end]
             else:
-                tables_above = sum(1 for grid in grids if grid.bottom > line.baseline)
-                outside.setdefault(tables_above, []).append(line)
-        bands = [{key: _merged_lines(value) for key, value in table.items()} for table in bands]
-        outside = {key: _merged_lines(value) for key, value in outside.items()}
-        placed_pages.append((grids, bands, outside))
-    spacing = line_spacing(
-        [group for _, bands, outside in placed_pages for table in bands for group in table.values()]
-        + [group for _, _, outside in placed_pages for group in outside.values()]
-    )
+                left, right = 0.0, width
+            regions[key] = (_region_lines(textpage, boxes, left, right), left, right)
+        placed_pages.append((grids, regions))
+    groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
+    pitch = layout.usual_pitch(groups)
+    spaced = layout.spaced_paragraphs(groups, pitch)
 
     table_started = False
-    for grids, bands, outside in placed_pages:
+    for grids, regions in placed_pages:
         for number in range(len(grids) + 1):
             # Running headers, footers and page numbers end up as outside rows, ignored.
-            for text in _cells_of(outside.get(number, []), spacing):
+            lines, _, _ = regions.get(("outside", number, 0, 0), ([], 0.0, 0.0))
+            for text in layout.paragraphs(lines, pitch, spaced):
                 document.add_text(text, after_table=table_started)
             if number == len(grids):
                 break
             grid = grids[number]
             first_band = True
             for band in range(len(grid.rows) - 1):
-                cells = [
-                    _cells_of(
-                        bands[number].get((band, column), []), spacing, grid.columns[column + 1]
-                    )
-                    for column in range(len(grid.columns) - 1)
-                ]
+                cells: list[Cell] = []
+                for column in range(len(grid.columns) - 1):
+                    lines, left, right = regions.get(("cell", number, band, column), ([], 0.0, 0.0))
+                    cells.append(layout.paragraphs(lines, pitch, spaced, left, right))
                 if any(cells):
                     new_page = first_band and table_started and number == 0
                     document.rows.append(Row(cells=cells, new_page=new_page))

@@ -1,0 +1,177 @@
+"""Untagged PDFs: lines and paragraphs from text positions alone (plain data, no PDF library)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from planwatch.readers.cells import Cell, collapse
+
+# A line's glyphs rise this share of the type size above the baseline (capitals, ascenders).
+ASCENT = 0.72
+# Paragraph breaks: a baseline gap this much wider than the line pitch is paragraph spacing;
+# a gap a little wider counts only with another sign (the line before ends short).
+SPACED = 1.1
+WEAKLY_SPACED = 1.06
+# A line starting this many type sizes right of the others begins a paragraph (an indent).
+INDENT = 0.8
+# A word broken at the end of a line without a hyphen ends this close to the right edge.
+BROKEN_WORD_MARGIN = 8.0
+# Pitch is learnt from the document, within these bounds (in type sizes).
+MIN_PITCH, MAX_PITCH, DEFAULT_PITCH = 0.9, 1.6, 1.2
+
+
+@dataclass
+class Box:
+    """A text rectangle as pdfium reports it (PDF coordinates: y grows upwards)."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+@dataclass
+class Line:
+    """One line of text within a cell or between tables."""
+
+    text: str
+    left: float
+    right: float
+    baseline: float
+    size: float  # the type size, estimated from how far the glyphs rise above the baseline
+
+
+def line_boxes(boxes: list[Box]) -> list[tuple[Box, Box]]:
+    """Text rectangles grouped into lines, top to bottom: each line's extent and its widest
+    rectangle (whose middle is a glyph on the baseline). Some producers give one rectangle
+    per glyph, others one per run of text: both group the same way, by vertical overlap
+    (a comma's box lies mostly below the line's other glyphs but still overlaps them)."""
+    lines: list[tuple[Box, Box]] = []
+    for box in sorted(boxes, key=lambda box: (-box.top, box.left)):
+        middle = (box.top + box.bottom) / 2
+        if lines and box.top > lines[-1][0].bottom + 0.5 and middle <= lines[-1][0].top:
+            extent, widest = lines[-1]
+            extent.left = min(extent.left, box.left)
+            extent.right = max(extent.right, box.right)
+            extent.bottom = min(extent.bottom, box.bottom)
+            extent.top = max(extent.top, box.top)
+            if box.right - box.left > widest.right - widest.left:
+                lines[-1] = (extent, box)
+            continue
+        lines.append((Box(box.left, box.bottom, box.right, box.top), box))
+    return lines
+
+
+def usual_pitch(groups: list[list[Line]]) -> float:
+    """The document's line pitch in type sizes: the lower quartile of baseline gaps within
+    cells, most of which fall within paragraphs."""
+    gaps = sorted(
+        (upper.baseline - lower.baseline) / upper.size
+        for lines in groups
+        for upper, lower in pairwise(lines)
+        if upper.size > 0 and abs(upper.size - lower.size) <= 0.15 * upper.size
+    )
+    gaps = [gap for gap in gaps if MIN_PITCH * 0.8 < gap < 4.0]
+    if not gaps:
+        return DEFAULT_PITCH
+    return min(max(gaps[len(gaps) // 4], MIN_PITCH), MAX_PITCH)
+
+
+def spaced_paragraphs(groups: list[list[Line]], pitch: float) -> bool:
+    """Whether the document separates paragraphs by spacing at all."""
+    return any(
+        (upper.baseline - lower.baseline) > SPACED * pitch * upper.size
+        for lines in groups
+        for upper, lower in pairwise(lines)
+    )
+
+
+def _first_word_width(line: Line) -> float:
+    text = line.text.strip()
+    word = text.split(" ", 1)[0]
+    return (line.right - line.left) * len(word) / max(len(text), 1)
+
+
+def paragraphs(
+    lines: list[Line],
+    pitch: float,
+    spaced_document: bool = True,
+    left: float | None = None,
+    right: float | None = None,
+) -> Cell:
+    """A cell's lines (top to bottom) grouped into paragraphs.
+
+    A paragraph starts where the gap between baselines is wider than the cell's own line
+    pitch (the document's for its type size, or the cell's tightest gap if tighter), where
+    the type size changes, where a line is indented, or where the line before ended short:
+    the next line's first word would have fitted after it. `left` and `right` are the
+    cell's borders; text keeps the same padding from both.
+    """
+    if not lines:
+        return []
+    text_left = min(line.left for line in lines)
+    if right is not None and left is not None:
+        limit = right - max(text_left - left, 0.0)
+    else:
+        limit = max(line.right for line in lines)
+    # The cell's own pitch: the middle of its gaps that look like line spacing (baselines
+    # snapped to device pixels vary by most of a point), else the document's.
+    size = max(line.size for line in lines) or 1.0
+    line_gaps = sorted(
+        gap
+        for upper, lower in pairwise(lines)
+        if 0.8 * pitch * size < (gap := upper.baseline - lower.baseline) < SPACED * pitch * size
+    )
+    cell_pitch = line_gaps[len(line_gaps) // 2] if line_gaps else pitch * size
+    groups: list[list[Line]] = [[lines[0]]]
+    for previous, line in pairwise(lines):
+        size = max(previous.size, line.size) or 1.0
+        gap = previous.baseline - line.baseline
+        space = 0.25 * size
+        # Widths are estimated from character counts: ask for room to spare.
+        room = limit - previous.right - space - _first_word_width(line)
+        short = room > 0.5 * size
+        indented = line.left - text_left > INDENT * size and previous.left - text_left < 0.2 * size
+        resized = abs(line.size - previous.size) > 0.15 * size
+        if (
+            resized
+            or gap > SPACED * cell_pitch
+            or indented
+            or (short and (gap > WEAKLY_SPACED * cell_pitch or not spaced_document))
+        ):
+            groups.append([])
+        groups[-1].append(line)
+    texts = (_joined(group, right) for group in groups)
+    return [text for text in texts if text]
+
+
+def _joined(lines: list[Line], cell_right: float | None) -> str:
+    """One paragraph's lines as one string, with a space where the line wrapped at a space.
+
+    A word too long for its column is broken without a hyphen: a line that is one word
+    filling the cell to its right edge carries on into the next line. PDFium marks a
+    hyphen at the end of a line as \x02.
+    """
+    text = _clean(lines[0].text)
+    for previous, line in pairwise(lines):
+        piece = _clean(line.text)
+        hyphenated = text.endswith(("-", "/")) and not text.endswith((" -", " /"))
+        broken = _broken_word(previous, cell_right) and piece[:1].islower()
+        joiner = "" if hyphenated or broken else " "
+        text += joiner + piece
+    return collapse(text)
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x02", "-").replace("\ufffe", "-").replace("\uffff", "-").strip()
+
+
+def _broken_word(line: Line, cell_right: float | None) -> bool:
+    word = line.text.strip()
+    return (
+        cell_right is not None
+        and " " not in word
+        and word[-1:].isalpha()
+        and line.right >= cell_right - BROKEN_WORD_MARGIN
+    )
