@@ -47,7 +47,9 @@ def test_there_are_the_seed_and_at_least_five_more_plans():
 
 
 def test_every_plan_has_a_pdf_from_every_producer():
-    assert [path for plan in PLANS for p in PRODUCERS if not (path := pdf_path(plan, p)).exists()] == []
+    assert [
+        path for plan in PLANS for p in PRODUCERS if not (path := pdf_path(plan, p)).exists()
+    ] == []
 
 
 @pytest.mark.parametrize(("plan", "path"), CASES, ids=[path.name for _, path in CASES])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -25,12 +27,25 @@ class _Grid:
     columns: list[float]  # x of each vertical border, left to right
     rows: list[float]  # y of each horizontal border, top to bottom (PDF y grows upwards)
     verticals: list[_Rule] = field(default_factory=list)
+    _drawn: dict[int, list[int]] = field(default_factory=dict)
 
     def span(self, band: int, column: int) -> tuple[int, int]:
         """The columns a cell covers: a cell merged across columns (a section heading) has
         no border drawn between them within its row band."""
+        drawn = self.drawn(band)
+        first = max(index for index in drawn if index <= column)
+        return first, min(index for index in drawn if index > column)
+
+    def drawn(self, band: int) -> list[int]:
+        """The column borders drawn within a row band (all of them but where cells merge)."""
+        drawn = self._drawn.get(band)
+        if drawn is None:
+            drawn = self._drawn[band] = self._drawn_borders(band)
+        return drawn
+
+    def _drawn_borders(self, band: int) -> list[int]:
         middle = (self.rows[band] + self.rows[band + 1]) / 2
-        drawn = [
+        return [
             index
             for index, x in enumerate(self.columns)
             if index in (0, len(self.columns) - 1)
@@ -39,8 +54,6 @@ class _Grid:
                 for rule in self.verticals
             )
         ]
-        first = max(index for index in drawn if index <= column)
-        return first, min(index for index in drawn if index > column)
 
     @property
     def top(self) -> float:
@@ -156,56 +169,131 @@ def _is_stroked_box(item: pdfium.PdfObject) -> bool:
 _Region = tuple[str, int, int, int]
 
 
-def _regions(textpage: pdfium.PdfTextPage, grids: list[_Grid]) -> dict[_Region, list[layout.Box]]:
-    """The page's text rectangles, by the table cell (or the space between tables) that
-    holds their middle."""
-    regions: dict[_Region, list[layout.Box]] = {}
-    for index in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(index)
-        x, y = (left + right) / 2, (bottom + top) / 2
-        key: _Region
-        for number, grid in enumerate(grids):
-            if grid.contains(x, y):
-                band, column = grid.place(x, y)
-                key = ("cell", number, band, grid.span(band, column)[0])
-                break
-        else:
-            key = ("outside", sum(1 for grid in grids if grid.bottom > y), 0, 0)
-        regions.setdefault(key, []).append(layout.Box(left, bottom, right, top))
-    return regions
+class _Chars:
+    """A page's characters as pdfium reads them, with positions fetched only as needed."""
 
-
-def _region_lines(
-    textpage: pdfium.PdfTextPage, boxes: list[layout.Box], left: float, right: float
-) -> list[layout.Line]:
-    """A region's lines with their text as pdfium reads it (its own word spacing), taken
-    from a thin band above each baseline across the region, so glyphs are read once."""
-    lines = []
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    for extent, widest in layout.line_boxes(boxes):
-        baseline = extent.bottom
-        char = textpage.get_index(
-            (widest.left + widest.right) / 2,
-            (widest.top + widest.bottom) / 2,
-            (widest.right - widest.left) / 2,
-            (widest.top - widest.bottom) / 2,
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self.raw = textpage.raw
+        count = max(pdfium_c.FPDFText_CountChars(self.raw), 0)
+        buffer = (ctypes.c_ushort * (count + 1))()
+        if count:
+            pdfium_c.FPDFText_GetText(self.raw, 0, count, buffer)
+        # One character per index (a character outside the BMP is not split in two).
+        self.text = "".join(
+            "\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit) for unit in buffer[:count]
         )
-        size = 0.0
-        if char is not None and char >= 0:
-            if pdfium_c.FPDFText_GetCharOrigin(
-                textpage.raw, char, ctypes.byref(origin_x), ctypes.byref(origin_y)
-            ):
-                baseline = origin_y.value
-            # The type size as set, to tell paragraphs apart; the glyphs' rise above the
-            # baseline only where that is unknown (lowercase letters rise less than capitals).
-            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char)
-        rise = max(extent.top - baseline, 1.0) / layout.ASCENT
-        if not 1.0 < size < 200.0:
-            size = rise
-        text = textpage.get_text_bounded(left, baseline + 0.08 * rise, right, baseline + 0.6 * rise)
-        if text.strip():
-            lines.append(layout.Line(text, extent.left, extent.right, baseline, size))
-    return lines
+        self._left, self._right = ctypes.c_double(), ctypes.c_double()
+        self._bottom, self._top = ctypes.c_double(), ctypes.c_double()
+        self._boxes = (
+            ctypes.byref(self._left),
+            ctypes.byref(self._right),
+            ctypes.byref(self._bottom),
+            ctypes.byref(self._top),
+        )
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+        self._origin = (ctypes.byref(self._x), ctypes.byref(self._y))
+
+    def box(self, index: int) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) of one character."""
+        pdfium_c.FPDFText_GetCharBox(self.raw, index, *self._boxes)
+        return self._left.value, self._right.value, self._bottom.value, self._top.value
+
+    def baseline(self, index: int) -> float | None:
+        if pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *self._origin):
+            return float(self._y.value)
+        return None
+
+    def size(self, index: int) -> float:
+        return float(pdfium_c.FPDFText_GetFontSize(self.raw, index))
+
+    def runs(self) -> Iterator[tuple[int, int]]:
+        """(first, last) character index of each run pdfium reads as one line: the text
+        between its line ends, without leading or trailing spaces."""
+        start = 0
+        text = self.text
+        for match in [*_LINE_END.finditer(text), None]:
+            # pdfium joins a line ending in a hyphen to the next, marking the hyphen: the
+            # lines are still two, the hyphen ending the first.
+            if match is None:
+                end = after = len(text)
+            else:
+                hyphen = match.group() in _HYPHEN_MARKS
+                end, after = (match.end() if hyphen else match.start()), match.end()
+            first, last = start, end - 1
+            while first <= last and text[first].isspace():
+                first += 1
+            while last >= first and text[last].isspace():
+                last -= 1
+            if first <= last:
+                yield first, last
+            start = after
+
+
+_HYPHEN_MARKS = "\x02\ufffe\uffff"
+_LINE_END = re.compile(r"\r\n|\r|\n|[\x02\ufffe\uffff]")
+
+
+def _runs_in_columns(
+    chars: _Chars, first: int, last: int, borders: list[float]
+) -> Iterator[tuple[int, int]]:
+    """A run cut where it crosses a column border (a producer may write two cells' lines
+    on one baseline as one run); each character goes where its middle is."""
+    left = chars.box(first)[0]
+    right = chars.box(last)[1]
+    inside = [x for x in borders if left + 1.0 < x < right - 1.0]
+    for border in inside:
+        low, high = first, last  # the first character whose middle is right of the border
+        while low < high:
+            middle = (low + high) // 2
+            box = chars.box(middle)
+            if (box[0] + box[1]) / 2 < border:
+                low = middle + 1
+            else:
+                high = middle
+        if low > first:
+            yield first, low - 1
+        first = low
+    yield first, last
+
+
+def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.Line]]:
+    """The page's lines of text, by the table cell (or the space between tables) holding
+    them: each run of characters that pdfium reads as one line (its own word spacing, so
+    glyphs are never read twice), placed by its first character."""
+    regions: dict[_Region, list[layout.Line]] = {}
+    for run_first, run_last in chars.runs():
+        # Only a run inside a table can cross its column borders.
+        _, _, bottom, top = chars.box(run_first)
+        borders = []
+        middle = (bottom + top) / 2
+        for grid in grids:
+            if grid.bottom < middle < grid.top:
+                band = grid.place(grid.columns[0], middle)[0]
+                borders = [grid.columns[index] for index in grid.drawn(band)]
+                break
+        for first, last in _runs_in_columns(chars, run_first, run_last, borders):
+            text = chars.text[first : last + 1].strip()
+            if not text:
+                continue
+            left, _, bottom, top = chars.box(first)
+            right = chars.box(last)[1]
+            baseline = chars.baseline(first)
+            if baseline is None:
+                baseline = bottom
+            size = chars.size(first)
+            if not 1.0 < size < 200.0:
+                size = max(top - baseline, 1.0) / layout.ASCENT
+            x, y = left + 1.0, baseline + 0.3 * size
+            key: _Region
+            for number, grid in enumerate(grids):
+                if grid.contains(x, y):
+                    band, column = grid.place(x, y)
+                    key = ("cell", number, band, grid.span(band, column)[0])
+                    break
+            else:
+                key = ("outside", sum(1 for grid in grids if grid.bottom > y), 0, 0)
+            regions.setdefault(key, []).append(layout.Line(text, left, right, baseline, size))
+    return {key: layout.merged(lines) for key, lines in regions.items()}
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
@@ -288,7 +376,7 @@ def _read_pages(
         grids = _grids(page)
         width = page.get_width()
         regions = {}
-        for key, boxes in _regions(textpage, grids).items():
+        for key, lines in _page_lines(_Chars(textpage), grids).items():
             kind, number, band, column = key
             if kind == "cell":
                 grid = grids[number]
@@ -296,7 +384,7 @@ def _read_pages(
                 left, right = grid.columns[first], grid.columns[end]
             else:
                 left, right = 0.0, width
-            regions[key] = (_region_lines(textpage, boxes, left, right), left, right)
+            regions[key] = (lines, left, right)
         placed_pages.append((grids, regions))
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
     pitch = layout.usual_pitch(groups)

@@ -13,8 +13,8 @@ ASCENT = 0.72
 # a gap a little wider counts only with another sign (the line before ends short).
 SPACED = 1.1
 WEAKLY_SPACED = 1.06
-# A line starting this many type sizes right of the others begins a paragraph (an indent).
-INDENT = 0.8
+# A line starting this many character widths right of the others begins a paragraph.
+INDENT = 1.6
 # A word broken at the end of a line without a hyphen ends this close to the right edge.
 BROKEN_WORD_MARGIN = 8.0
 # Pitch is learnt from the document, within these bounds (in type sizes).
@@ -63,6 +63,21 @@ def line_boxes(boxes: list[Box]) -> list[tuple[Box, Box]]:
     return lines
 
 
+def merged(lines: list[Line]) -> list[Line]:
+    """A region's lines top to bottom; pieces on one baseline (a change of font, a run
+    pdfium split) are one line."""
+    result: list[Line] = []
+    for line in sorted(lines, key=lambda line: (-line.baseline, line.left)):
+        if result and abs(result[-1].baseline - line.baseline) < 0.2 * line.size:
+            previous = result[-1]
+            joiner = "" if line.left - previous.right < 0.1 * line.size else " "
+            previous.text += joiner + line.text
+            previous.right = max(previous.right, line.right)
+            continue
+        result.append(Line(line.text, line.left, line.right, line.baseline, line.size))
+    return result
+
+
 def usual_pitch(groups: list[list[Line]]) -> float:
     """The document's line pitch in type sizes: the lower quartile of baseline gaps within
     cells, most of which fall within paragraphs."""
@@ -85,6 +100,10 @@ def spaced_paragraphs(groups: list[list[Line]], pitch: float) -> bool:
         for lines in groups
         for upper, lower in pairwise(lines)
     )
+
+
+def _char_width(line: Line) -> float:
+    return (line.right - line.left) / max(len(line.text.strip()), 1)
 
 
 def _first_word_width(line: Line) -> float:
@@ -128,11 +147,13 @@ def paragraphs(
     for previous, line in pairwise(lines):
         size = max(previous.size, line.size) or 1.0
         gap = previous.baseline - line.baseline
-        space = 0.25 * size
+        # Lengths on the page are measured in the line's average character width: producers
+        # report type sizes in different units, but glyph positions are in points.
+        em = _char_width(previous)
         # Widths are estimated from character counts: ask for room to spare.
-        room = limit - previous.right - space - _first_word_width(line)
-        short = room > 0.5 * size
-        indented = line.left - text_left > INDENT * size and previous.left - text_left < 0.2 * size
+        room = limit - previous.right - 0.6 * em - _first_word_width(line)
+        short = room > em
+        indented = line.left - text_left > INDENT * em and previous.left - text_left < 0.4 * em
         resized = abs(line.size - previous.size) > 0.15 * size
         if (
             resized
