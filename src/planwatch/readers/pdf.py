@@ -7,6 +7,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -97,8 +98,12 @@ def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
     """The vertical and horizontal borders drawn on a page."""
     verticals: list[_Rule] = []
     horizontals: list[_Rule] = []
-    for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
-        left, bottom, right, top = item.get_bounds()
+    edges = [ctypes.c_float() for _ in range(4)]
+    pointers = [ctypes.byref(edge) for edge in edges]
+    for item in _paths(page):
+        if not pdfium_c.FPDFPageObj_GetBounds(item, *pointers):
+            continue
+        left, bottom, right, top = (edge.value for edge in edges)
         width, height = right - left, top - bottom
         if width <= _RULE_THICKNESS and height >= _MIN_RULE_LENGTH:
             verticals.append(_Rule((left + right) / 2, bottom, top))
@@ -153,20 +158,54 @@ def _grids(page: pdfium.PdfPage) -> list[_Grid]:
     return grids
 
 
-def _is_stroked_box(item: pdfium.PdfObject) -> bool:
+def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[Any]:
+    """The page's path objects, also inside form XObjects (raw handles: wrapping every
+    object of a page that positions each glyph on its own costs more than reading it)."""
+    stack: list[tuple[Any, int]] = [(page.raw, 0)]
+    while stack:
+        parent, depth = stack.pop()
+        in_form = depth > 0
+        count = (
+            pdfium_c.FPDFFormObj_CountObjects(parent)
+            if in_form
+            else pdfium_c.FPDFPage_CountObjects(parent)
+        )
+        for index in range(max(count, 0)):
+            item = (
+                pdfium_c.FPDFFormObj_GetObject(parent, index)
+                if in_form
+                else pdfium_c.FPDFPage_GetObject(parent, index)
+            )
+            kind = pdfium_c.FPDFPageObj_GetType(item)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                yield item
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:
+                stack.append((item, depth + 1))
+
+
+def _is_stroked_box(item: Any) -> bool:
     fill_mode = ctypes.c_int()
     stroke = ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(item.raw, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+    if not pdfium_c.FPDFPath_GetDrawMode(item, ctypes.byref(fill_mode), ctypes.byref(stroke)):
         return False
     return (
         bool(stroke.value)
         and fill_mode.value == 0
-        and pdfium_c.FPDFPath_CountSegments(item.raw) in (4, 5)
+        and pdfium_c.FPDFPath_CountSegments(item) in (4, 5)
     )
 
 
 # A region of the page: ("cell", table, band, column) or ("outside", tables above it).
 _Region = tuple[str, int, int, int]
+
+
+def _one_per_index(buffer: Any, count: int) -> str:
+    """pdfium's UTF-16 text with one character per character index: a character outside
+    the BMP (two UTF-16 units) would shift every index after it, so it becomes U+FFFD."""
+    text = ctypes.string_at(buffer, 2 * count).decode("utf-16-le", errors="replace")
+    if len(text) == count:
+        return text
+    return "".join("\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit) for unit in buffer[:count])
 
 
 class _Chars:
@@ -178,10 +217,7 @@ class _Chars:
         buffer = (ctypes.c_ushort * (count + 1))()
         if count:
             pdfium_c.FPDFText_GetText(self.raw, 0, count, buffer)
-        # One character per index (a character outside the BMP is not split in two).
-        self.text = "".join(
-            "\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit) for unit in buffer[:count]
-        )
+        self.text = _one_per_index(buffer, count)
         self._left, self._right = ctypes.c_double(), ctypes.c_double()
         self._bottom, self._top = ctypes.c_double(), ctypes.c_double()
         self._boxes = (
@@ -198,10 +234,12 @@ class _Chars:
         pdfium_c.FPDFText_GetCharBox(self.raw, index, *self._boxes)
         return self._left.value, self._right.value, self._bottom.value, self._top.value
 
-    def baseline(self, index: int) -> float | None:
+    def origin(self, index: int) -> tuple[float, float]:
+        """Where a character's glyph is set: (x, baseline); its box's corner if unknown."""
         if pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *self._origin):
-            return float(self._y.value)
-        return None
+            return self._x.value, self._y.value
+        left, _, bottom, _ = self.box(index)
+        return left, bottom
 
     def size(self, index: int) -> float:
         return float(pdfium_c.FPDFText_GetFontSize(self.raw, index))
@@ -234,12 +272,10 @@ _LINE_END = re.compile(r"\r\n|\r|\n|[\x02\ufffe\uffff]")
 
 
 def _runs_in_columns(
-    chars: _Chars, first: int, last: int, borders: list[float]
+    chars: _Chars, first: int, last: int, left: float, right: float, borders: list[float]
 ) -> Iterator[tuple[int, int]]:
     """A run cut where it crosses a column border (a producer may write two cells' lines
     on one baseline as one run); each character goes where its middle is."""
-    left = chars.box(first)[0]
-    right = chars.box(last)[1]
     inside = [x for x in borders if left + 1.0 < x < right - 1.0]
     for border in inside:
         low, high = first, last  # the first character whose middle is right of the border
@@ -261,38 +297,39 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     them: each run of characters that pdfium reads as one line (its own word spacing, so
     glyphs are never read twice), placed by its first character."""
     regions: dict[_Region, list[layout.Line]] = {}
+    extents = [(grid.bottom, grid.top) for grid in grids]
     for run_first, run_last in chars.runs():
+        x, baseline = chars.origin(run_first)
+        size = chars.size(run_first)
+        middle = baseline + 0.3 * size
+        right = chars.box(run_last)[1]
+        pieces: list[tuple[int, int]] = [(run_first, run_last)]
         # Only a run inside a table can cross its column borders.
-        _, _, bottom, top = chars.box(run_first)
-        borders = []
-        middle = (bottom + top) / 2
-        for grid in grids:
-            if grid.bottom < middle < grid.top:
+        for grid, (bottom, top) in zip(grids, extents, strict=True):
+            if bottom < middle < top:
                 band = grid.place(grid.columns[0], middle)[0]
                 borders = [grid.columns[index] for index in grid.drawn(band)]
+                if any(x + 1.0 < border < right - 1.0 for border in borders):
+                    pieces = list(_runs_in_columns(chars, run_first, run_last, x, right, borders))
                 break
-        for first, last in _runs_in_columns(chars, run_first, run_last, borders):
+        for first, last in pieces:
             text = chars.text[first : last + 1].strip()
             if not text:
                 continue
-            left, _, bottom, top = chars.box(first)
-            right = chars.box(last)[1]
-            baseline = chars.baseline(first)
-            if baseline is None:
-                baseline = bottom
-            size = chars.size(first)
+            if first != run_first:
+                x, baseline = chars.origin(first)
+                size = chars.size(first)
+            end = right if last == run_last else chars.box(last)[1]
             if not 1.0 < size < 200.0:
-                size = max(top - baseline, 1.0) / layout.ASCENT
-            x, y = left + 1.0, baseline + 0.3 * size
-            key: _Region
+                size = max(chars.box(first)[3] - baseline, 1.0) / layout.ASCENT
+            y = baseline + 0.3 * size
+            key: _Region = ("outside", sum(1 for bottom, _ in extents if bottom > y), 0, 0)
             for number, grid in enumerate(grids):
-                if grid.contains(x, y):
-                    band, column = grid.place(x, y)
+                if grid.contains(x + 1.0, y):
+                    band, column = grid.place(x + 1.0, y)
                     key = ("cell", number, band, grid.span(band, column)[0])
                     break
-            else:
-                key = ("outside", sum(1 for grid in grids if grid.bottom > y), 0, 0)
-            regions.setdefault(key, []).append(layout.Line(text, left, right, baseline, size))
+            regions.setdefault(key, []).append(layout.Line(text, x, end, baseline, size))
     return {key: layout.merged(lines) for key, lines in regions.items()}
 
 
@@ -316,12 +353,14 @@ LAYOUT_READ = (
 )
 
 
-def _read_tags(pdf: pdfium.PdfDocument) -> Document | str:
+def _read_tags(
+    pdf: pdfium.PdfDocument, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+) -> Document | str:
     """The document as its structure tree gives it, or why the tree cannot be used."""
     if not pdfium_c.FPDFCatalog_IsTagged(pdf.raw):
         return "it has no tags"
     try:
-        roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pdf)
+        roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pages, textpages)
     except pdf_tags.TagError as error:
         return f"its tags are unusable: {error}"
     if not pdf_tags.tables_found(roots):
@@ -345,17 +384,18 @@ def read_pdf(data: bytes, name: str) -> Document:
     pdf = _open(data, name)
     document = Document()
     try:
-        textpages = [page.get_textpage() for page in pdf]
+        pages = [pdf[index] for index in range(len(pdf))]
+        textpages = [page.get_textpage() for page in pages]
         if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
             raise PlanReadError(
                 f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
                 "give the Word version or a PDF exported from Word"
             )
-        tagged = _read_tags(pdf)
+        tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):
             return tagged
         document.warnings.append(LAYOUT_READ.format(reason=tagged))
-        _read_pages(document, pdf, textpages)
+        _read_pages(document, pages, textpages)
     except pdfium.PdfiumError:
         raise PlanReadError(
             f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
@@ -366,13 +406,13 @@ def read_pdf(data: bytes, name: str) -> Document:
 
 
 def _read_pages(
-    document: Document, pdf: pdfium.PdfDocument, textpages: list[pdfium.PdfTextPage]
+    document: Document, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
 ) -> None:
     """Place each page's text in the ruled tables drawn on it, row band by column."""
     # First read every region's lines; paragraphs are found once the document's line
     # pitch is known.
     placed_pages = []
-    for page, textpage in zip(pdf, textpages, strict=True):
+    for page, textpage in zip(pages, textpages, strict=True):
         grids = _grids(page)
         width = page.get_width()
         regions = {}

@@ -206,15 +206,15 @@ def _marked_contents(textpage: pdfium.PdfTextPage, page: int) -> tuple[dict[int,
     return contents, unmarked
 
 
-def read_tree(pdf: pdfium.PdfDocument) -> tuple[list[Element], int, int, int]:
+def read_tree(
+    pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+) -> tuple[list[Element], int, int, int]:
     """The document's structure tree, merged over its pages, with counts of visible
     characters: claimed by the tree, marked but claimed by no element, and unmarked."""
     roots: dict[int, Element] = {}
     by_path: dict[tuple[int, ...], Element] = {}
     claimed = unclaimed = unmarked = 0
-    for page_index in range(len(pdf)):
-        page = pdf[page_index]
-        textpage = page.get_textpage()
+    for page_index, (page, textpage) in enumerate(zip(pages, textpages, strict=True)):
         contents, page_unmarked = _marked_contents(textpage, page_index)
         unmarked += page_unmarked
         tree = pdfium_c.FPDF_StructTree_GetForPage(page.raw)
@@ -230,8 +230,6 @@ def read_tree(pdf: pdfium.PdfDocument) -> tuple[list[Element], int, int, int]:
                     roots.setdefault(index, element)
         finally:
             pdfium_c.FPDF_StructTree_Close(tree)
-            textpage.close()
-            page.close()
         for mcid, content in contents.items():
             visible = sum(1 for char in content.text if not char.isspace())
             if mcid in used:
