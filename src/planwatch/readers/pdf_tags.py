@@ -6,8 +6,8 @@ import ctypes
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.readers.cells import Cell, Document, Row, collapse
 
