@@ -361,19 +361,28 @@ def _read_tags(
         return "it has no tags"
     try:
         roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pages, textpages)
+        if not pdf_tags.tables_found(roots):
+            return "its tags hold no table"
+        # Tags that leave marked text out (an element lost to a damaged tree), or most of
+        # the text unmarked, describe some other document, or a damaged one.
+        if claimed == 0 or unclaimed > 0.01 * claimed or unmarked > claimed:
+            return "its tags do not cover its text"
+        document = pdf_tags.build_document(roots)
     except pdf_tags.TagError as error:
         return f"its tags are unusable: {error}"
-    if not pdf_tags.tables_found(roots):
-        return "its tags hold no table"
-    # Tags that leave much of the text out (or point at text that is not there) describe
-    # some other document, or a damaged one.
-    if claimed == 0 or unclaimed > 0.1 * claimed or unmarked > claimed:
-        return "its tags do not cover its text"
-    document = pdf_tags.build_document(roots)
-    from planwatch.tables import find_columns  # tables imports this package: import late
+    except (ArithmeticError, LookupError, ValueError, TypeError, RecursionError):
+        # A tree shaped in a way this reader did not foresee: its layout can still be read.
+        return "its tags could not be read"
+    # tables imports this package: import late.
+    from planwatch.tables import build_plan, find_columns
 
     if not any(find_columns(row) for row in document.rows):
         return "its tagged tables have no plan header row"
+    try:
+        # Tags that read as a table but not as a plan are damaged: try the layout.
+        build_plan(document, "the tagged reading")
+    except PlanReadError:
+        return "its tagged table does not read as a plan"
     document.warnings.append(TAGS_READ)
     return document
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -103,23 +104,29 @@ def _text(contents: Iterator[Content] | list[Content], right_edge: float | None 
     text = text.translate(_HYPHENS)
     parts: list[str] = []
     start = 0
-    for offset in sorted(line_ends):
+    for match in _CRLF.finditer(text):
+        offset = match.start()
         line = text[start:offset]
         word = line.strip()
-        after = text[offset + 2 : offset + 3]
+        after = text[match.end() : match.end() + 1]
+        line_right = line_ends.get(offset)
         broken = (
             right_edge is not None
+            and line_right is not None
             and " " not in word
             and word[-1:].isalpha()
             and after.islower()
-            and line_ends[offset] >= right_edge - _BROKEN_WORD_MARGIN
+            and line_right >= right_edge - _BROKEN_WORD_MARGIN
         )
         # A line may also break after a hyphen or a slash ("and/or"), within one word.
         joined = broken or (word.endswith(("-", "/")) and not word.endswith((" -", " /")))
         parts.append(line.rstrip() if joined else line + " ")
-        start = offset + 2
+        start = match.end()
     parts.append(text[start:])
     return collapse("".join(parts))
+
+
+_CRLF = re.compile(r"\r\n|\r|\n")
 
 
 def _right_edge(element: Element) -> float | None:
@@ -438,8 +445,8 @@ def build_document(roots: list[Element]) -> Document:
                 last_page[:] = [tag_row.pages[-1]]
         state["table_started"] = True
 
-    for root in roots:
-        walk(root)
+    # The roots as the kids of one element: a root may itself be a table or a paragraph.
+    walk(Element("", dict(enumerate(roots)), size=len(roots)))
     return document
 
 
