@@ -65,16 +65,23 @@ def line_boxes(boxes: list[Box]) -> list[tuple[Box, Box]]:
 
 def merged(lines: list[Line]) -> list[Line]:
     """A region's lines top to bottom; pieces on one baseline (a change of font, a run
-    pdfium split) are one line."""
-    result: list[Line] = []
-    for line in sorted(lines, key=lambda line: (-line.baseline, line.left)):
-        if result and abs(result[-1].baseline - line.baseline) < 0.2 * line.size:
-            previous = result[-1]
-            joiner = "" if line.left - previous.right < 0.1 * line.size else " "
-            previous.text += joiner + line.text
-            previous.right = max(previous.right, line.right)
-            continue
-        result.append(Line(line.text, line.left, line.right, line.baseline, line.size))
+    pdfium split) are one line, left to right."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda line: -line.baseline):
+        if rows and abs(rows[-1][0].baseline - line.baseline) < 0.2 * line.size:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    result = []
+    for pieces in rows:
+        pieces.sort(key=lambda line: line.left)
+        first = pieces[0]
+        line = Line(first.text, first.left, first.right, first.baseline, first.size)
+        for piece in pieces[1:]:
+            joiner = "" if piece.left - line.right < 0.1 * piece.size else " "
+            line.text += joiner + piece.text
+            line.right = max(line.right, piece.right)
+        result.append(line)
     return result
 
 
