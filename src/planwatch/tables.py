@@ -140,6 +140,11 @@ class _Block:
         """Whether the last action's text stops mid-sentence."""
         return bool(self.texts) and not _SENTENCE_END.search(self.texts[-1])
 
+    def cut_by(self, following: _Block) -> bool:
+        """Whether the last action stops mid-sentence and the next part carries on in
+        lower case: one paragraph cut in two, whatever the counts say."""
+        return self.unfinished() and bool(following.texts) and following.texts[0][:1].islower()
+
     def joined(self, following: _Block) -> _Block:
         """This row's first part followed by the part printed on the next page.
 
@@ -292,7 +297,7 @@ class _PlanBuilder:
             pending is not None
             and block.continuation
             and new_page
-            and not (pending.consistent() and block.consistent())
+            and (not (pending.consistent() and block.consistent()) or pending.cut_by(block))
         ):
             # One table row split by a page break: put its two parts back together.
             self.pending = pending.joined(block)
