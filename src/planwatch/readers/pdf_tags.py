@@ -6,6 +6,7 @@ import ctypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
@@ -146,6 +147,23 @@ def _utf16(function: object, handle: object) -> str:
     return buffer.raw[: size - 2].decode("utf-16-le", errors="replace")
 
 
+def _address_function(function: Any, restype: Any, *argtypes: Any) -> Any:
+    """A pdfium function called with plain addresses: pypdfium2's typed pointers cost a
+    conversion on every call, and the text reading makes one call per character."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    if address is None:
+        raise ImportError("pdfium lacks a function the PDF reader needs")
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_TEXT_OBJECT = _address_function(
+    pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int
+)
+_MARKED_CONTENT_ID = _address_function(
+    pdfium_c.FPDFPageObj_GetMarkedContentID, ctypes.c_int, ctypes.c_void_p
+)
+
+
 def _marked_contents(textpage: pdfium.PdfTextPage, page: int) -> tuple[dict[int, Content], int]:
     """Each marked-content id's text on a page, in reading order, and the page's count of
     visible characters that carry no id (untagged text, or artifacts such as page numbers).
@@ -158,57 +176,55 @@ def _marked_contents(textpage: pdfium.PdfTextPage, page: int) -> tuple[dict[int,
         return {}, 0
     buffer = (ctypes.c_ushort * (count + 1))()
     pdfium_c.FPDFText_GetText(raw, 0, count, buffer)
+    text = ctypes.string_at(buffer, 2 * count).decode("utf-16-le", errors="replace")
+    if len(text) != count:  # keep one character per index
+        text = "".join(
+            "\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit) for unit in buffer[:count]
+        )
+    address = ctypes.cast(raw, ctypes.c_void_p)
     ids: dict[int, int] = {}
+    # Runs of characters with one id: (id, first index, end index).
+    runs: list[tuple[int, int, int]] = []
+    current, start, previous = -1, 0, None
+    for index in range(count):
+        item = _TEXT_OBJECT(address, index)
+        if item is None or item == previous:
+            continue  # generated, or the same text object: the same id
+        previous = item
+        mcid = ids.get(item)
+        if mcid is None:
+            mcid = ids[item] = _MARKED_CONTENT_ID(item)
+        if mcid != current:
+            if index > start:
+                runs.append((current, start, index))
+            current, start = mcid, index
+    runs.append((current, start, count))
+
     pieces: dict[int, list[str]] = {}
     lefts: dict[int, float] = {}
     ends: dict[int, dict[int, float]] = {}
     unmarked = 0
-    current = -1
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    for index in range(count):
-        unit = buffer[index]
-        char = "\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit)
-        item = pdfium_c.FPDFText_GetTextObject(raw, index)
-        address = ctypes.cast(item, ctypes.c_void_p).value if item else None
-        if address is not None:
-            mcid = ids.get(address)
-            if mcid is None:
-                mcid = ids[address] = pdfium_c.FPDFPageObj_GetMarkedContentID(item)
-            current = mcid
-            if mcid < 0:
-                if not char.isspace():
-                    unmarked += 1
-                continue
-            if mcid not in pieces:
-                pieces[mcid] = []
-                if pdfium_c.FPDFText_GetCharBox(
-                    raw,
-                    index,
-                    ctypes.byref(left),
-                    ctypes.byref(right),
-                    ctypes.byref(bottom),
-                    ctypes.byref(top),
-                ):
-                    lefts[mcid] = left.value
-        elif current < 0:
+    boxes = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    for mcid, first, end in runs:
+        piece = text[first:end]
+        if mcid < 0:
+            unmarked += sum(1 for char in piece if not char.isspace())
             continue
-        elif (
-            char == "\r"
-            and index > 0
-            and pdfium_c.FPDFText_GetCharBox(
-                raw,
-                index - 1,
-                ctypes.byref(left),
-                ctypes.byref(right),
-                ctypes.byref(bottom),
-                ctypes.byref(top),
-            )
-        ):
-            ends.setdefault(current, {})[len(pieces[current])] = right.value
-        pieces[current].append(char)
+        parts = pieces.setdefault(mcid, [])
+        if mcid not in lefts and pdfium_c.FPDFText_GetCharBox(raw, first, *boxes):
+            lefts[mcid] = left.value
+        offset = sum(len(part) for part in parts)
+        # Where each line ends: the right edge of the character before its CR.
+        at = piece.find("\r")
+        while at >= 0:
+            if at > 0 and pdfium_c.FPDFText_GetCharBox(raw, first + at - 1, *boxes):
+                ends.setdefault(mcid, {})[offset + at] = right.value
+            at = piece.find("\r", at + 1)
+        parts.append(piece)
     contents = {
-        mcid: Content(page, "".join(chars), lefts.get(mcid), ends.get(mcid, {}))
-        for mcid, chars in pieces.items()
+        mcid: Content(page, "".join(parts), lefts.get(mcid), ends.get(mcid, {}))
+        for mcid, parts in pieces.items()
     }
     return contents, unmarked
 
