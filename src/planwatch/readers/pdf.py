@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ class _Grid:
     rows: list[float]  # y of each horizontal border, top to bottom (PDF y grows upwards)
     verticals: list[_Rule] = field(default_factory=list)
     _drawn: dict[int, list[int]] = field(default_factory=dict)
+    _falling: list[float] | None = None
 
     def span(self, band: int, column: int) -> tuple[int, int]:
         """The columns a cell covers: a cell merged across columns (a section heading) has
@@ -67,11 +68,16 @@ class _Grid:
     def contains(self, x: float, y: float) -> bool:
         return self.bottom < y < self.top and self.columns[0] - 1 <= x < self.columns[-1]
 
+    def band(self, y: float) -> int:
+        """The row band holding a height inside the grid (rows run top to bottom)."""
+        if self._falling is None:
+            self._falling = [-row for row in self.rows]
+        return bisect_left(self._falling, -y) - 1
+
     def place(self, x: float, y: float) -> tuple[int, int]:
         """(row band, column) of a point inside the grid."""
-        band = sum(1 for row in self.rows if row > y) - 1
         column = bisect_right(self.columns, x) - 1
-        return band, min(max(column, 0), len(self.columns) - 2)
+        return self.band(y), min(max(column, 0), len(self.columns) - 2)
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -101,7 +107,7 @@ def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
     edges = [ctypes.c_float() for _ in range(4)]
     pointers = [ctypes.byref(edge) for edge in edges]
     for item in _paths(page):
-        if not pdfium_c.FPDFPageObj_GetBounds(item, *pointers):
+        if not _BOUNDS(item, *pointers):
             continue
         left, bottom, right, top = (edge.value for edge in edges)
         width, height = right - left, top - bottom
@@ -158,41 +164,58 @@ def _grids(page: pdfium.PdfPage) -> list[_Grid]:
     return grids
 
 
-def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[Any]:
-    """The page's path objects, also inside form XObjects (raw handles: wrapping every
-    object of a page that positions each glyph on its own costs more than reading it)."""
-    stack: list[tuple[Any, int]] = [(page.raw, 0)]
+_VOID, _INT = ctypes.c_void_p, ctypes.c_int
+_FLOATS = [ctypes.POINTER(ctypes.c_float)] * 4
+_DOUBLES = [ctypes.POINTER(ctypes.c_double)] * 4
+_PAGE_COUNT = pdf_tags.address_function(pdfium_c.FPDFPage_CountObjects, _INT, _VOID)
+_PAGE_OBJECT = pdf_tags.address_function(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_FORM_COUNT = pdf_tags.address_function(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_FORM_OBJECT = pdf_tags.address_function(
+    pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong
+)
+_OBJECT_TYPE = pdf_tags.address_function(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_BOUNDS = pdf_tags.address_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, *_FLOATS)
+_DRAW_MODE = pdf_tags.address_function(
+    pdfium_c.FPDFPath_GetDrawMode, _INT, _VOID, *[ctypes.POINTER(ctypes.c_int)] * 2
+)
+_SEGMENTS = pdf_tags.address_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_CHAR_BOX = pdf_tags.address_function(pdfium_c.FPDFText_GetCharBox, _INT, _VOID, _INT, *_DOUBLES)
+_CHAR_ORIGIN = pdf_tags.address_function(
+    pdfium_c.FPDFText_GetCharOrigin, _INT, _VOID, _INT, *_DOUBLES[:2]
+)
+_FONT_SIZE = pdf_tags.address_function(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _VOID, _INT)
+
+
+def _address(handle: Any) -> ctypes.c_void_p:
+    return ctypes.cast(handle, ctypes.c_void_p)
+
+
+def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
+    """The page's path objects, also inside form XObjects, as plain addresses (a page that
+    sets each glyph as an object of its own has thousands: wrapping each costs too much)."""
+    stack: list[tuple[Any, int]] = [(_address(page.raw), 0)]
     while stack:
         parent, depth = stack.pop()
         in_form = depth > 0
-        count = (
-            pdfium_c.FPDFFormObj_CountObjects(parent)
-            if in_form
-            else pdfium_c.FPDFPage_CountObjects(parent)
-        )
+        count = _FORM_COUNT(parent) if in_form else _PAGE_COUNT(parent)
+        get = _FORM_OBJECT if in_form else _PAGE_OBJECT
         for index in range(max(count, 0)):
-            item = (
-                pdfium_c.FPDFFormObj_GetObject(parent, index)
-                if in_form
-                else pdfium_c.FPDFPage_GetObject(parent, index)
-            )
-            kind = pdfium_c.FPDFPageObj_GetType(item)
+            item = get(parent, index)
+            if item is None:
+                continue
+            kind = _OBJECT_TYPE(item)
             if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
                 yield item
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:
                 stack.append((item, depth + 1))
 
 
-def _is_stroked_box(item: Any) -> bool:
+def _is_stroked_box(item: int) -> bool:
     fill_mode = ctypes.c_int()
     stroke = ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(item, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+    if not _DRAW_MODE(item, ctypes.byref(fill_mode), ctypes.byref(stroke)):
         return False
-    return (
-        bool(stroke.value)
-        and fill_mode.value == 0
-        and pdfium_c.FPDFPath_CountSegments(item) in (4, 5)
-    )
+    return bool(stroke.value) and fill_mode.value == 0 and _SEGMENTS(item) in (4, 5)
 
 
 # A region of the page: ("cell", table, band, column) or ("outside", tables above it).
@@ -213,6 +236,7 @@ class _Chars:
 
     def __init__(self, textpage: pdfium.PdfTextPage) -> None:
         self.raw = textpage.raw
+        self.address = _address(textpage.raw)
         count = max(pdfium_c.FPDFText_CountChars(self.raw), 0)
         buffer = (ctypes.c_ushort * (count + 1))()
         if count:
@@ -231,18 +255,18 @@ class _Chars:
 
     def box(self, index: int) -> tuple[float, float, float, float]:
         """(left, right, bottom, top) of one character."""
-        pdfium_c.FPDFText_GetCharBox(self.raw, index, *self._boxes)
+        _CHAR_BOX(self.address, index, *self._boxes)
         return self._left.value, self._right.value, self._bottom.value, self._top.value
 
     def origin(self, index: int) -> tuple[float, float]:
         """Where a character's glyph is set: (x, baseline); its box's corner if unknown."""
-        if pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *self._origin):
+        if _CHAR_ORIGIN(self.address, index, *self._origin):
             return self._x.value, self._y.value
         left, _, bottom, _ = self.box(index)
         return left, bottom
 
     def size(self, index: int) -> float:
-        return float(pdfium_c.FPDFText_GetFontSize(self.raw, index))
+        return float(_FONT_SIZE(self.address, index))
 
     def runs(self) -> Iterator[tuple[int, int]]:
         """(first, last) character index of each run pdfium reads as one line: the text
@@ -298,38 +322,39 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     glyphs are never read twice), placed by its first character."""
     regions: dict[_Region, list[layout.Line]] = {}
     extents = [(grid.bottom, grid.top) for grid in grids]
+    text = chars.text
     for run_first, run_last in chars.runs():
         x, baseline = chars.origin(run_first)
         size = chars.size(run_first)
-        middle = baseline + 0.3 * size
+        if not 1.0 < size < 200.0:
+            size = max(chars.box(run_first)[3] - baseline, 1.0) / layout.ASCENT
+        y = baseline + 0.3 * size
         right = chars.box(run_last)[1]
+        table = next(
+            (number for number, grid in enumerate(grids) if grid.contains(x + 1.0, y)), None
+        )
+        if table is None:
+            outside: _Region = ("outside", sum(1 for bottom, _ in extents if bottom > y), 0, 0)
+            line = layout.Line(text[run_first : run_last + 1], x, right, baseline, size)
+            regions.setdefault(outside, []).append(line)
+            continue
+        grid = grids[table]
+        band = grid.band(y)
+        borders = [grid.columns[index] for index in grid.drawn(band)]
         pieces: list[tuple[int, int]] = [(run_first, run_last)]
-        # Only a run inside a table can cross its column borders.
-        for grid, (bottom, top) in zip(grids, extents, strict=True):
-            if bottom < middle < top:
-                band = grid.place(grid.columns[0], middle)[0]
-                borders = [grid.columns[index] for index in grid.drawn(band)]
-                if any(x + 1.0 < border < right - 1.0 for border in borders):
-                    pieces = list(_runs_in_columns(chars, run_first, run_last, x, right, borders))
-                break
+        # A run may cross the column borders drawn in its row band.
+        if any(x + 1.0 < border < right - 1.0 for border in borders):
+            pieces = list(_runs_in_columns(chars, run_first, run_last, x, right, borders))
         for first, last in pieces:
-            text = chars.text[first : last + 1].strip()
-            if not text:
+            piece = text[first : last + 1].strip()
+            if not piece:
                 continue
             if first != run_first:
-                x, baseline = chars.origin(first)
-                size = chars.size(first)
+                x = chars.origin(first)[0]
             end = right if last == run_last else chars.box(last)[1]
-            if not 1.0 < size < 200.0:
-                size = max(chars.box(first)[3] - baseline, 1.0) / layout.ASCENT
-            y = baseline + 0.3 * size
-            key: _Region = ("outside", sum(1 for bottom, _ in extents if bottom > y), 0, 0)
-            for number, grid in enumerate(grids):
-                if grid.contains(x + 1.0, y):
-                    band, column = grid.place(x + 1.0, y)
-                    key = ("cell", number, band, grid.span(band, column)[0])
-                    break
-            regions.setdefault(key, []).append(layout.Line(text, x, end, baseline, size))
+            column = min(max(bisect_right(grid.columns, x + 1.0) - 1, 0), len(grid.columns) - 2)
+            key: _Region = ("cell", table, band, grid.span(band, column)[0])
+            regions.setdefault(key, []).append(layout.Line(piece, x, end, baseline, size))
     return {key: layout.merged(lines) for key, lines in regions.items()}
 
 

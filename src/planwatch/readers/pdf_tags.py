@@ -147,7 +147,7 @@ def _utf16(function: object, handle: object) -> str:
     return buffer.raw[: size - 2].decode("utf-16-le", errors="replace")
 
 
-def _address_function(function: Any, restype: Any, *argtypes: Any) -> Any:
+def address_function(function: Any, restype: Any, *argtypes: Any) -> Any:
     """A pdfium function called with plain addresses: pypdfium2's typed pointers cost a
     conversion on every call, and the text reading makes one call per character."""
     address = ctypes.cast(function, ctypes.c_void_p).value
@@ -156,10 +156,10 @@ def _address_function(function: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
-_TEXT_OBJECT = _address_function(
+_TEXT_OBJECT = address_function(
     pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int
 )
-_MARKED_CONTENT_ID = _address_function(
+_MARKED_CONTENT_ID = address_function(
     pdfium_c.FPDFPageObj_GetMarkedContentID, ctypes.c_int, ctypes.c_void_p
 )
 
