@@ -202,3 +202,12 @@ def test_text_outside_tables_is_the_header_block_and_hyphens_stay():
         ]
     )
     assert document.lines == ["Action Plan: HMP X", "A well-known and/or odd line"]
+
+
+def test_elements_of_unknown_kinds_holding_text_are_paragraphs():
+    # A producer's own paragraph style that its role map leaves unresolved.
+    owners = element(
+        "TD", element("Normal", Content(0, "Director")), element("Normal", Content(0, "NHFT"))
+    )
+    document = build_document([element("Table", element("TR", owners))])
+    assert document.rows[0].cells == [["Director", "NHFT"]]

@@ -17,26 +17,18 @@ from planwatch.readers.cells import Cell, Document, Row, collapse
 # cap ours (depth) and the work done (elements per page).
 MAX_DEPTH = 64
 MAX_ELEMENTS_PER_PAGE = 50_000
-# Kinds that hold one paragraph each; any other kind holding no such element is inline text.
+# Kinds that hold one paragraph each. An element of a kind that is neither one of these nor
+# inline (a producer's own kind that its role map does not resolve, a Div holding text) is
+# read as a paragraph too.
 _BLOCKS = frozenset(
-    {
-        "P",
-        "H",
-        "H1",
-        "H2",
-        "H3",
-        "H4",
-        "H5",
-        "H6",
-        "LI",
-        "LBody",
-        "Lbl",
-        "Caption",
-        "BlockQuote",
-        "TOCI",
-        "Title",
-    }
-)
+    {"P", "H", "H1", "H2", "H3", "H4", "H5", "H6", "LI", "LBody", "Lbl", "Caption",
+     "BlockQuote", "TOCI", "Title"}
+)  # fmt: skip
+_INLINE = frozenset(
+    {"Span", "NonStruct", "Link", "Quote", "Note", "Reference", "BibEntry", "Code", "Em",
+     "Strong", "Sub", "Annot", "Ruby", "RB", "RT", "RP", "Warichu", "WT", "WP", "Figure",
+     "Formula", "Form", "Artifact"}
+)  # fmt: skip
 _ROW_GROUPS = frozenset({"THead", "TBody", "TFoot"})
 _CELLS = frozenset({"TD", "TH"})
 # A cell whose content starts this close to a header cell's start sits in that column.
@@ -319,7 +311,7 @@ def paragraphs(element: Element) -> list[str]:
         elif kid.has_blocks():
             flush()
             found.extend(paragraphs(kid))
-        elif kid.kind in _BLOCKS:
+        elif kid.kind not in _INLINE:
             flush()
             text = _text(kid.contents(), right_edge)
             if text:
@@ -443,7 +435,7 @@ def build_document(roots: list[Element]) -> Document:
             elif kid.has_blocks():
                 flush()
                 walk(kid)
-            elif kid.kind in _BLOCKS:
+            elif kid.kind not in _INLINE:
                 flush()
                 document.add_text(_text(kid.contents()), after_table=state["table_started"])
             else:
