@@ -211,3 +211,22 @@ def test_elements_of_unknown_kinds_holding_text_are_paragraphs():
     )
     document = build_document([element("Table", element("TR", owners))])
     assert document.rows[0].cells == [["Director", "NHFT"]]
+
+
+def test_an_untagged_table_without_borders_is_refused_with_a_reason(tmp_path):
+    # WeasyPrint without borders and without tags: a plan table no reader can cut into cells.
+    from weasyprint import HTML
+
+    html = (
+        "<p>Action Plan: HMP X</p><table><tr><th>Concern No</th><th>Concerns</th>"
+        "<th>Response Action Taken/Planned</th><th>Responsible Owner</th><th>Target Date</th>"
+        "</tr><tr><td>1</td><td>Too few staff.</td><td>Recruit.</td><td>Governor</td>"
+        "<td>July 2024</td></tr></table>"
+    )
+    with pytest.raises(PlanReadError) as raised:
+        read_plan_bytes(HTML(string=html).write_pdf(), "plan.pdf")
+    assert str(raised.value) == (
+        "plan.pdf: its plan table has no drawn borders and the PDF has no usable tags (it has "
+        "no tags), so its cells cannot be told apart: give the Word version, or a PDF saved "
+        "from Word (Word tags its PDFs)"
+    )

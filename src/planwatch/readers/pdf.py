@@ -291,6 +291,8 @@ class _Chars:
             start = after
 
 
+# A line holding the owner and target column titles side by side: a table without borders.
+_UNRULED_HEADER = re.compile(r"\bowner\b.*\b(target|date)\b", re.I)
 _HYPHEN_MARKS = "\x02\ufffe\uffff"
 _LINE_END = re.compile(r"\r\n|\r|\n|[\x02\ufffe\uffff]")
 
@@ -430,6 +432,13 @@ def read_pdf(data: bytes, name: str) -> Document:
             return tagged
         document.warnings.append(LAYOUT_READ.format(reason=tagged))
         _read_pages(document, pages, textpages)
+        if not document.rows and any(_UNRULED_HEADER.search(line) for line in document.lines):
+            # The column titles are there but no borders are drawn round the cells.
+            raise PlanReadError(
+                f"{name}: its plan table has no drawn borders and the PDF has no usable tags "
+                f"({tagged}), so its cells cannot be told apart: give the Word version, or a "
+                "PDF saved from Word (Word tags its PDFs)"
+            )
     except pdfium.PdfiumError:
         raise PlanReadError(
             f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
