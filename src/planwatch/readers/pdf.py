@@ -323,7 +323,10 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     them: each run of characters that pdfium reads as one line (its own word spacing, so
     glyphs are never read twice), placed by its first character."""
     regions: dict[_Region, list[layout.Line]] = {}
-    extents = [(grid.bottom, grid.top) for grid in grids]
+    extents = [(grid.bottom, grid.top, grid.columns[0] - 1.0, grid.columns[-1]) for grid in grids]
+    # Per table and row band: the x of the borders drawn there, and the first column of the
+    # cell each column belongs to (cells merged across columns have no border between).
+    bands: dict[tuple[int, int], tuple[list[float], list[int]]] = {}
     text = chars.text
     for run_first, run_last in chars.runs():
         x, baseline = chars.origin(run_first)
@@ -332,21 +335,30 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
             size = max(chars.box(run_first)[3] - baseline, 1.0) / layout.ASCENT
         y = baseline + 0.3 * size
         right = chars.box(run_last)[1]
-        table = next(
-            (number for number, grid in enumerate(grids) if grid.contains(x + 1.0, y)), None
-        )
-        if table is None:
-            outside: _Region = ("outside", sum(1 for bottom, _ in extents if bottom > y), 0, 0)
+        table = -1
+        for number, (bottom, top, left, end) in enumerate(extents):
+            if bottom < y < top and left <= x + 1.0 < end:
+                table = number
+                break
+        if table < 0:
+            above = sum(1 for bottom, *_ in extents if bottom > y)
             line = layout.Line(text[run_first : run_last + 1], x, right, baseline, size)
-            regions.setdefault(outside, []).append(line)
+            regions.setdefault(("outside", above, 0, 0), []).append(line)
             continue
         grid = grids[table]
         band = grid.band(y)
-        borders = [grid.columns[index] for index in grid.drawn(band)]
+        known = bands.get((table, band))
+        if known is None:
+            drawn = grid.drawn(band)
+            firsts = [grid.span(band, column)[0] for column in range(len(grid.columns) - 1)]
+            known = bands[(table, band)] = ([grid.columns[index] for index in drawn], firsts)
+        borders, firsts = known
         pieces: list[tuple[int, int]] = [(run_first, run_last)]
         # A run may cross the column borders drawn in its row band.
-        if any(x + 1.0 < border < right - 1.0 for border in borders):
+        crossed = bisect_right(borders, x + 1.0)
+        if crossed < len(borders) and borders[crossed] < right - 1.0:
             pieces = list(_runs_in_columns(chars, run_first, run_last, x, right, borders))
+        last_column = len(firsts) - 1
         for first, last in pieces:
             piece = text[first : last + 1].strip()
             if not piece:
@@ -354,8 +366,8 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
             if first != run_first:
                 x = chars.origin(first)[0]
             end = right if last == run_last else chars.box(last)[1]
-            column = min(max(bisect_right(grid.columns, x + 1.0) - 1, 0), len(grid.columns) - 2)
-            key: _Region = ("cell", table, band, grid.span(band, column)[0])
+            column = min(max(bisect_right(grid.columns, x + 1.0) - 1, 0), last_column)
+            key: _Region = ("cell", table, band, firsts[column])
             regions.setdefault(key, []).append(layout.Line(piece, x, end, baseline, size))
     return {key: layout.merged(lines) for key, lines in regions.items()}
 
