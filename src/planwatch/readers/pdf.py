@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -199,11 +200,9 @@ def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
         in_form = depth > 0
         count = _FORM_COUNT(parent) if in_form else _PAGE_COUNT(parent)
         get = _FORM_OBJECT if in_form else _PAGE_OBJECT
-        for index in range(max(count, 0)):
-            item = get(parent, index)
-            if item is None:
-                continue
-            kind = _OBJECT_TYPE(item)
+        # map() keeps the per-object loop out of the interpreter: most objects are text.
+        items = [item for item in map(get, repeat(parent), range(max(count, 0))) if item]
+        for item, kind in zip(items, map(_OBJECT_TYPE, items), strict=True):
             if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
                 yield item
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:

@@ -66,6 +66,8 @@ def line_boxes(boxes: list[Box]) -> list[tuple[Box, Box]]:
 def merged(lines: list[Line]) -> list[Line]:
     """A region's lines top to bottom; pieces on one baseline (a change of font, a run
     pdfium split) are one line, left to right."""
+    if len(lines) <= 1:
+        return lines
     rows: list[list[Line]] = []
     for line in sorted(lines, key=lambda line: -line.baseline):
         if rows and abs(rows[-1][0].baseline - line.baseline) < 0.2 * line.size:
@@ -134,8 +136,9 @@ def paragraphs(
     the next line's first word would have fitted after it. `left` and `right` are the
     cell's borders; text keeps the same padding from both.
     """
-    if not lines:
-        return []
+    if len(lines) <= 1:
+        text = collapse(_clean(lines[0].text)) if lines else ""
+        return [text] if text else []
     text_left = min(line.left for line in lines)
     if right is not None and left is not None:
         limit = right - max(text_left - left, 0.0)
