@@ -241,26 +241,36 @@ class _Chars:
         if count:
             pdfium_c.FPDFText_GetText(self.raw, 0, count, buffer)
         self.text = _one_per_index(buffer, count)
-        self._left, self._right = ctypes.c_double(), ctypes.c_double()
-        self._bottom, self._top = ctypes.c_double(), ctypes.c_double()
-        self._boxes = (
-            ctypes.byref(self._left),
-            ctypes.byref(self._right),
-            ctypes.byref(self._bottom),
-            ctypes.byref(self._top),
-        )
-        self._x, self._y = ctypes.c_double(), ctypes.c_double()
-        self._origin = (ctypes.byref(self._x), ctypes.byref(self._y))
+        self.box_left, self.box_right = ctypes.c_double(), ctypes.c_double()
+        self.box_bottom, self.box_top = ctypes.c_double(), ctypes.c_double()
+        self.origin_x, self.origin_y = ctypes.c_double(), ctypes.c_double()
+        # By reference: a box's left, right, bottom, top, then an origin's x and y.
+        self.pointers = [
+            ctypes.byref(value)
+            for value in (
+                self.box_left,
+                self.box_right,
+                self.box_bottom,
+                self.box_top,
+                self.origin_x,
+                self.origin_y,
+            )
+        ]
 
     def box(self, index: int) -> tuple[float, float, float, float]:
         """(left, right, bottom, top) of one character."""
-        _CHAR_BOX(self.address, index, *self._boxes)
-        return self._left.value, self._right.value, self._bottom.value, self._top.value
+        _CHAR_BOX(self.address, index, *self.pointers[:4])
+        return (
+            self.box_left.value,
+            self.box_right.value,
+            self.box_bottom.value,
+            self.box_top.value,
+        )
 
     def origin(self, index: int) -> tuple[float, float]:
         """Where a character's glyph is set: (x, baseline); its box's corner if unknown."""
-        if _CHAR_ORIGIN(self.address, index, *self._origin):
-            return self._x.value, self._y.value
+        if _CHAR_ORIGIN(self.address, index, *self.pointers[4:]):
+            return self.origin_x.value, self.origin_y.value
         left, _, bottom, _ = self.box(index)
         return left, bottom
 
@@ -327,13 +337,20 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     # cell each column belongs to (cells merged across columns have no border between).
     bands: dict[tuple[int, int], tuple[list[float], list[int]]] = {}
     text = chars.text
+    # The three calls made for every line, without the wrappers (this loop is the hot one).
+    address, origin_x, origin_y = chars.address, chars.origin_x, chars.origin_y
+    box_right, pointers = chars.box_right, chars.pointers
     for run_first, run_last in chars.runs():
-        x, baseline = chars.origin(run_first)
-        size = chars.size(run_first)
+        if _CHAR_ORIGIN(address, run_first, pointers[4], pointers[5]):
+            x, baseline = origin_x.value, origin_y.value
+        else:
+            x, baseline = chars.origin(run_first)
+        size = _FONT_SIZE(address, run_first)
         if not 1.0 < size < 200.0:
             size = max(chars.box(run_first)[3] - baseline, 1.0) / layout.ASCENT
         y = baseline + 0.3 * size
-        right = chars.box(run_last)[1]
+        _CHAR_BOX(address, run_last, pointers[0], pointers[1], pointers[2], pointers[3])
+        right = box_right.value
         table = -1
         for number, (bottom, top, left, end) in enumerate(extents):
             if bottom < y < top and left <= x + 1.0 < end:
