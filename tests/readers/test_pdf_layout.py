@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planwatch.pipeline import read_plan
-from planwatch.readers.pdf_layout import Box, Line, line_boxes, merged, paragraphs, usual_pitch
+from planwatch.readers.pdf_layout import Line, merged, paragraphs, usual_pitch
 from tests.conftest import FIXTURES
 
 DOCUMENTS = FIXTURES / "documents"
@@ -71,20 +71,6 @@ def test_hyphens_and_words_broken_at_the_right_edge_are_joined():
     cell = lines(["A well-known", "Northamptonshi", "re trust"], [12.0, 12.0])
     # "Northamptonshi" fills the cell to its right edge (100 + 14 * 5 = 170).
     assert paragraphs(cell, 1.2, True, 95.0, 175.0) == ["A well-known Northamptonshire trust"]
-
-
-def test_line_boxes_group_glyphs_and_runs_by_vertical_overlap():
-    glyphs = [
-        Box(10, 100, 15, 107),  # H
-        Box(16, 100, 20, 105),  # e
-        Box(21, 98.5, 22, 101),  # a comma, mostly below the line
-        Box(10, 88, 15, 95),  # the next line
-    ]
-    grouped = line_boxes(glyphs)
-    assert [(extent.left, extent.right, extent.bottom) for extent, _ in grouped] == [
-        (10, 22, 98.5),
-        (10, 15, 88),
-    ]
 
 
 def test_pieces_on_one_baseline_are_one_line():

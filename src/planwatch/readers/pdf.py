@@ -1,4 +1,4 @@
-"""PDF reader (pypdfium2): ruled table cells from drawn borders, paragraphs from line spacing."""
+"""PDF reader (pypdfium2): a tagged PDF from its structure tree, any other from its layout."""
 
 from __future__ import annotations
 
@@ -66,19 +66,11 @@ class _Grid:
     def bottom(self) -> float:
         return self.rows[-1]
 
-    def contains(self, x: float, y: float) -> bool:
-        return self.bottom < y < self.top and self.columns[0] - 1 <= x < self.columns[-1]
-
     def band(self, y: float) -> int:
         """The row band holding a height inside the grid (rows run top to bottom)."""
         if self._falling is None:
             self._falling = [-row for row in self.rows]
         return bisect_left(self._falling, -y) - 1
-
-    def place(self, x: float, y: float) -> tuple[int, int]:
-        """(row band, column) of a point inside the grid."""
-        column = bisect_right(self.columns, x) - 1
-        return self.band(y), min(max(column, 0), len(self.columns) - 2)
 
 
 def _cluster(values: list[float]) -> list[float]:

@@ -22,16 +22,6 @@ MIN_PITCH, MAX_PITCH, DEFAULT_PITCH = 0.9, 1.6, 1.2
 
 
 @dataclass
-class Box:
-    """A text rectangle as pdfium reports it (PDF coordinates: y grows upwards)."""
-
-    left: float
-    bottom: float
-    right: float
-    top: float
-
-
-@dataclass
 class Line:
     """One line of text within a cell or between tables."""
 
@@ -39,28 +29,7 @@ class Line:
     left: float
     right: float
     baseline: float
-    size: float  # the type size, estimated from how far the glyphs rise above the baseline
-
-
-def line_boxes(boxes: list[Box]) -> list[tuple[Box, Box]]:
-    """Text rectangles grouped into lines, top to bottom: each line's extent and its widest
-    rectangle (whose middle is a glyph on the baseline). Some producers give one rectangle
-    per glyph, others one per run of text: both group the same way, by vertical overlap
-    (a comma's box lies mostly below the line's other glyphs but still overlaps them)."""
-    lines: list[tuple[Box, Box]] = []
-    for box in sorted(boxes, key=lambda box: (-box.top, box.left)):
-        middle = (box.top + box.bottom) / 2
-        if lines and box.top > lines[-1][0].bottom + 0.5 and middle <= lines[-1][0].top:
-            extent, widest = lines[-1]
-            extent.left = min(extent.left, box.left)
-            extent.right = max(extent.right, box.right)
-            extent.bottom = min(extent.bottom, box.bottom)
-            extent.top = max(extent.top, box.top)
-            if box.right - box.left > widest.right - widest.left:
-                lines[-1] = (extent, box)
-            continue
-        lines.append((Box(box.left, box.bottom, box.right, box.top), box))
-    return lines
+    size: float  # the type size as the font reports it (units vary between producers)
 
 
 def merged(lines: list[Line]) -> list[Line]:
