@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planwatch.pipeline import read_plan
 from planwatch.readers.pdf_layout import Line, merged, paragraphs, usual_pitch
@@ -96,3 +98,22 @@ def test_an_owner_cut_by_a_page_break_is_one_owner(producer):
     ]
     assert concern.actions[0].text.startswith("A new audit system has been implemented")
     assert concern.actions[0].text.endswith("and complaints.")
+
+
+finite = st.floats(min_value=-2000, max_value=2000, allow_nan=False)
+any_line = st.builds(
+    Line,
+    text=st.text(max_size=30),
+    left=finite,
+    right=finite,
+    baseline=finite,
+    size=st.floats(min_value=0, max_value=300, allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(any_line, max_size=12), st.floats(min_value=0.5, max_value=3))
+def test_any_lines_group_into_paragraphs_without_error(made, pitch):
+    lines = merged(made)
+    texts = paragraphs(lines, usual_pitch([lines]), pitch > 1.5, 0.0, 500.0)
+    assert all(text == text.strip() and text for text in texts)
