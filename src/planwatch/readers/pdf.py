@@ -483,11 +483,10 @@ def _read_pages(
             kind, number, band, column = key
             if kind == "cell":
                 grid = grids[number]
-                first, end = grid.span(band, column)
-                left, right = grid.columns[first], grid.columns[end]
+                end = grid.span(band, column)[1]
+                regions[key] = (lines, grid.columns[column], grid.columns[end])
             else:
-                left, right = 0.0, width
-            regions[key] = (lines, left, right)
+                regions[key] = (lines, 0.0, width)
         placed_pages.append((grids, regions))
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
     pitch = layout.usual_pitch(groups)

@@ -100,10 +100,11 @@ def paragraphs(
     """A cell's lines (top to bottom) grouped into paragraphs.
 
     A paragraph starts where the gap between baselines is wider than the cell's own line
-    pitch (the document's for its type size, or the cell's tightest gap if tighter), where
-    the type size changes, where a line is indented, or where the line before ended short:
-    the next line's first word would have fitted after it. `left` and `right` are the
-    cell's borders; text keeps the same padding from both.
+    pitch (the middle of its gaps that look like line spacing, else the document's pitch
+    for its type size), where the type size changes, where a line is indented, or where
+    the line before ended short (the next line's first word would have fitted after it)
+    and the gap is a little wider than the pitch, or the document spaces no paragraphs at
+    all. `left` and `right` are the cell's borders; text keeps the same padding from both.
     """
     if len(lines) <= 1:
         text = collapse(_clean(lines[0].text)) if lines else ""
@@ -126,22 +127,23 @@ def paragraphs(
     for previous, line in pairwise(lines):
         size = max(previous.size, line.size) or 1.0
         gap = previous.baseline - line.baseline
+        if gap > SPACED * cell_pitch or abs(line.size - previous.size) > 0.15 * size:
+            groups.append([line])
+            continue
         # Lengths on the page are measured in the line's average character width: producers
         # report type sizes in different units, but glyph positions are in points.
         em = _char_width(previous)
-        # Widths are estimated from character counts: ask for room to spare.
-        room = limit - previous.right - 0.6 * em - _first_word_width(line)
-        short = room > em
-        indented = line.left - text_left > INDENT * em and previous.left - text_left < 0.4 * em
-        resized = abs(line.size - previous.size) > 0.15 * size
-        if (
-            resized
-            or gap > SPACED * cell_pitch
-            or indented
-            or (short and (gap > WEAKLY_SPACED * cell_pitch or not spaced_document))
-        ):
-            groups.append([])
-        groups[-1].append(line)
+        # A first-line indent starts a paragraph.
+        starts = line.left - text_left > INDENT * em and previous.left - text_left < 0.4 * em
+        if not starts and (gap > WEAKLY_SPACED * cell_pitch or not spaced_document):
+            # So does a line after one that ended short. Widths are estimated from
+            # character counts: ask for room to spare.
+            room = limit - previous.right - 0.6 * em - _first_word_width(line)
+            starts = room > em
+        if starts:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
     texts = (_joined(group, right) for group in groups)
     return [text for text in texts if text]
 
