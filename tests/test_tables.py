@@ -315,3 +315,42 @@ def test_a_plan_with_no_establishment_is_refused(write_plan):
 )
 def test_column_roles(title, role):
     assert column_role(title) == role
+
+
+def test_page_break_in_a_stacked_row_counts_both_parts_target_dates(write_plan):
+    # Four complete actions, three owners (one run together with its initials), four dates:
+    # the page break cuts no action, so none is joined to the next.
+    plan = read(
+        write_plan,
+        "\tKey concerns\t\t\t",
+        "8\tHealthcare.\t<p>Audit done.</p>\t<p>Northampton Healthcare Foundation Trust NHFT</p>"
+        "\t<p>June 2024</p>",
+        "",
+        "",
+        "\t\t<p>Training held.</p> <p>Staffing reviewed.</p> <p>Complaints collected.</p>"
+        "\t<p>NHFT</p> <p>NHFT</p>\t<p>Completed</p> <p>Completed</p> <p>Completed</p>",
+    )
+    assert [(a.text, a.owner) for a in plan.concerns[0].actions] == [
+        ("Audit done.", "Northampton Healthcare Foundation Trust"),
+        ("Training held.", "NHFT"),
+        ("Staffing reviewed.", "NHFT"),
+        ("Complaints collected.", "NHFT"),
+    ]
+
+
+def test_an_owner_and_a_date_cut_by_a_page_break_are_joined(write_plan):
+    plan = read(
+        write_plan,
+        "\tKey concerns\t\t\t",
+        "8\tHealthcare.\t<p>Audit done.</p> <p>Training</p>"
+        "\t<p>Northampton Healthcare Foundation</p>\t<p>June 2024</p> <p>End of</p>",
+        "",
+        "",
+        "\t\t<p>held.</p> <p>Staffing reviewed.</p>\t<p>Trust NHFT</p> <p>NHFT</p>"
+        "\t<p>March 2025</p> <p>Completed</p>",
+    )
+    assert [(a.text, a.owner, a.target_text) for a in plan.concerns[0].actions] == [
+        ("Audit done.", "Northampton Healthcare Foundation Trust", "June 2024"),
+        ("Training held.", "NHFT", "End of March 2025"),
+        ("Staffing reviewed.", "NHFT", "Completed"),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planwatch.dates import parse_target
@@ -139,6 +140,11 @@ class _Block:
         """Whether the last action's text stops mid-sentence."""
         return bool(self.texts) and not _SENTENCE_END.search(self.texts[-1])
 
+    def cut_by(self, following: _Block) -> bool:
+        """Whether the last action stops mid-sentence and the next part carries on in
+        lower case: one paragraph cut in two, whatever the counts say."""
+        return self.unfinished() and bool(following.texts) and following.texts[0][:1].islower()
+
     def joined(self, following: _Block) -> _Block:
         """This row's first part followed by the part printed on the next page.
 
@@ -147,24 +153,53 @@ class _Block:
         it back together; likewise an owner or date cut in two.
         """
         texts = self.texts + following.texts
-        extra = len(texts) - max(len(self.owners + following.owners), len(self.targets))
+        extra = len(texts) - max(
+            len(self.owners + following.owners), len(self.targets + following.targets)
+        )
         if self.texts and following.texts and (extra > 0 or self.unfinished()):
             joined_count = max(1, min(extra, len(following.texts)))
             cut = collapse(" ".join([self.texts[-1], *following.texts[:joined_count]]))
             texts = [*self.texts[:-1], cut, *following.texts[joined_count:]]
         return _Block(
             texts,
-            _join_cut(self.owners, following.owners, len(texts)),
-            _join_cut(self.targets, following.targets, len(texts)),
+            _join_cut(self.owners, following.owners, len(texts), _owner_cut),
+            _join_cut(self.targets, following.targets, len(texts), _target_cut),
             self.continuation,
         )
 
 
-def _join_cut(first: list[str], following: list[str], count: int) -> list[str]:
-    """Owners or dates of a row split by a page break, re-joined where one was cut in two."""
-    if first and following and len(first) + len(following) > count:
+def _join_cut(
+    first: list[str], following: list[str], count: int, cut: Callable[[str, str], bool]
+) -> list[str]:
+    """Owners or dates of a row split by a page break, re-joined where one was cut in two:
+    where there are more parts than actions, or where the two parts read as one (`cut`)."""
+    if (
+        first
+        and following
+        and (len(first) + len(following) > count or cut(first[-1], following[0]))
+    ):
         return [*first[:-1], f"{first[-1]} {following[0]}", *following[1:]]
     return first + following
+
+
+_CONNECTOR = re.compile(r"(?:\b(?:and|of|&|for|the|to)|[,/&(-])$", re.I)
+
+
+def _owner_cut(before: str, after: str) -> bool:
+    """Whether two owner paragraphs either side of a page break are one owner cut in two:
+    the first ends in a joining word, the second starts in lower case, or together they
+    are a name followed by its own initials ("Northampton Healthcare Foundation" / "Trust
+    NHFT")."""
+    return bool(
+        _CONNECTOR.search(before.strip())
+        or after[:1].islower()
+        or (split_run_together_owner(f"{before} {after}") and not split_run_together_owner(after))
+    )
+
+
+def _target_cut(before: str, after: str) -> bool:
+    """Whether two target paragraphs either side of a page break are one date cut in two."""
+    return parse_target(before) is None and parse_target(f"{before} {after}") is not None
 
 
 class _PlanBuilder:
@@ -262,7 +297,7 @@ class _PlanBuilder:
             pending is not None
             and block.continuation
             and new_page
-            and not (pending.consistent() and block.consistent())
+            and (not (pending.consistent() and block.consistent()) or pending.cut_by(block))
         ):
             # One table row split by a page break: put its two parts back together.
             self.pending = pending.joined(block)
@@ -411,5 +446,5 @@ def build_plan(document: Document, name: str) -> Plan:
         inspection_end=header.inspection_end,
         report_published=header.report_published,
         concerns=builder.concerns,
-        warnings=header.warnings + builder.warnings,
+        warnings=document.warnings + header.warnings + builder.warnings,
     )

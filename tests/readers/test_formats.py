@@ -15,7 +15,25 @@ from tests.conftest import FIXTURES
 
 PLANS = sorted((FIXTURES / "plans").glob("*.json"))
 DOCUMENTS = FIXTURES / "documents"
-CASES = [(plan, fmt) for plan in PLANS for fmt in ("docx", "pdf", "odt")]
+# PDFs of each plan from several producers: NAME.pdf (LibreOffice, untagged) and
+# NAME.PRODUCER.pdf (see tests/fixtures/make_fixtures.py).
+PRODUCERS = ("lo", "lo-tagged", "weasyprint", "chromium", "chromium-untagged", "chromium-tight")
+TAGGED = {"lo-tagged", "weasyprint", "chromium"}
+
+
+def pdf_path(plan: Path, producer: str) -> Path:
+    return DOCUMENTS / (f"{plan.stem}.pdf" if producer == "lo" else f"{plan.stem}.{producer}.pdf")
+
+
+CASES = [
+    (plan, path)
+    for plan in PLANS
+    for path in [
+        DOCUMENTS / f"{plan.stem}.docx",
+        DOCUMENTS / f"{plan.stem}.odt",
+        *(pdf_path(plan, producer) for producer in PRODUCERS),
+    ]
+]
 
 
 def expected(plan: Path) -> dict:
@@ -28,21 +46,45 @@ def test_there_are_the_seed_and_at_least_five_more_plans():
     assert (FIXTURES / "plans" / "hmp-peterborough-2024.json").exists()
 
 
-@pytest.mark.parametrize(("plan", "fmt"), CASES, ids=[f"{p.stem}.{f}" for p, f in CASES])
-def test_fixture_reads_exactly(plan, fmt, plan_schema):
-    reading = read_plan(DOCUMENTS / f"{plan.stem}.{fmt}").to_dict()
+def test_every_plan_has_a_pdf_from_every_producer():
+    assert [
+        path for plan in PLANS for p in PRODUCERS if not (path := pdf_path(plan, p)).exists()
+    ] == []
+
+
+@pytest.mark.parametrize(("plan", "path"), CASES, ids=[path.name for _, path in CASES])
+def test_fixture_reads_exactly(plan, path, plan_schema):
+    reading = read_plan(path).to_dict()
     assert {key: reading[key] for key in CONTRACT_KEYS} == expected(plan)
     jsonschema.validate(reading, plan_schema)
 
 
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_pdf_warnings_say_how_the_file_was_read(producer):
+    warnings = read_plan(pdf_path(PLANS[0], producer)).warnings
+    if producer in TAGGED:
+        assert warnings[0] == (
+            "PDF read from its tags: cells and paragraphs as the document marks them"
+        )
+    else:
+        assert warnings[0] == (
+            "PDF read from its layout (it has no tags): cells from the drawn borders, "
+            "paragraphs from the spacing and length of lines"
+        )
+
+
 def test_seed_plan_in_every_format_matches_the_shared_fixture(seed_expected):
-    for fmt in ("docx", "pdf", "odt"):
-        reading = read_plan(DOCUMENTS / f"hmp-peterborough-2024.{fmt}").to_dict()
-        assert reading["concerns"] == seed_expected["concerns"], fmt
-        assert reading["warnings"] == [
+    paths = [DOCUMENTS / "hmp-peterborough-2024.docx", DOCUMENTS / "hmp-peterborough-2024.odt"]
+    paths += [pdf_path(FIXTURES / "plans" / "hmp-peterborough-2024.json", p) for p in PRODUCERS]
+    for path in paths:
+        reading = read_plan(path).to_dict()
+        assert reading["concerns"] == seed_expected["concerns"], path.name
+        # PDFs say first whether they were read from tags or layout.
+        warnings = reading["warnings"][1:] if path.suffix == ".pdf" else reading["warnings"]
+        assert warnings == [
             "concern 8: 4 actions but 3 owners; read 'Northampton Healthcare Foundation Trust "
             "NHFT' as two owners, 'Northampton Healthcare Foundation Trust' and 'NHFT'"
-        ]
+        ], path.name
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf", "odt"])
@@ -68,8 +110,9 @@ def test_older_layout_reads_recommendations_with_agreement():
     ]
 
 
-def test_long_actions_split_across_pdf_pages_are_joined():
-    plan = read_plan(DOCUMENTS / "hmp-longshire-2024.pdf")
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_long_actions_split_across_pdf_pages_are_joined(producer):
+    plan = read_plan(pdf_path(FIXTURES / "plans" / "hmp-longshire-2024.json", producer))
     concern = plan.concerns[1]
     assert [action.owner for action in concern.actions] == [
         "Head of Safer Custody",
@@ -79,8 +122,10 @@ def test_long_actions_split_across_pdf_pages_are_joined():
     assert concern.actions[0].text.endswith("provided to the senior leadership team.")
 
 
-def test_pdf_page_furniture_is_dropped():
-    data = (DOCUMENTS / "hmp-peterborough-2024.pdf").read_bytes()
+@pytest.mark.parametrize("producer", ["lo", "lo-tagged", "weasyprint"])
+def test_pdf_page_furniture_is_dropped(producer):
+    path = pdf_path(FIXTURES / "plans" / "hmp-peterborough-2024.json", producer)
+    data = path.read_bytes()
     texts = [action.text for action in read_plan_bytes(data, "x.pdf").actions]
     assert not any("OFFICIAL" in text or "Page" in text.split() for text in texts)
 

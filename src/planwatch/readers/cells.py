@@ -19,10 +19,12 @@ class Row:
 
 @dataclass
 class Document:
-    """A file read into the header block lines (before the table) and the table rows."""
+    """A file read into the header block lines (before the table) and the table rows;
+    `warnings` says how the reader went about it where that was a choice (tags or layout)."""
 
     lines: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add_text(self, text: str, after_table: bool) -> None:
         """Text outside any table: a header block line before the first table; after it, a

@@ -1,44 +1,62 @@
-"""PDF reader (pypdfium2): ruled table cells from drawn borders, paragraphs from line spacing."""
+"""PDF reader (pypdfium2): a tagged PDF from its structure tree, any other from its layout."""
 
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_right
-from dataclasses import dataclass
-from itertools import pairwise
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Cell, Document, Row, collapse
+from planwatch.readers import pdf_layout as layout
+from planwatch.readers import pdf_tags
+from planwatch.readers.cells import Cell, Document, Row
 
 # Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
 _RULE_THICKNESS = 2.5
 _MIN_RULE_LENGTH = 8.0
 _SAME_POSITION = 2.0
-# Paragraphs are told apart by the space between baselines, measured in font sizes. Line
-# spacing is learnt from each document (producers report font sizes in different units);
-# a gap this much wider than the usual line spacing starts a new paragraph.
-_PARAGRAPH_FACTOR = 1.25
-_MAX_LINE_SPACING = 1.2
-
-
-@dataclass
-class _Line:
-    """A run of text on one baseline within one page."""
-
-    text: str
-    left: float
-    right: float
-    baseline: float
-    font_size: float
 
 
 @dataclass
 class _Grid:
     columns: list[float]  # x of each vertical border, left to right
     rows: list[float]  # y of each horizontal border, top to bottom (PDF y grows upwards)
+    verticals: list[_Rule] = field(default_factory=list)
+    _drawn: dict[int, list[int]] = field(default_factory=dict)
+    _falling: list[float] | None = None
+
+    def span(self, band: int, column: int) -> tuple[int, int]:
+        """The columns a cell covers: a cell merged across columns (a section heading) has
+        no border drawn between them within its row band."""
+        drawn = self.drawn(band)
+        first = max(index for index in drawn if index <= column)
+        return first, min(index for index in drawn if index > column)
+
+    def drawn(self, band: int) -> list[int]:
+        """The column borders drawn within a row band (all of them but where cells merge)."""
+        drawn = self._drawn.get(band)
+        if drawn is None:
+            drawn = self._drawn[band] = self._drawn_borders(band)
+        return drawn
+
+    def _drawn_borders(self, band: int) -> list[int]:
+        middle = (self.rows[band] + self.rows[band + 1]) / 2
+        return [
+            index
+            for index, x in enumerate(self.columns)
+            if index in (0, len(self.columns) - 1)
+            or any(
+                abs(rule.position - x) <= _SAME_POSITION and rule.start <= middle <= rule.end
+                for rule in self.verticals
+            )
+        ]
 
     @property
     def top(self) -> float:
@@ -48,17 +66,11 @@ class _Grid:
     def bottom(self) -> float:
         return self.rows[-1]
 
-    def contains(self, line: _Line) -> bool:
-        return (
-            self.bottom < line.baseline < self.top
-            and self.columns[0] - 1 <= line.left < self.columns[-1]
-        )
-
-    def place(self, line: _Line) -> tuple[int, int]:
-        """(row band, column) of a line inside the grid."""
-        band = sum(1 for y in self.rows if y > line.baseline) - 1
-        column = bisect_right(self.columns, line.left + 1.0) - 1
-        return band, min(column, len(self.columns) - 2)
+    def band(self, y: float) -> int:
+        """The row band holding a height inside the grid (rows run top to bottom)."""
+        if self._falling is None:
+            self._falling = [-row for row in self.rows]
+        return bisect_left(self._falling, -y) - 1
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -85,8 +97,12 @@ def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
     """The vertical and horizontal borders drawn on a page."""
     verticals: list[_Rule] = []
     horizontals: list[_Rule] = []
-    for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
-        left, bottom, right, top = item.get_bounds()
+    edges = [ctypes.c_float() for _ in range(4)]
+    pointers = [ctypes.byref(edge) for edge in edges]
+    for item in _paths(page):
+        if not _BOUNDS(item, *pointers):
+            continue
+        left, bottom, right, top = (edge.value for edge in edges)
         width, height = right - left, top - bottom
         if width <= _RULE_THICKNESS and height >= _MIN_RULE_LENGTH:
             verticals.append(_Rule((left + right) / 2, bottom, top))
@@ -132,121 +148,236 @@ def _grids(page: pdfium.PdfPage) -> list[_Grid]:
             + [bottom, top]
         )
         if len(columns) >= 3 and len(rows) >= 2:
-            grids.append(_Grid(columns=columns, rows=sorted(rows, reverse=True)))
+            inside = [
+                rule
+                for rule in verticals
+                if rule.start >= bottom - _SAME_POSITION and rule.end <= top + _SAME_POSITION
+            ]
+            grids.append(_Grid(columns, sorted(rows, reverse=True), inside))
     return grids
 
 
-def _is_stroked_box(item: pdfium.PdfObject) -> bool:
+_VOID, _INT = ctypes.c_void_p, ctypes.c_int
+_FLOATS = [ctypes.POINTER(ctypes.c_float)] * 4
+_DOUBLES = [ctypes.POINTER(ctypes.c_double)] * 4
+_PAGE_COUNT = pdf_tags.address_function(pdfium_c.FPDFPage_CountObjects, _INT, _VOID)
+_PAGE_OBJECT = pdf_tags.address_function(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_FORM_COUNT = pdf_tags.address_function(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_FORM_OBJECT = pdf_tags.address_function(
+    pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong
+)
+_OBJECT_TYPE = pdf_tags.address_function(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_BOUNDS = pdf_tags.address_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, *_FLOATS)
+_DRAW_MODE = pdf_tags.address_function(
+    pdfium_c.FPDFPath_GetDrawMode, _INT, _VOID, *[ctypes.POINTER(ctypes.c_int)] * 2
+)
+_SEGMENTS = pdf_tags.address_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_CHAR_BOX = pdf_tags.address_function(pdfium_c.FPDFText_GetCharBox, _INT, _VOID, _INT, *_DOUBLES)
+_CHAR_ORIGIN = pdf_tags.address_function(
+    pdfium_c.FPDFText_GetCharOrigin, _INT, _VOID, _INT, *_DOUBLES[:2]
+)
+_FONT_SIZE = pdf_tags.address_function(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _VOID, _INT)
+
+
+def _address(handle: Any) -> ctypes.c_void_p:
+    return ctypes.cast(handle, ctypes.c_void_p)
+
+
+def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
+    """The page's path objects, also inside form XObjects, as plain addresses (a page that
+    sets each glyph as an object of its own has thousands: wrapping each costs too much)."""
+    stack: list[tuple[Any, int]] = [(_address(page.raw), 0)]
+    while stack:
+        parent, depth = stack.pop()
+        in_form = depth > 0
+        count = _FORM_COUNT(parent) if in_form else _PAGE_COUNT(parent)
+        get = _FORM_OBJECT if in_form else _PAGE_OBJECT
+        # map() keeps the per-object loop out of the interpreter: most objects are text.
+        items = [item for item in map(get, repeat(parent), range(max(count, 0))) if item]
+        for item, kind in zip(items, map(_OBJECT_TYPE, items), strict=True):
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                yield item
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:
+                stack.append((item, depth + 1))
+
+
+def _is_stroked_box(item: int) -> bool:
     fill_mode = ctypes.c_int()
     stroke = ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(item.raw, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+    if not _DRAW_MODE(item, ctypes.byref(fill_mode), ctypes.byref(stroke)):
         return False
-    return (
-        bool(stroke.value)
-        and fill_mode.value == 0
-        and pdfium_c.FPDFPath_CountSegments(item.raw) in (4, 5)
-    )
+    return bool(stroke.value) and fill_mode.value == 0 and _SEGMENTS(item) in (4, 5)
 
 
-def _lines(textpage: pdfium.PdfTextPage) -> list[_Line]:
-    """Text runs with their baselines, merged where several runs share one line."""
-    runs: list[_Line] = []
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    for index in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(index)
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        if not text.strip():
-            continue
-        char = textpage.get_index(
-            (left + right) / 2, (top + bottom) / 2, right - left, top - bottom
+# A region of the page: ("cell", table, band, column) or ("outside", tables above it).
+_Region = tuple[str, int, int, int]
+
+
+def _one_per_index(buffer: Any, count: int) -> str:
+    """pdfium's UTF-16 text with one character per character index: a character outside
+    the BMP (two UTF-16 units) would shift every index after it, so it becomes U+FFFD."""
+    text = ctypes.string_at(buffer, 2 * count).decode("utf-16-le", errors="replace")
+    if len(text) == count:
+        return text
+    return "".join("\ufffd" if 0xD800 <= unit <= 0xDFFF else chr(unit) for unit in buffer[:count])
+
+
+class _Chars:
+    """A page's characters as pdfium reads them, with positions fetched only as needed."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self.raw = textpage.raw
+        self.address = _address(textpage.raw)
+        count = max(pdfium_c.FPDFText_CountChars(self.raw), 0)
+        buffer = (ctypes.c_ushort * (count + 1))()
+        if count:
+            pdfium_c.FPDFText_GetText(self.raw, 0, count, buffer)
+        self.text = _one_per_index(buffer, count)
+        self.box_left, self.box_right = ctypes.c_double(), ctypes.c_double()
+        self.box_bottom, self.box_top = ctypes.c_double(), ctypes.c_double()
+        self.origin_x, self.origin_y = ctypes.c_double(), ctypes.c_double()
+        # By reference: a box's left, right, bottom, top, then an origin's x and y.
+        self.pointers = [
+            ctypes.byref(value)
+            for value in (
+                self.box_left,
+                self.box_right,
+                self.box_bottom,
+                self.box_top,
+                self.origin_x,
+                self.origin_y,
+            )
+        ]
+
+    def box(self, index: int) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) of one character."""
+        _CHAR_BOX(self.address, index, *self.pointers[:4])
+        return (
+            self.box_left.value,
+            self.box_right.value,
+            self.box_bottom.value,
+            self.box_top.value,
         )
-        baseline, size = bottom, top - bottom
-        if char is not None and char >= 0:
-            if pdfium_c.FPDFText_GetCharOrigin(
-                textpage.raw, char, ctypes.byref(origin_x), ctypes.byref(origin_y)
-            ):
-                baseline = origin_y.value
-            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, char) or size
-        runs.append(_Line(text, left, right, baseline, size))
-    return runs
+
+    def origin(self, index: int) -> tuple[float, float]:
+        """Where a character's glyph is set: (x, baseline); its box's corner if unknown."""
+        if _CHAR_ORIGIN(self.address, index, *self.pointers[4:]):
+            return self.origin_x.value, self.origin_y.value
+        left, _, bottom, _ = self.box(index)
+        return left, bottom
+
+    def size(self, index: int) -> float:
+        return float(_FONT_SIZE(self.address, index))
+
+    def runs(self) -> Iterator[tuple[int, int]]:
+        """(first, last) character index of each run pdfium reads as one line: the text
+        between its line ends, without leading or trailing spaces."""
+        start = 0
+        text = self.text
+        for match in [*_LINE_END.finditer(text), None]:
+            # pdfium joins a line ending in a hyphen to the next, marking the hyphen: the
+            # lines are still two, the hyphen ending the first.
+            if match is None:
+                end = after = len(text)
+            else:
+                hyphen = match.group() in _HYPHEN_MARKS
+                end, after = (match.end() if hyphen else match.start()), match.end()
+            first, last = start, end - 1
+            while first <= last and text[first].isspace():
+                first += 1
+            while last >= first and text[last].isspace():
+                last -= 1
+            if first <= last:
+                yield first, last
+            start = after
 
 
-def _join_lines(lines: list[_Line], cell_right: float | None) -> str:
-    """One paragraph's lines as one string, with a space where the line wrapped at a space.
-
-    A word too long for its column is broken without a hyphen: a line that is one word
-    filling the cell to its right edge carries on into the next line. PDFium marks a
-    hyphen at the end of a line as \x02.
-    """
-    text = lines[0].text.replace("\x02", "-").strip()
-    for previous, line in pairwise(lines):
-        piece = line.text.replace("\x02", "-").strip()
-        hyphenated = text.endswith("-") and not text.endswith(" -")
-        broken = _broken_word(previous, cell_right) and piece[:1].islower()
-        joiner = "" if hyphenated or broken else " "
-        text += joiner + piece
-    return collapse(text)
+# A line holding the owner and target column titles side by side: a table without borders.
+_UNRULED_HEADER = re.compile(r"\bowner\b.*\b(target|date)\b", re.I)
+_HYPHEN_MARKS = "\x02\ufffe\uffff"
+_LINE_END = re.compile(r"\r\n|\r|\n|[\x02\ufffe\uffff]")
 
 
-def _broken_word(line: _Line, cell_right: float | None) -> bool:
-    word = line.text.strip()
-    return (
-        cell_right is not None
-        and " " not in word
-        and word[-1:].isalpha()
-        and line.right >= cell_right - 8.0
-    )
+def _runs_in_columns(
+    chars: _Chars, first: int, last: int, left: float, right: float, borders: list[float]
+) -> Iterator[tuple[int, int]]:
+    """A run cut where it crosses a column border (a producer may write two cells' lines
+    on one baseline as one run); each character goes where its middle is."""
+    inside = [x for x in borders if left + 1.0 < x < right - 1.0]
+    for border in inside:
+        low, high = first, last  # the first character whose middle is right of the border
+        while low < high:
+            middle = (low + high) // 2
+            box = chars.box(middle)
+            if (box[0] + box[1]) / 2 < border:
+                low = middle + 1
+            else:
+                high = middle
+        if low > first:
+            yield first, low - 1
+        first = low
+    yield first, last
 
 
-def _merged_lines(lines: list[_Line]) -> list[_Line]:
-    """A cell's lines top to bottom; runs on one baseline (a change of font) are one line."""
-    merged: list[_Line] = []
-    for line in sorted(lines, key=lambda line: (-line.baseline, line.left)):
-        if merged and abs(merged[-1].baseline - line.baseline) < 1.0:
-            previous = merged[-1]
-            joiner = "" if previous.text.endswith(" ") or line.left - previous.right < 1 else " "
-            previous.text += joiner + line.text
-            previous.right = line.right
-            continue
-        merged.append(_Line(line.text, line.left, line.right, line.baseline, line.font_size))
-    return merged
-
-
-def _spacing(lines: list[_Line]) -> list[float]:
-    """Gaps between consecutive baselines of a cell, in font sizes."""
-    return [
-        (upper.baseline - lower.baseline) / max(upper.font_size, lower.font_size)
-        for upper, lower in pairwise(lines)
-        if max(upper.font_size, lower.font_size) > 0
-    ]
-
-
-def line_spacing(groups: list[list[_Line]]) -> float:
-    """The document's usual line spacing: the lower quartile of baseline gaps in its cells,
-    most of which fall within paragraphs."""
-    gaps = sorted(gap for group in groups for gap in _spacing(group) if 0.5 < gap < 4.0)
-    if not gaps:
-        return _MAX_LINE_SPACING
-    return min(gaps[len(gaps) // 4], _MAX_LINE_SPACING)
-
-
-def _cells_of(lines: list[_Line], spacing: float, cell_right: float | None = None) -> Cell:
-    """Group the merged lines of one cell into paragraphs by the space between baselines."""
-    paragraphs: list[list[_Line]] = []
-    previous: _Line | None = None
-    for line in lines:
-        if previous is None:
-            paragraphs.append([])
+def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.Line]]:
+    """The page's lines of text, by the table cell (or the space between tables) holding
+    them: each run of characters that pdfium reads as one line (its own word spacing, so
+    glyphs are never read twice), placed by its first character."""
+    regions: dict[_Region, list[layout.Line]] = {}
+    extents = [(grid.bottom, grid.top, grid.columns[0] - 1.0, grid.columns[-1]) for grid in grids]
+    # Per table and row band: the x of the borders drawn there, and the first column of the
+    # cell each column belongs to (cells merged across columns have no border between).
+    bands: dict[tuple[int, int], tuple[list[float], list[int]]] = {}
+    text = chars.text
+    # The three calls made for every line, without the wrappers (this loop is the hot one).
+    address, origin_x, origin_y = chars.address, chars.origin_x, chars.origin_y
+    box_right, pointers = chars.box_right, chars.pointers
+    for run_first, run_last in chars.runs():
+        if _CHAR_ORIGIN(address, run_first, pointers[4], pointers[5]):
+            x, baseline = origin_x.value, origin_y.value
         else:
-            size = max(line.font_size, previous.font_size) or 1.0
-            # A change of type size (a heading and its text) also ends a paragraph.
-            resized = abs(line.font_size - previous.font_size) > 0.1 * size
-            if resized or (previous.baseline - line.baseline) / size > _PARAGRAPH_FACTOR * spacing:
-                paragraphs.append([])
-        paragraphs[-1].append(line)
-        previous = line
-    texts = (_join_lines(part, cell_right) for part in paragraphs)
-    return [text for text in texts if text]
+            x, baseline = chars.origin(run_first)
+        size = _FONT_SIZE(address, run_first)
+        if not 1.0 < size < 200.0:
+            size = max(chars.box(run_first)[3] - baseline, 1.0) / layout.ASCENT
+        y = baseline + 0.3 * size
+        _CHAR_BOX(address, run_last, pointers[0], pointers[1], pointers[2], pointers[3])
+        right = box_right.value
+        table = -1
+        for number, (bottom, top, left, end) in enumerate(extents):
+            if bottom < y < top and left <= x + 1.0 < end:
+                table = number
+                break
+        if table < 0:
+            above = sum(1 for bottom, *_ in extents if bottom > y)
+            line = layout.Line(text[run_first : run_last + 1], x, right, baseline, size)
+            regions.setdefault(("outside", above, 0, 0), []).append(line)
+            continue
+        grid = grids[table]
+        band = grid.band(y)
+        known = bands.get((table, band))
+        if known is None:
+            drawn = grid.drawn(band)
+            firsts = [grid.span(band, column)[0] for column in range(len(grid.columns) - 1)]
+            known = bands[(table, band)] = ([grid.columns[index] for index in drawn], firsts)
+        borders, firsts = known
+        pieces: list[tuple[int, int]] = [(run_first, run_last)]
+        # A run may cross the column borders drawn in its row band.
+        crossed = bisect_right(borders, x + 1.0)
+        if crossed < len(borders) and borders[crossed] < right - 1.0:
+            pieces = list(_runs_in_columns(chars, run_first, run_last, x, right, borders))
+        last_column = len(firsts) - 1
+        for first, last in pieces:
+            piece = text[first : last + 1].strip()
+            if not piece:
+                continue
+            if first != run_first:
+                x = chars.origin(first)[0]
+            end = right if last == run_last else chars.box(last)[1]
+            column = min(max(bisect_right(grid.columns, x + 1.0) - 1, 0), last_column)
+            key: _Region = ("cell", table, band, firsts[column])
+            regions.setdefault(key, []).append(layout.Line(piece, x, end, baseline, size))
+    return {key: layout.merged(lines) for key, lines in regions.items()}
 
 
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
@@ -262,19 +393,72 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         ) from None
 
 
+TAGS_READ = "PDF read from its tags: cells and paragraphs as the document marks them"
+LAYOUT_READ = (
+    "PDF read from its layout ({reason}): cells from the drawn borders, paragraphs from "
+    "the spacing and length of lines"
+)
+
+
+def _read_tags(
+    pdf: pdfium.PdfDocument, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+) -> Document | str:
+    """The document as its structure tree gives it, or why the tree cannot be used."""
+    if not pdfium_c.FPDFCatalog_IsTagged(pdf.raw):
+        return "it has no tags"
+    try:
+        roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pages, textpages)
+        if not pdf_tags.tables_found(roots):
+            return "its tags hold no table"
+        # Tags that leave marked text out (an element lost to a damaged tree), or most of
+        # the text unmarked, describe some other document, or a damaged one.
+        if claimed == 0 or unclaimed > 0.01 * claimed or unmarked > claimed:
+            return "its tags do not cover its text"
+        document = pdf_tags.build_document(roots)
+    except pdf_tags.TagError as error:
+        return f"its tags are unusable: {error}"
+    except (ArithmeticError, LookupError, ValueError, TypeError, RecursionError):
+        # A tree shaped in a way this reader did not foresee: its layout can still be read.
+        return "its tags could not be read"
+    # tables imports this package: import late.
+    from planwatch.tables import build_plan, find_columns
+
+    if not any(find_columns(row) for row in document.rows):
+        return "its tagged tables have no plan header row"
+    try:
+        # Tags that read as a table but not as a plan are damaged: try the layout.
+        build_plan(document, "the tagged reading")
+    except PlanReadError:
+        return "its tagged table does not read as a plan"
+    document.warnings.append(TAGS_READ)
+    return document
+
+
 def read_pdf(data: bytes, name: str) -> Document:
-    """Read a PDF's ruled plan table (and the header block above it) into rows of cells."""
+    """Read a PDF's plan table (and the header block above it) into rows of cells: from its
+    structure tree when it has a usable one, otherwise from its layout."""
     pdf = _open(data, name)
     document = Document()
     try:
-        pages = [(page, _lines(page.get_textpage())) for page in pdf]
-        all_lines = [line for _, lines in pages for line in lines]
-        if not all_lines:
+        pages = [pdf[index] for index in range(len(pdf))]
+        textpages = [page.get_textpage() for page in pages]
+        if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
             raise PlanReadError(
                 f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
                 "give the Word version or a PDF exported from Word"
             )
-        _read_pages(document, pages)
+        tagged = _read_tags(pdf, pages, textpages)
+        if isinstance(tagged, Document):
+            return tagged
+        document.warnings.append(LAYOUT_READ.format(reason=tagged))
+        _read_pages(document, pages, textpages)
+        if not document.rows and any(_UNRULED_HEADER.search(line) for line in document.lines):
+            # The column titles are there but no borders are drawn round the cells.
+            raise PlanReadError(
+                f"{name}: its plan table has no drawn borders and the PDF has no usable tags "
+                f"({tagged}), so its cells cannot be told apart: give the Word version, or a "
+                "PDF saved from Word (Word tags its PDFs)"
+            )
     except pdfium.PdfiumError:
         raise PlanReadError(
             f"{name} is a damaged or truncated PDF: download it again, or give the Word version"
@@ -284,48 +468,46 @@ def read_pdf(data: bytes, name: str) -> Document:
     return document
 
 
-def _read_pages(document: Document, pages: list[tuple[pdfium.PdfPage, list[_Line]]]) -> None:
-    """Place each page's lines in the ruled tables drawn on it, row band by column."""
-    # First place every line; paragraphs are found once the document's spacing is known.
+def _read_pages(
+    document: Document, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+) -> None:
+    """Place each page's text in the ruled tables drawn on it, row band by column."""
+    # First read every region's lines; paragraphs are found once the document's line
+    # pitch is known.
     placed_pages = []
-    for page, lines in pages:
+    for page, textpage in zip(pages, textpages, strict=True):
         grids = _grids(page)
-        bands: list[dict[tuple[int, int], list[_Line]]] = [{} for _ in grids]
-        # Text outside every table, keyed by the number of tables above it.
-        outside: dict[int, list[_Line]] = {}
-        for line in lines:
-            for number, grid in enumerate(grids):
-                if grid.contains(line):
-                    bands[number].setdefault(grid.place(line), []).append(line)
-                    break
+        width = page.get_width()
+        regions = {}
+        for key, lines in _page_lines(_Chars(textpage), grids).items():
+            kind, number, band, column = key
+            if kind == "cell":
+                grid = grids[number]
+                end = grid.span(band, column)[1]
+                regions[key] = (lines, grid.columns[column], grid.columns[end])
             else:
-                tables_above = sum(1 for grid in grids if grid.bottom > line.baseline)
-                outside.setdefault(tables_above, []).append(line)
-        bands = [{key: _merged_lines(value) for key, value in table.items()} for table in bands]
-        outside = {key: _merged_lines(value) for key, value in outside.items()}
-        placed_pages.append((grids, bands, outside))
-    spacing = line_spacing(
-        [group for _, bands, outside in placed_pages for table in bands for group in table.values()]
-        + [group for _, _, outside in placed_pages for group in outside.values()]
-    )
+                regions[key] = (lines, 0.0, width)
+        placed_pages.append((grids, regions))
+    groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
+    pitch = layout.usual_pitch(groups)
+    spaced = layout.spaced_paragraphs(groups, pitch)
 
     table_started = False
-    for grids, bands, outside in placed_pages:
+    for grids, regions in placed_pages:
         for number in range(len(grids) + 1):
             # Running headers, footers and page numbers end up as outside rows, ignored.
-            for text in _cells_of(outside.get(number, []), spacing):
+            lines, _, _ = regions.get(("outside", number, 0, 0), ([], 0.0, 0.0))
+            for text in layout.paragraphs(lines, pitch, spaced):
                 document.add_text(text, after_table=table_started)
             if number == len(grids):
                 break
             grid = grids[number]
             first_band = True
             for band in range(len(grid.rows) - 1):
-                cells = [
-                    _cells_of(
-                        bands[number].get((band, column), []), spacing, grid.columns[column + 1]
-                    )
-                    for column in range(len(grid.columns) - 1)
-                ]
+                cells: list[Cell] = []
+                for column in range(len(grid.columns) - 1):
+                    lines, left, right = regions.get(("cell", number, band, column), ([], 0.0, 0.0))
+                    cells.append(layout.paragraphs(lines, pitch, spaced, left, right))
                 if any(cells):
                     new_page = first_band and table_started and number == 0
                     document.rows.append(Row(cells=cells, new_page=new_page))
