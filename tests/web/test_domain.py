@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from planwatch.web.access.models import Role
 from planwatch.web.plans import services
-from planwatch.web.plans.models import Plan
+from planwatch.web.plans.models import Action, Plan
 from planwatch.web.plans.reminders import digests
 from planwatch.web.plans.reports import estate_report, progress_report
 from tests import builders
@@ -407,3 +407,33 @@ def test_a_plan_submitted_31_12_9999_is_not_read_as_a_date(db, client):
     plans = list(Plan.objects.all())
     assert all(plan.submitted_on is None for plan in plans)
     assert all(plan.in_force_from != datetime.date(9999, 12, 31) for plan in plans)
+
+
+def test_progress_posted_while_an_amendment_is_drafted_carries_to_the_new_version(db):
+    """The draft shares each action's lineage from the start; once submitted, its stored
+    status (which home, lists and reminders count) must include the progress posted on the
+    version in force meanwhile."""
+    first = builders.plan(
+        submitted=datetime.date(2024, 5, 22), stored_on=datetime.date(2024, 5, 22)
+    )
+    lead = builders.user("lead", Role.LEAD, first.establishment)
+    with builders.on("2024-06-03"):
+        draft = services.amend(first, lead)
+    builders.update(builders.action(first, "1", 1), lead, "completed", "2024-06-04")
+    builders.update(
+        builders.action(first, "1", 2),
+        lead,
+        "deferred",
+        "2024-06-05",
+        new_target_date=datetime.date(2025, 3, 31),
+    )
+    with builders.on("2024-06-06"):
+        services.submit(draft, datetime.date(2024, 6, 6))
+    carried = [builders.action(draft, "1", 1), builders.action(draft, "1", 2)]
+    assert [(a.status, a.deferred_to) for a in carried] == [
+        ("completed", None),
+        ("deferred", datetime.date(2025, 3, 31)),
+    ]
+    with builders.on("2024-06-10"):
+        counts = Action.objects.current().counts(datetime.date(2024, 6, 10))
+    assert (counts["total"], counts["completed"], counts["deferred"]) == (3, 1, 1)
