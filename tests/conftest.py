@@ -60,3 +60,34 @@ def seed_expected() -> dict:
 @pytest.fixture(scope="session")
 def plan_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text("utf-8"))
+
+
+_DATABASE_FIXTURES = ("db", "transactional_db", "live_server")
+
+
+@pytest.fixture(autouse=True)
+def _append_only_on_sqlite(request):
+    """On SQLite the append-only tables refuse DELETE unless the non-Django table
+    planwatch_unlock holds a row. Django empties every table after a transactional test
+    (flush, with DELETE), so such a test leaves a row there for its flush, and every test
+    that uses the database starts by removing it: the triggers hold during every test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not set(_DATABASE_FIXTURES) & set(request.fixturenames):
+        yield
+        return
+    transactional = (
+        bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.db import connection
+
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM planwatch_unlock")
+    yield
+    if sqlite and transactional:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO planwatch_unlock (reason) VALUES ('flush after a test')")

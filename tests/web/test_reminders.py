@@ -1,4 +1,5 @@
-"""Reminder digests: who gets what, one a day, dry runs send nothing, and GOV.UK Notify."""
+"""Reminder digests: who gets what (only from the plans in force), one a day, dry runs send
+nothing, and GOV.UK Notify."""
 
 from __future__ import annotations
 
@@ -12,47 +13,111 @@ from django.core import mail
 from django.test import override_settings
 
 from planwatch.cli import main
-from planwatch.web.plans.models import Action, ReminderLog
-from planwatch.web.plans.reminders import send_reminders
+from planwatch.web.access.models import Role
+from planwatch.web.plans.models import ReminderLog
+from planwatch.web.plans.reminders import digests, send_reminders
+from tests import builders
 
-AS_OF = datetime.date(2024, 6, 10)  # June 2024 targets fall due within 28 days; none overdue
+AS_OF = datetime.date(2024, 6, 10)  # June targets fall due within 28 days; May ones are overdue
+NURSE, GOVERNOR = "Head of Healthcare", "Governor"
+CONCERNS = [
+    (
+        "1",
+        "priority",
+        [
+            ("See every new arrival within two hours.", NURSE, "June 2024"),
+            ("Audit first-night cells weekly.", NURSE, "July 2024"),
+            ("Report first-night checks to the board monthly.", GOVERNOR, "June 2024"),
+        ],
+    ),
+    (
+        "2",
+        "key",
+        [
+            ("Publish the regime on every wing.", GOVERNOR, "May 2024"),
+            ("Review the regime every quarter.", GOVERNOR, "December 2024"),
+        ],
+    ),
+]
 
 
 @pytest.fixture
-def people(users, make_user, seed_plan):
-    """The contributor acts for NHFT; a second person acts for the Director; one has no email."""
-    director_lead = make_user("governor", None, seed_plan.establishment, acts_for=["Director"])
-    nobody = make_user("no-email", None, seed_plan.establishment, acts_for=["SMG"])
-    nobody.email = ""
-    nobody.save()
-    return {"nhft": users["contributor"], "director": director_lead}
+def plan(db):
+    return builders.plan(
+        "HMP Testshire (Men)", submitted=datetime.date(2024, 5, 22), concerns=CONCERNS
+    )
+
+
+@pytest.fixture
+def people(plan):
+    """A contributor acting for the nurse, one for the Governor; one who acts for the nurse but
+    has no role (so may not update, and is not reminded); one with no email address."""
+    where = plan.establishment
+    nurse = builders.user("nurse", Role.CONTRIBUTOR, where, acts_for=[NURSE])
+    governor = builders.user("governor", Role.CONTRIBUTOR, where, acts_for=[GOVERNOR])
+    builders.user("norole", None, where, acts_for=[NURSE])
+    noemail = builders.user("noemail", Role.CONTRIBUTOR, where, acts_for=[GOVERNOR])
+    noemail.email = ""
+    noemail.save()
+    return {"nurse": nurse, "governor": governor}
+
+
+def listed(found) -> list[tuple[str, list[str], list[str]]]:
+    return [
+        (
+            digest.user.username,
+            [action.label for action in digest.overdue],
+            [action.label for action in digest.due_soon],
+        )
+        for digest in found
+    ]
+
+
+def test_digests_hold_the_overdue_and_due_soon_actions_each_person_acts_for(people):
+    expected = [("governor", ["2.1"], ["1.3"]), ("nurse", [], ["1.1"])]
+    assert listed(digests(AS_OF)) == expected
+    # The same whether the day is past (worked out from the updates) or today (stored).
+    with builders.on(AS_OF):
+        assert listed(digests(AS_OF)) == expected
 
 
 def test_each_person_gets_one_digest_of_their_actions(people):
     outcomes = send_reminders(AS_OF)
     assert [(o.digest.user.username, o.sent) for o in outcomes] == [
-        ("contributor", True),
         ("governor", True),
+        ("nurse", True),
     ]
-    assert len(mail.outbox) == 2
     by_address = {message.to[0]: message for message in mail.outbox}
-    nhft = by_address["contributor@example.invalid"]
-    # NHFT's open actions due by 8 July 2024: 4.3 and 8.1 and 8.3 (June 2024).
-    assert nhft.subject == "planwatch: 3 actions need your attention"
-    assert nhft.body.splitlines()[0] == "Actions you act for, as of 10 June 2024."
-    assert "Due in the next 28 days (3):" in nhft.body
-    assert "concern 4 action 3 (due 30 June 2024, owner NHFT)" in nhft.body
-    assert "Overdue" not in nhft.body
-    director = by_address["governor@example.invalid"]
-    assert director.subject == "planwatch: 16 actions need your attention"
+    assert sorted(by_address) == ["governor@example.invalid", "nurse@example.invalid"]
+    nurse = by_address["nurse@example.invalid"]
+    assert nurse.subject == "planwatch: 1 action needs your attention"
+    lines = nurse.body.splitlines()
+    assert lines[:3] == [
+        "Actions you act for, as of 10 June 2024.",
+        "",
+        "Due in the next 28 days (1):",
+    ]
+    assert lines[3] == (
+        "- HMP Testshire (Men), action 1.1 (due 30 June 2024, owner Head of Healthcare): "
+        "See every new arrival within two hours."
+    )
+    assert "Overdue" not in nurse.body
+    governor = by_address["governor@example.invalid"]
+    assert governor.subject == "planwatch: 2 actions need your attention"
+    assert "Overdue (1):" in governor.body
+    assert "Due in the next 28 days (1):" in governor.body
     assert ReminderLog.objects.count() == 2
 
 
 def test_overdue_actions_are_included_and_the_window_is_configurable(people):
-    send_reminders(datetime.date(2024, 7, 2), window_days=10)
-    nhft = next(m for m in mail.outbox if m.to == ["contributor@example.invalid"])
-    assert "Overdue (3):" in nhft.body
-    assert "Due in the next 10 days" not in nhft.body
+    assert listed(digests(datetime.date(2024, 7, 2), window_days=10)) == [
+        ("governor", ["2.1", "1.3"], []),
+        ("nurse", ["1.1"], []),
+    ]
+    assert listed(digests(datetime.date(2024, 7, 2), window_days=40)) == [
+        ("governor", ["2.1", "1.3"], []),
+        ("nurse", ["1.1"], ["1.2"]),
+    ]
 
 
 def test_never_the_same_reminder_twice_in_a_day(people):
@@ -74,19 +139,52 @@ def test_dry_run_sends_and_records_nothing(people):
     assert ReminderLog.objects.count() == 0
 
 
-def test_completed_and_far_off_actions_are_not_reminded(people, seed_plan):
-    Action.objects.filter(owner_normalised="NHFT").update(status="completed")
-    outcomes = send_reminders(AS_OF)
-    assert [o.digest.user.username for o in outcomes] == ["governor"]
+def test_completed_and_deferred_actions_leave_the_digest(people, plan):
+    builders.update(builders.action(plan, "1", 3), people["governor"], "completed", "2024-06-05")
+    builders.update(
+        builders.action(plan, "1", 1),
+        people["nurse"],
+        "deferred",
+        "2024-06-05",
+        new_target_date=datetime.date(2024, 9, 30),
+    )
+    assert listed(digests(AS_OF)) == [("governor", ["2.1"], [])]
+    # As of a day before those updates, both were still to be reminded.
+    assert listed(digests(datetime.date(2024, 6, 4))) == [
+        ("governor", ["2.1"], ["1.3"]),
+        ("nurse", [], ["1.1"]),
+    ]
+
+
+def test_only_the_plan_in_force_is_reminded(people, plan):
+    """Once a newer inspection's plan is submitted, the older plan's open actions are no
+    longer anybody's to do: only the newer plan's actions are reminded."""
+    builders.plan(
+        "HMP Testshire (Men)",
+        inspection_start=datetime.date(2025, 1, 6),
+        submitted=datetime.date(2025, 5, 1),
+        stored_on=datetime.date(2025, 5, 1),
+        concerns=[("1", "key", [("Open the new library.", NURSE, "June 2025")])],
+    )
+    assert [d.user.username for d in digests(datetime.date(2025, 4, 30))] == [
+        "governor",
+        "nurse",
+    ]
+    [nurse] = digests(datetime.date(2025, 6, 10))
+    assert nurse.user.username == "nurse"
+    assert ([a.label for a in nurse.overdue], [a.text for a in nurse.due_soon]) == (
+        [],
+        ["Open the new library."],
+    )
 
 
 def test_cli_remind(people, capsys):
     assert main(["remind", "--dry-run", "--as-of", "2024-06-10"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "not sent to contributor@example.invalid (dry run): 0 overdue, 3 due within 28 days",
-        "not sent to governor@example.invalid (dry run): 0 overdue, 16 due within 28 days",
-        "no-email acts for owners but has no email address",
+        "not sent to governor@example.invalid (dry run): 1 overdue, 1 due within 28 days",
+        "not sent to nurse@example.invalid (dry run): 0 overdue, 1 due within 28 days",
+        "noemail acts for owners but has no email address",
         "0 reminders sent",
     ]
     assert main(["remind", "--as-of", "10/06/2024"]) == 2
@@ -134,9 +232,9 @@ def test_notify_backend_sends_through_the_notify_client(people):
     assert [item["path"] for item in _NotifyStub.received] == ["/v2/notifications/email"] * 2
     first = _NotifyStub.received[0]
     assert first["auth"] == "Bearer "
-    assert first["body"]["email_address"] == "contributor@example.invalid"
+    assert first["body"]["email_address"] == "governor@example.invalid"
     assert first["body"]["template_id"] == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-    assert first["body"]["personalisation"]["subject"] == "planwatch: 3 actions need your attention"
+    assert first["body"]["personalisation"]["subject"] == "planwatch: 2 actions need your attention"
 
 
 def test_a_failed_send_is_reported_and_tried_again_next_run(people):

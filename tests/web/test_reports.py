@@ -7,24 +7,23 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from planwatch.web.plans.models import Action, Plan, ProgressUpdate
+from planwatch.web.access.models import Role
+from planwatch.web.plans.models import Plan
 from planwatch.web.plans.reports import estate_report, progress_report
-from planwatch.web.plans.services import import_plan_bytes
 from tests import builders
-from tests.conftest import FIXTURES
 
-UTC = datetime.UTC
-
-
-def at(day: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-
-def record(action: Action, status: str, when: str, author, **fields) -> ProgressUpdate:
-    """Progress posted on that day, through the service."""
-    return builders.update(action, author, status, when, **fields)
+BROOKFIELD = [
+    (
+        "1",
+        "priority",
+        [
+            ("Unlock every young person for ten hours a day.", "Governor", "September 2020"),
+            ("Report time out of room to the board weekly.", "Head of Residence", "August 2020"),
+        ],
+    ),
+    ("2", "key", [("Publish the education timetable.", "Head of Learning", "October 2020")]),
+]
 
 
 @pytest.fixture
@@ -32,31 +31,43 @@ def brookfield(db) -> Plan:
     """HMYOI Brookfield: 1.1 due Sept 2020, 1.2 due Aug 2020, 2.1 due Oct 2020; submitted
     29 July 2020. By hand: 1.2 completed on 19 Aug (on time); 1.1 in progress on 10 Aug and
     deferred on 25 Sept to 31 Dec; 2.1 untouched, so overdue from 1 Nov."""
-    path = FIXTURES / "documents" / "hmyoi-brookfield-2020.docx"
-    plan = import_plan_bytes(path.read_bytes(), path.name).plan
-    author = get_user_model().objects.create_user("lead", "lead@example.invalid")
-    first, second = Action.objects.filter(concern__plan=plan, concern__ref="1").order_by("position")
-    record(
+    plan = builders.plan(
+        "HMYOI Brookfield",
+        inspection_start=datetime.date(2020, 2, 3),
+        submitted=datetime.date(2020, 7, 29),
+        stored_on=datetime.date(2020, 7, 29),
+        concerns=BROOKFIELD,
+    )
+    author = builders.user("lead", Role.LEAD, plan.establishment)
+    first, second = builders.action(plan, "1", 1), builders.action(plan, "1", 2)
+    builders.update(
         second,
+        author,
         "completed",
         "2020-08-20",
-        author,
         note="Reports sent weekly",
         evidence_date=datetime.date(2020, 8, 19),
     )
-    record(first, "in_progress", "2020-08-10", author, note="Regime drafted")
-    record(
+    builders.update(first, author, "in_progress", "2020-08-10", note="Regime drafted")
+    builders.update(
         first,
+        author,
         "deferred",
         "2020-09-25",
-        author,
         note="Staffing",
         new_target_date=datetime.date(2020, 12, 31),
     )
+    inspector = builders.user("inspector", Role.INSPECTOR)
     builders.judgement(
-        plan.concerns.get(ref="1"), author, "reasonable", "2020-11-01", "Time out of room up"
+        builders.concern(plan, "1"), inspector, "reasonable", "2020-11-01", "Time out of room up"
     )
     return plan
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(builders.user("admin", Role.ADMINISTRATOR))
+    return client
 
 
 def test_progress_report_figures(brookfield):
@@ -144,10 +155,8 @@ def _charts_and_tables(html: str) -> tuple[dict, dict]:
     return drawn, tables
 
 
-def test_each_charts_data_table_equals_the_data_drawn(brookfield, client):
-    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
-    client.force_login(user)
-    response = client.get(
+def test_each_charts_data_table_equals_the_data_drawn(brookfield, admin_client):
+    response = admin_client.get(
         f"/establishments/{brookfield.establishment.slug}/report/?as_of=2020-11-15"
     )
     assert response.status_code == 200
@@ -158,12 +167,10 @@ def test_each_charts_data_table_equals_the_data_drawn(brookfield, client):
     assert drawn["targets-by-month"]["Oct 20"] == {"Overdue": 1}
 
 
-def test_report_pdf(brookfield, client):
+def test_report_pdf(brookfield, admin_client):
     import pypdfium2 as pdfium
 
-    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
-    client.force_login(user)
-    response = client.get(
+    response = admin_client.get(
         f"/establishments/{brookfield.establishment.slug}/report.pdf?as_of=2020-11-15"
     )
     assert response["Content-Type"] == "application/pdf"
@@ -176,20 +183,44 @@ def test_report_pdf(brookfield, client):
     assert "Reasonable progress" in text
 
 
-def test_estate_page_sorts_and_exports_csv(brookfield, client):
-    other = FIXTURES / "documents" / "hmp-oldbury-2019.docx"
-    import_plan_bytes(other.read_bytes(), other.name)
-    user = get_user_model().objects.create_superuser("admin", "a@example.invalid", "x")
-    client.force_login(user)
-    page = client.get("/estate/?as_of=2020-11-15&sort=open&order=descending").content.decode()
-    assert page.index("HMP Oldbury") < page.index("HMYOI Brookfield")
-    page = client.get("/estate/?as_of=2020-11-15&sort=open&order=ascending").content.decode()
-    assert page.index("HMYOI Brookfield") < page.index("HMP Oldbury")
-    csv_text = client.get("/estate.csv?as_of=2020-11-15").content.decode()
+def test_estate_page_sorts_and_exports_csv(brookfield, admin_client):
+    """Oldbury by hand on 15 Nov 2020: 1.1 completed when submitted; 1.2, 1.3 and 2.1 past
+    their targets (overdue, none delivered on time); 2.2 not yet due."""
+    builders.plan(
+        "HMP Oldbury",
+        inspection_start=datetime.date(2019, 6, 3),
+        submitted=datetime.date(2019, 11, 5),
+        stored_on=datetime.date(2019, 11, 5),
+        concerns=[
+            (
+                "1",
+                "key",
+                [
+                    ("Open the new visits hall.", "Governor", "Completed"),
+                    ("Train every officer in key work.", "Head of Residence", "December 2019"),
+                    ("Cut the waiting list for education.", "Head of Learning", "March 2020"),
+                ],
+            ),
+            (
+                "2",
+                "key",
+                [
+                    ("Reopen the gym every evening.", "Head of Residence", "June 2020"),
+                    ("Review the use of force every month.", "Governor", "December 2020"),
+                ],
+            ),
+        ],
+    )
+    page = admin_client.get("/estate/?as_of=2020-11-15&sort=open&order=descending")
+    text = page.content.decode()
+    assert text.index("HMP Oldbury") < text.index("HMYOI Brookfield")
+    text = admin_client.get("/estate/?as_of=2020-11-15&sort=open&order=ascending").content.decode()
+    assert text.index("HMYOI Brookfield") < text.index("HMP Oldbury")
+    csv_text = admin_client.get("/estate.csv?as_of=2020-11-15").content.decode()
     assert csv_text.splitlines() == [
         "establishment,as_of,plan_version,open,overdue,completed,deferred,due_so_far,"
         "delivered_on_time,on_time_share,judgements_no_meaningful_progress,"
         "judgements_insufficient_progress,judgements_reasonable_progress,judgements_good_progress",
-        "HMP Oldbury,2020-11-15,1,5,4,1,0,4,0,0.000,0,0,0,0",
+        "HMP Oldbury,2020-11-15,1,4,3,1,0,3,0,0.000,0,0,0,0",
         "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0",
     ]

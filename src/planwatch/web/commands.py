@@ -284,18 +284,22 @@ def verify(console) -> int:
     """Check every hash chain and evidence file; exit 1 and list the breaks if any."""
     setup_django()
     migrate()
+    from planwatch import labels
     from planwatch.web.plans import integrity
     from planwatch.web.plans.models import Evidence, Judgement, ProgressUpdate
 
     problems = list(integrity.problems())
     for problem in problems:
         console.print(f"broken: {problem}", markup=False, soft_wrap=True)
-    counts = (
-        f"{ProgressUpdate.objects.count()} updates, {Judgement.objects.count()} judgements, "
-        f"{Evidence.objects.count()} evidence files"
+    counts = ", ".join(
+        (
+            labels.plural(ProgressUpdate.objects.count(), "update"),
+            labels.plural(Judgement.objects.count(), "judgement"),
+            labels.plural(Evidence.objects.count(), "evidence file"),
+        )
     )
     if problems:
-        console.print(f"{len(problems)} problems found in {counts}", markup=False)
+        console.print(f"{labels.plural(len(problems), 'problem')} found in {counts}", markup=False)
         return 1
     console.print(f"The history is intact: {counts} checked", markup=False)
     return 0

@@ -664,7 +664,9 @@ def record_update(
             stored.file.save(f"{item.sha256}{item.suffix}", ContentFile(item.content), save=False)
             stored.save()
         locked._change_reason = f"progress update {update.pk}"  # type: ignore[attr-defined]
-        refresh_state([locked])
+        # Every version sharing the lineage (a draft amendment, say) follows the update too.
+        others = Action.objects.filter(lineage=locked.lineage).exclude(pk=locked.pk)
+        refresh_state([locked, *others])
     return update
 
 

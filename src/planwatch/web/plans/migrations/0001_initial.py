@@ -14,7 +14,7 @@ def append_only(apps, schema_editor):
     from planwatch.web.plans.integrity import trigger_sql
 
     for statement in trigger_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # the SQL holds a literal %
 
 
 class Migration(migrations.Migration):
