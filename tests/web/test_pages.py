@@ -19,6 +19,7 @@ from planwatch.web.plans.models import (
     ProgressUpdate,
     Status,
 )
+from tests import builders
 from tests.conftest import FIXTURES
 
 
@@ -30,7 +31,19 @@ def text_of(response) -> str:
 
 
 def action(plan: Plan, ref: str, number: int) -> Action:
-    return Action.objects.get(concern__plan=plan, concern__ref=ref, position=number - 1)
+    return builders.action(plan, ref, number)
+
+
+def update_url(target: Action) -> str:
+    return f"/actions/{target.pk}/update/"
+
+
+def open_actions(plan: Plan, owner: str) -> int:
+    return (
+        Action.objects.filter(plan=plan, owner_normalised=owner)
+        .exclude(status=Status.COMPLETED)
+        .count()
+    )
 
 
 def test_home_lists_establishments_with_counts(users, client_for):
@@ -91,9 +104,14 @@ def test_overdue_as_of_a_chosen_date(users, client_for):
 def test_due_within_weeks(users, client_for, seed_plan):
     client = client_for(users["lead"])
     target = action(seed_plan, "2", 1)
-    target.deferred_to = datetime.date.today() + datetime.timedelta(days=10)
-    target.status = Status.DEFERRED
-    target.save()
+    today = datetime.date.today()
+    builders.update(
+        target,
+        users["lead"],
+        "deferred",
+        today,
+        new_target_date=today + datetime.timedelta(days=10),
+    )
     page = text_of(client.get("/due/?weeks=2"))
     assert "1 open action due between today and" in page
     assert "Deferred; originally July 2024" in page
@@ -102,9 +120,12 @@ def test_due_within_weeks(users, client_for, seed_plan):
     assert "Enter a number of weeks from 1 to 104" in text_of(response)
 
 
-def test_my_actions_are_those_of_the_owners_i_act_for(users, client_for):
+def test_my_actions_are_the_open_actions_of_the_owners_i_act_for(users, client_for, seed_plan):
     html = client_for(users["contributor"]).get("/my-actions/").content.decode()
-    assert html.count('href="/actions/') == 11
+    # NHFT owns 11 actions, 7 of them completed when the plan was submitted.
+    assert Action.objects.filter(plan=seed_plan, owner_normalised="NHFT").count() == 11
+    assert open_actions(seed_plan, "NHFT") == 4
+    assert html.count('href="/actions/') == 4
     assert "You act for: NHFT at HMP Peterborough (Men)." in text_of_html(html)
 
 
@@ -115,7 +136,7 @@ def text_of_html(html: str) -> str:
 def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, client_for, seed_plan):
     client = client_for(users["lead"])
     target = action(seed_plan, "2", 1)  # a priority concern
-    response = client.post(target.get_absolute_url(), {"status": "completed"})
+    response = client.post(update_url(target), {"status": "completed"})
     assert response.status_code == 400
     page = text_of(response)
     assert "There is a problem Say what was done to complete the action Attach evidence" in page
@@ -127,7 +148,7 @@ def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, clie
         "minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf"
     )
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "completed",
             "note": "Strategy published",
@@ -153,7 +174,7 @@ def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, clie
 def test_key_concern_can_be_completed_without_evidence(users, client_for, seed_plan):
     target = action(seed_plan, "9", 1)
     response = client_for(users["lead"]).post(
-        target.get_absolute_url(), {"status": "completed", "note": "Calendar in use"}
+        update_url(target), {"status": "completed", "note": "Calendar in use"}
     )
     assert response.status_code == 302
 
@@ -163,7 +184,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
 ):
     client = client_for(users["lead"])
     target = action(seed_plan, "9", 1)
-    response = client.post(target.get_absolute_url(), {"status": "deferred"})
+    response = client.post(update_url(target), {"status": "deferred"})
     assert response.status_code == 400
     page = text_of(response)
     assert (
@@ -172,7 +193,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert 'href="#id_new_target_date-day"' in response.content.decode()
 
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "deferred",
             "note": "Tutor recruitment delayed",
@@ -186,7 +207,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
 
     next_year = datetime.date.today().year + 1
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "deferred",
             "note": "Tutor recruitment delayed",
@@ -199,7 +220,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     target.refresh_from_db()
     assert (target.status, target.deferred_to) == (Status.DEFERRED, datetime.date(next_year, 3, 31))
     assert target.target_text == "July 2024"
-    assert not target.is_overdue()
+    assert target.display_status() == Status.DEFERRED
     page = text_of(client.get(target.get_absolute_url()))
     assert f"31 March {next_year} Deferred; originally July 2024" in page
 
@@ -297,7 +318,9 @@ def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
     )
     draft.refresh_from_db()
     assert draft.state == Plan.State.SUBMITTED
-    assert client.get(f"/plans/{draft.pk}/edit/").status_code == 403
+    # A submitted plan's drafting pages send people to the plan itself.
+    response = client.get(f"/plans/{draft.pk}/edit/")
+    assert (response.status_code, response["Location"]) == (302, draft.get_absolute_url())
     response = client.post(f"/plans/{draft.pk}/amend/")
     amended = Plan.objects.get(inspection=draft.inspection, state=Plan.State.DRAFT)
     assert amended.version == draft.version + 1
@@ -331,9 +354,7 @@ def test_inspector_records_a_judgement(users, client_for, seed_plan):
 
 def test_every_change_is_recorded_with_who_and_when(users, client_for, seed_plan):
     target = action(seed_plan, "9", 1)
-    client_for(users["lead"]).post(
-        target.get_absolute_url(), {"status": "in_progress", "note": "Started"}
-    )
+    client_for(users["lead"]).post(update_url(target), {"status": "in_progress", "note": "Started"})
     latest = target.history.first()
     assert (latest.status, latest.history_user) == ("in_progress", users["lead"])
     assert latest.history_type == "~"
@@ -342,14 +363,22 @@ def test_every_change_is_recorded_with_who_and_when(users, client_for, seed_plan
 
 
 def test_updates_and_judgements_cannot_be_changed_or_deleted(users, seed_plan):
-    update = ProgressUpdate.objects.create(
-        action=action(seed_plan, "9", 1), status="in_progress", author=users["lead"]
-    )
+    update = builders.update(action(seed_plan, "9", 1), users["lead"], "in_progress", "2024-06-10")
     update.note = "rewritten"
     with pytest.raises(PermissionError, match="ProgressUpdate records cannot be changed"):
         update.save()
     with pytest.raises(PermissionError, match="ProgressUpdate records cannot be deleted"):
         update.delete()
+    judgement = builders.judgement(
+        builders.concern(seed_plan, "2"), users["inspector"], "reasonable", "2025-02-03"
+    )
+    judgement.reason = "rewritten"
+    with pytest.raises(PermissionError, match="Judgement records cannot be changed"):
+        judgement.save()
+    with pytest.raises(PermissionError, match="Judgement records cannot be deleted"):
+        judgement.delete()
+    assert ProgressUpdate.objects.get().note == ""
+    assert Judgement.objects.get().reason == "Inspectors found this at the review"
 
 
 def test_history_is_not_editable_through_any_page():
@@ -375,7 +404,7 @@ def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed
     )
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
     assert (
-        "Action 5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
+        "Action 1.5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
         "July 2025. 1 quality finding Warning: Nothing in “The Strategic Safety meeting will be "
         "evaluated.” can be measured" in page
     )
@@ -393,12 +422,23 @@ def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
     response = client.post(url, {"owner": "Director", "username": "nobody"})
     assert response.status_code == 400
     assert "There is no active user called nobody" in text_of(response)
+    # Only people who can post progress there act for an owner.
     response = client.post(url, {"owner": "Director", "username": "viewer"})
+    assert response.status_code == 400
+    assert (
+        "viewer cannot post progress at HMP Peterborough (Men): ask an administrator to make "
+        "them a contributor or lead there first" in text_of(response)
+    )
+    assert not OwnerMapping.objects.filter(owner="Director").exists()
+    response = client.post(url, {"owner": "Director", "username": "contributor"})
     assert response.status_code == 302
-    assert OwnerMapping.objects.filter(owner="Director", user=users["viewer"]).exists()
-    # The viewer now sees the Director's actions as theirs.
-    html = client_for(users["viewer"]).get("/my-actions/").content.decode()
-    assert html.count('href="/actions/') == 40
+    assert OwnerMapping.objects.filter(owner="Director", user=users["contributor"]).exists()
+    # The contributor now sees the Director's open actions as theirs, beside NHFT's.
+    html = client_for(users["contributor"]).get("/my-actions/").content.decode()
+    assert open_actions(seed_plan, "Director") > 0
+    assert html.count('href="/actions/') == open_actions(seed_plan, "Director") + open_actions(
+        seed_plan, "NHFT"
+    )
     mapping = OwnerMapping.objects.get(owner="Director")
     client_for(users["lead"]).post(url, {"remove": mapping.pk})
     assert not OwnerMapping.objects.filter(owner="Director").exists()
@@ -406,9 +446,9 @@ def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
 
 
 def test_long_lists_are_paged(users, client_for, monkeypatch):
-    from planwatch.web.plans import views
+    from planwatch.web.plans.views import common
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 20)
+    monkeypatch.setattr(common, "PAGE_SIZE", 20)
     client = client_for(users["viewer"])
     first = client.get("/overdue/?as_of=2030-01-01")
     page = text_of(first)
