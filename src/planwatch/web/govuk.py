@@ -57,7 +57,7 @@ class GovDateField(forms.Field):
             raise ValidationError(f"The date must include a {missing[0]}", code="incomplete")
         try:
             return datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a part too long for a C int
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
