@@ -24,7 +24,7 @@ def _collapse(text: str) -> str:
 def page_problems(html: str) -> list[str]:
     """What is wrong with a page, one sentence a rule (empty when nothing is)."""
     problems: list[str] = []
-    parser = etree.HTMLParser(recover=True)
+    parser = etree.HTMLParser(recover=True, encoding="utf-8")
     root = etree.fromstring(html.encode("utf-8"), parser) if html.strip() else None
     errors = [f"line {error.line}: {error.message}" for error in parser.error_log]
     if root is None:

@@ -20,7 +20,7 @@ def test_plan_page_downloads_read_back_as_the_same_plan(users, client_for, seed_
     response = client_for(users["viewer"]).get(f"/plans/{seed_plan.pk}/export/{fmt}/")
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
-        f'attachment; filename="hmp-peterborough-men-2024-01-action-plan-v1.{fmt}"'
+        f'attachment; filename="hmp-peterborough-men-2024-01-08-action-plan-v1.{fmt}"'
     )
     again = read_plan_bytes(response.content, f"x.{fmt}").to_dict()
     held = seed_plan.to_model().to_dict()
@@ -72,7 +72,7 @@ def test_cli_export_all_as_open_data(seed_plan, other_plan, tmp_path, capsys):
 def test_cli_export_one_stored_plan_and_a_file(seed_plan, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["export", str(seed_plan.pk), "--format", "xlsx"]) == 0
-    assert (tmp_path / "hmp-peterborough-men-2024-01-action-plan-v1.xlsx").stat().st_size > 1000
+    assert (tmp_path / "hmp-peterborough-men-2024-01-08-action-plan-v1.xlsx").stat().st_size > 1000
     source = FIXTURES / "documents" / "hmp-riverside-2025.pdf"
     assert main(["export", str(source), "--format", "docx"]) == 0
     again = read_plan_bytes((tmp_path / "hmp-riverside-2025.docx").read_bytes(), "x.docx")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 
 import pytest
@@ -476,3 +477,277 @@ def test_a_recommendations_agreement_can_be_set_back_to_not_applicable(
     client.post(f"/concerns/{concern.pk}/edit/", {**data, "agreement": ""})
     concern.refresh_from_db()
     assert concern.agreement == ""
+
+
+# --- the page rules themselves ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "problem"),
+    [
+        (
+            "<html><head><title>Plans – planwatch</title></head><body><h1>Plans</h1>"
+            "<h1>More</h1></body></html>",
+            "the page has 2 h1 elements, not exactly one",
+        ),
+        (
+            "<html><head><title>Other – planwatch</title></head><body><h1>Plans</h1></body></html>",
+            "the title 'Other – planwatch' does not begin with the h1 'Plans'",
+        ),
+        (
+            '<html><head><title>Plans</title></head><body><h1>Plans</h1><p id="a"></p>'
+            '<p id="a"></p></body></html>',
+            "ids used more than once: a",
+        ),
+        (
+            "<html><head><title>Plans</title></head><body><h1>Plans</h1>{{ plan }}</body></html>",
+            "raw template syntax in the output: 'Plans</title></head><body><h1>Plans</h1>{{ plan }}</body></html>'",
+        ),
+        (
+            "<html><head><title>Plans</title></head><body><h1>Plans</h1></div></body></html>",
+            "the HTML does not parse cleanly: line 1: Unexpected end tag : div",
+        ),
+    ],
+)
+def test_the_page_rules_catch_each_broken_rule(html, problem):
+    from tests.web.pagerules import page_problems
+
+    assert problem in page_problems(html)
+
+
+def test_the_page_rules_allow_the_error_prefix_and_collapse_whitespace():
+    from tests.web.pagerules import page_problems
+
+    html = (
+        "<html><head><title>Error: Import\n  a plan – planwatch</title></head>"
+        "<body><h1>\n Import a\n plan </h1></body></html>"
+    )
+    assert page_problems(html) == []
+
+
+# --- issue 10 regressions ---------------------------------------------------------------
+
+
+def many_overdue_actions(count: int) -> Plan:
+    """A plan whose `count` actions are all due at the end of July 2024."""
+    return builders.plan(
+        concerns=[
+            (
+                "1",
+                "key",
+                [
+                    (f"Action number {n} will be done.", "Governor", "July 2024")
+                    for n in range(count)
+                ],
+            )
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "day", "title"),
+    [
+        ("/overdue/?as_of=2024-08-01", "2024-08-01", "Overdue actions – planwatch"),
+        ("/due/?weeks=8", "2024-07-01", "Actions due soon – planwatch"),
+    ],
+)
+def test_long_lists_keep_their_pagination_out_of_the_title(db, client, url, day, title):
+    """Issue 10, item 9: past 50 rows, the pagination's HTML ended up in the <title>."""
+    plan = many_overdue_actions(60)
+    client.force_login(builders.user(role="viewer", establishment=plan.establishment))
+    with builders.on(day):
+        response = client.get(url)
+    html = response.content.decode()
+    assert re.search(r"<title>\s*(.*?)\s*</title>", html, re.S).group(1) == title
+    assert html.count('href="/actions/') == 50
+    assert 'class="govuk-pagination"' in html
+    assert "Showing 1 to 50." in text_of(response)
+
+
+def test_a_stale_form_gets_a_page_saying_what_to_do(db):
+    """Issue 10, item 10: a CSRF failure showed Django's bare page."""
+    from tests.web.pagerules import PageRulesClient
+
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    client = PageRulesClient(enforce_csrf_checks=True)
+    client.force_login(lead)
+    target = builders.action(plan, "1", 1)
+    response = client.post(update_url(target), {"status": "in_progress", "note": "Begun"})
+    assert response.status_code == 403
+    page = text_of(response)
+    assert "Your form could not be sent This can happen when a page has been open" in page
+    assert "Go back, copy anything you typed, reload the page, then send the form again." in page
+    assert 'class="govuk-template' in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1e3", "-1", "99999999999999999999999"])
+def test_removing_an_owner_mapping_by_a_bad_id_changes_nothing(db, client, value):
+    """Issue 10, item 15: remove=abc on the Owners page was a 500."""
+    from planwatch.web.access.models import OwnerMapping
+
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    builders.user(role="contributor", establishment=plan.establishment, acts_for=["Governor"])
+    client.force_login(lead)
+    url = f"/establishments/{plan.establishment.slug}/owners/"
+    response = client.post(url, {"remove": value}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "That person was not listed for the owner: nothing changed" in text_of(response)
+    assert OwnerMapping.objects.count() == 1
+
+
+HUGE = "9" * 20
+
+
+@pytest.mark.parametrize("part", ["day", "month", "year"])
+@pytest.mark.parametrize(
+    ("status", "field"), [("in_progress", "evidence_date"), ("deferred", "new_target_date")]
+)
+def test_a_twenty_digit_date_part_in_an_update_is_a_form_error(db, client, status, field, part):
+    """Issue 10, item 15: OverflowError (a 500) from a 20-digit year, month or day."""
+    plan = builders.plan()
+    client.force_login(builders.user(role="lead", establishment=plan.establishment))
+    target = builders.action(plan, "1", 1)
+    data = {"status": status, "note": "A note", f"{field}-day": "3", f"{field}-month": "7"}
+    data[f"{field}-year"] = "2025"
+    data[f"{field}-{part}"] = HUGE
+    with builders.on("2024-07-01"):
+        response = client.post(update_url(target), data)
+    assert response.status_code == 400
+    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert f'href="#id_{field}-day"' in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("part", ["day", "month", "year"])
+def test_a_twenty_digit_date_part_in_a_judgement_is_a_form_error(db, client, part):
+    plan = builders.plan()
+    client.force_login(builders.user(role="inspector"))
+    concern = builders.concern(plan, "1")
+    data = {"rating": "reasonable", "reason": "Seen at the review"}
+    data.update({"judged_on-day": "3", "judged_on-month": "2", "judged_on-year": "2025"})
+    data[f"judged_on-{part}"] = HUGE
+    with builders.on("2025-03-01"):
+        response = client.post(f"/concerns/{concern.pk}/judgement/", data)
+    assert response.status_code == 400
+    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert not Judgement.objects.exists()
+
+
+def test_plans_of_different_inspections_export_under_different_names(db, client):
+    """Issue 10, item 18: two inspections' plans were both '…-action-plan-v1'."""
+    first = builders.plan(inspection_start=datetime.date(2024, 1, 8))
+    second = builders.plan(inspection_start=datetime.date(2024, 1, 22), stored_on="2024-07-01")
+    assert first.inspection_id != second.inspection_id
+    assert (first.version, second.version) == (1, 1)
+    client.force_login(builders.user(role="viewer", establishment=first.establishment))
+    names = {
+        client.get(f"/plans/{plan.pk}/export/csv/")["Content-Disposition"]
+        for plan in (first, second)
+    }
+    assert names == {
+        'attachment; filename="hmp-testshire-men-2024-01-08-action-plan-v1.csv"',
+        'attachment; filename="hmp-testshire-men-2024-01-22-action-plan-v1.csv"',
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        ("viewer", "post", "/actions/{action}/update/"),
+        ("viewer", "get", "/plans/new/"),
+        ("viewer", "get", "/import/"),
+        ("contributor", "get", "/concerns/{concern}/judgement/"),
+        ("viewer", "post", "/establishments/{slug}/owners/"),
+        ("viewer", "post", "/plans/{plan}/amend/"),
+    ],
+)
+def test_a_refusal_is_a_403_page_and_logs_nothing(db, client, caplog, role, method, path):
+    """Issue 10, item 18: every 403 logged a traceback, as if it were an error."""
+    plan = builders.plan()
+    client.force_login(builders.user(role=role, establishment=plan.establishment))
+    url = path.format(
+        action=builders.action(plan, "1", 1).pk,
+        concern=builders.concern(plan, "1").pk,
+        slug=plan.establishment.slug,
+        plan=plan.pk,
+    )
+    with caplog.at_level("DEBUG"):
+        response = getattr(client, method)(url)
+    assert response.status_code == 403
+    assert "You cannot do this" in text_of(response)
+    # Django's one-line access warning ("Forbidden: /path") may stay; no traceback, no error.
+    assert [
+        r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR
+    ] == []
+    assert "Traceback" not in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [f"Forbidden: {url}"]
+
+
+def test_import_messages_count_warnings_and_mark_what_is_already_held(db, client):
+    """Issue 10, item 18: "1 warnings", and "already held" in the green success banner."""
+    client.force_login(builders.user(role="administrator"))
+    data = SAMPLE_PLAN.read_bytes()
+    response = client.post("/import/", {"file": SimpleUploadedFile("a.txt", data)}, follow=True)
+    banner = banners(response)
+    assert banner == [
+        (
+            "success",
+            "Success a.txt: imported as HMP Peterborough (Men) action plan, version 1 "
+            "(11 concerns, 52 actions, 1 warning)",
+        )
+    ]
+    response = client.post("/import/", {"file": SimpleUploadedFile("b.txt", data)}, follow=True)
+    assert banners(response) == [
+        ("", "Important b.txt: already held as HMP Peterborough (Men) action plan, version 1")
+    ]
+    assert Plan.objects.count() == 1
+
+
+def banners(response) -> list[tuple[str, str]]:
+    """Each notification banner on a page: ("success" or "", its text)."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(response.content.decode())
+    return [
+        (
+            "success" if "govuk-notification-banner--success" in banner.get("class") else "",
+            " ".join(banner.text_content().split()),
+        )
+        for banner in root.find_class("govuk-notification-banner")
+    ]
+
+
+def test_a_superseded_versions_action_page_says_so(db, client):
+    """Issue 10, item 18: an old version's action page read as if it were current."""
+    first = builders.plan()
+    second = builders.plan(stored_on="2024-07-01")
+    assert (first.inspection_id, second.version) == (second.inspection_id, 2)
+    client.force_login(builders.user(role="lead", establishment=first.establishment))
+    with builders.on("2024-08-01"):
+        old = text_of(client.get(builders.action(first, "1", 1).get_absolute_url()))
+        new = text_of(client.get(builders.action(second, "1", 1).get_absolute_url()))
+    superseded = (
+        "Version 1 was superseded by version 2: its figures and progress are now shown there"
+    )
+    assert superseded in old
+    assert "Save update" not in old  # progress goes on the version in force
+    assert "superseded" not in new.lower() and "Save update" in new
+
+
+def test_a_note_over_five_thousand_characters_is_refused(db, client):
+    """Issue 10, item 18: notes of any length were stored."""
+    plan = builders.plan()
+    client.force_login(builders.user(role="lead", establishment=plan.establishment))
+    target = builders.action(plan, "1", 1)
+    with builders.on("2024-07-01"):
+        response = client.post(update_url(target), {"status": "in_progress", "note": "x" * 5001})
+        assert response.status_code == 400
+        assert "The note must be 5,000 characters or fewer" in text_of(response)
+        assert 'href="#id_note"' in response.content.decode()
+        assert not ProgressUpdate.objects.exists()
+        response = client.post(update_url(target), {"status": "in_progress", "note": "x" * 5000})
+    assert response.status_code == 302
+    assert len(ProgressUpdate.objects.get().note) == 5000
