@@ -64,7 +64,11 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
     plan = plan_of(target)
     draft = plan is not None and plan.is_draft
     if need is Need.UPDATE:
-        return not draft and permissions.can_update(user, target)
+        # Correcting an update is posting progress on its action.
+        from planwatch.web.plans.models import ProgressUpdate
+
+        action = target.action if isinstance(target, ProgressUpdate) else target
+        return not draft and permissions.can_update(user, action)
     if need is Need.JUDGE:
         return not draft and permissions.may(user, Ability.JUDGE, where)
     if draft or need is Need.EDIT:
