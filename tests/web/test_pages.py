@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from planwatch.pipeline import SAMPLE_PLAN
+from planwatch.web.plans import services
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -751,3 +752,76 @@ def test_a_note_over_five_thousand_characters_is_refused(db, client):
         response = client.post(update_url(target), {"status": "in_progress", "note": "x" * 5000})
     assert response.status_code == 302
     assert len(ProgressUpdate.objects.get().note) == 5000
+
+
+def test_every_page_keeps_the_page_rules(db, client):
+    """Each page once, as an administrator, with a draft, an update and a judgement held: the
+    client checks every page it fetches (one h1, the title, unique ids, no template syntax)."""
+    first = builders.plan()
+    second = builders.plan(stored_on="2024-07-01")
+    administrator = builders.user(role="administrator")
+    target = builders.action(second, "1", 1)
+    update = builders.update(target, administrator, "in_progress", "2024-07-02", note="Begun")
+    judgement = builders.judgement(
+        builders.concern(second, "1"), administrator, "reasonable", "2025-02-03"
+    )
+    with builders.on("2025-03-01"):
+        draft = services.amend(second, administrator)
+    concern, action = builders.concern(draft, "1"), builders.action(draft, "1", 1)
+    slug = first.establishment.slug
+    pages = [
+        "/",
+        f"/establishments/{slug}/",
+        f"/establishments/{slug}/report/?as_of=2024-09-30",
+        f"/establishments/{slug}/owners/",
+        "/estate/",
+        f"/plans/{first.pk}/",
+        f"/plans/{second.pk}/",
+        f"/plans/{second.pk}/changes/",
+        f"/plans/{draft.pk}/",
+        f"/plans/{draft.pk}/edit/",
+        f"/plans/{draft.pk}/dates/",
+        "/plans/new/",
+        f"/concerns/{concern.pk}/edit/",
+        f"/concerns/{concern.pk}/actions/add/",
+        f"/concerns/{concern.pk}/delete/",
+        f"/actions/{action.pk}/edit/",
+        f"/actions/{action.pk}/delete/",
+        f"/actions/{target.pk}/",
+        f"/updates/{update.pk}/correct/",
+        f"/concerns/{builders.concern(second, '1').pk}/judgement/",
+        f"/judgements/{judgement.pk}/correct/",
+        "/overdue/",
+        "/due/",
+        "/my-actions/",
+        "/import/",
+        "/nowhere/",
+    ]
+    client.force_login(administrator)
+    statuses = {url: client.get(url).status_code for url in pages}
+    assert statuses == {url: 404 if url == "/nowhere/" else 200 for url in pages}
+    client.logout()
+    assert client.get("/sign-in/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_an_update_is_corrected_on_its_own_page(db, client):
+    """The correction page was a 500: its permission check took the update for an action."""
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    viewer = builders.user(role="viewer", establishment=plan.establishment)
+    target = builders.action(plan, "1", 1)
+    wrong = builders.update(target, lead, "in_progress", "2024-07-02", note="Begun on C wing")
+    url = f"/updates/{wrong.pk}/correct/"
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+    client.force_login(lead)
+    with builders.on("2024-07-03"):
+        assert client.get(url).status_code == 200
+        response = client.post(
+            url, {"status": "in_progress", "note": "Begun on B wing", "reason": "Wrong wing"}
+        )
+    assert (response.status_code, response["Location"]) == (302, target.get_absolute_url())
+    correction = ProgressUpdate.objects.get(corrects=wrong)
+    assert (correction.note, correction.author) == ("Correction: Wrong wing\nBegun on B wing", lead)
+    assert ProgressUpdate.objects.count() == 2
