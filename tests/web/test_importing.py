@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from planwatch.cli import main
 from planwatch.pipeline import SAMPLE_PLAN
@@ -185,7 +184,7 @@ def test_cli_import_of_a_missing_path(capsys, tmp_path):
 
 @pytest.mark.django_db
 def test_cli_import_as_a_user_records_who_in_the_history(capsys):
-    lead = get_user_model().objects.create_user("lead")
+    lead = builders.user("lead")
     assert main(["import", str(SAMPLE_PLAN), "--as", "lead"]) == 0
     plan = Plan.objects.get()
     assert plan.created_by == lead

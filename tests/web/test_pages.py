@@ -580,7 +580,19 @@ def test_a_stale_form_gets_a_page_saying_what_to_do(db):
     assert "Your form could not be sent This can happen when a page has been open" in page
     assert "Go back, copy anything you typed, reload the page, then send the form again." in page
     assert 'class="govuk-template' in response.content.decode()
+    assert h1_of(response) == "Your form could not be sent"
     assert not ProgressUpdate.objects.exists()
+    # The same for a visitor whose sign-in page was open too long.
+    visitor = PageRulesClient(enforce_csrf_checks=True)
+    response = visitor.post("/sign-in/", {"username": lead.username, "password": "x"})
+    assert (response.status_code, h1_of(response)) == (403, "Your form could not be sent")
+
+
+def h1_of(response) -> str:
+    from lxml import html as lxml_html
+
+    (heading,) = lxml_html.fromstring(response.content.decode()).findall(".//h1")
+    return " ".join(heading.text_content().split())
 
 
 @pytest.mark.parametrize("value", ["abc", "", "1e3", "-1", "99999999999999999999999"])
@@ -634,7 +646,18 @@ def test_a_twenty_digit_date_part_in_a_judgement_is_a_form_error(db, client, par
         response = client.post(f"/concerns/{concern.pk}/judgement/", data)
     assert response.status_code == 400
     assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert 'href="#id_judged_on-day"' in response.content.decode()
     assert not Judgement.objects.exists()
+
+
+def test_the_server_error_page_keeps_the_page_rules():
+    from django.template.loader import render_to_string
+
+    from tests.web.pagerules import page_problems
+
+    html = render_to_string("errors/500.html")
+    assert "Sorry, there is a problem with the service" in html
+    assert page_problems(html) == []
 
 
 def test_plans_of_different_inspections_export_under_different_names(db, client):
