@@ -181,7 +181,7 @@ def test_a_target_before_the_submission_date_needs_the_leads_confirmation(held, 
     response = submit(client, draft, TODAY)
     assert response.status_code == 400
     assert (
-        "1 action (1.1) has a target before the submission date: correct them, or confirm "
+        "1 action (1.1) has a target before the submission date: correct it, or confirm "
         "that the plan is to be submitted as it is" in text_of(response)
     )
     assert 'href="#id_confirm"' in response.content.decode()
@@ -334,4 +334,19 @@ def test_a_twenty_digit_date_part_is_a_form_error_not_a_server_error(
     assert Plan.objects.filter(state=Plan.State.DRAFT).count() == drafts
     assert Inspection.objects.filter(start=datetime.date(2025, 3, 3)).count() == (
         0 if form == "new" else 1
+    )
+
+
+def test_several_early_targets_are_named_together(held, lead_client):
+    client = lead_client
+    draft = start(client, held[0].establishment)
+    add_concern(client, draft)
+    concern = Concern.objects.get(plan=draft)
+    add_action(client, concern, "Recruit ten officers.", "Head of HR", "May 2025")
+    add_action(client, concern, "Train every new officer.", "Head of Learning", "1 June 2025")
+    response = submit(client, draft, TODAY)
+    assert response.status_code == 400
+    assert (
+        "2 actions (1.1, 1.2) have targets before the submission date: correct them, or "
+        "confirm that the plan is to be submitted as it is" in text_of(response)
     )
