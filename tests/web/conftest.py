@@ -10,6 +10,7 @@ from planwatch.web.access.models import Membership, OwnerMapping, Role
 from planwatch.web.plans.models import Establishment, Plan
 from planwatch.web.plans.services import import_plan_bytes
 from tests.conftest import FIXTURES
+from tests.web.pagerules import PageRulesClient
 
 PASSWORD = "correct horse battery staple"
 
@@ -58,6 +59,12 @@ def users(seed_plan, other_plan, make_user) -> dict:
         "inspector": make_user("inspector", Role.INSPECTOR, None),
         "administrator": make_user("administrator", Role.ADMINISTRATOR, None),
     }
+
+
+@pytest.fixture
+def client() -> PageRulesClient:
+    """Replaces pytest-django's client: every page a web test fetches keeps the page rules."""
+    return PageRulesClient()
 
 
 @pytest.fixture

@@ -89,6 +89,41 @@ class Visitor:
         self.check_accessibility()
 
 
+def _unlock(locked: bool) -> None:
+    """On SQLite, Django's flush between transactional tests empties tables with DELETE,
+    which the append-only triggers refuse unless planwatch_unlock holds a row."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM planwatch_unlock")
+        if not locked:
+            cursor.execute("INSERT INTO planwatch_unlock (reason) VALUES ('test flush')")
+
+
+@pytest.fixture(autouse=True)
+def append_only_until_the_flush(transactional_db):
+    """The triggers hold during each test; only the flush after it may empty the tables."""
+    _unlock(locked=True)
+    yield
+    _unlock(locked=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def append_only_after_this_module(django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        _unlock(locked=True)
+
+
+def open_action(page, text: str) -> None:
+    """Follow the link (the action's number) in the plan table's row of the action."""
+    page.locator("tr", has_text=text).locator("a[href^='/actions/']").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text().startswith("Action ")
+
+
 @pytest.fixture
 def visitor(browser, live_server):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -121,7 +156,7 @@ def test_import_update_with_evidence_and_error_focus(visitor, administrator, tmp
     )
 
     # An action under a priority concern: completing it needs a note and evidence.
-    page.click("text=The Head of Security will revise the Drug Strategy")
+    open_action(page, "The Head of Security will revise the Drug Strategy")
     visitor.check_accessibility()
     page.check("input[name=status][value=completed]")
     page.click("button:has-text('Save update')")
@@ -220,7 +255,7 @@ def test_pages_work_without_javascript(browser, live_server, administrator):
     visitor.sign_in("admin")
     visitor.goto(plan.get_absolute_url() + "?owner=NHFT")
     assert page.locator("a[href^='/actions/']").count() == 11
-    page.click("text=A daily audit of 'overnight clinical observations'")
+    open_action(page, "A daily audit of 'overnight clinical observations'")
     page.check("input[name=status][value=in_progress]")
     page.fill("#id_note", "Audit running on two wings")
     page.click("button:has-text('Save update')")

@@ -10,8 +10,8 @@ import pytest
 
 from planwatch.cli import main
 from planwatch.pipeline import read_plan_bytes
-from planwatch.web.plans.models import Action, ProgressUpdate
 from planwatch.writers.data import COLUMNS
+from tests import builders
 from tests.conftest import FIXTURES
 
 
@@ -20,7 +20,7 @@ def test_plan_page_downloads_read_back_as_the_same_plan(users, client_for, seed_
     response = client_for(users["viewer"]).get(f"/plans/{seed_plan.pk}/export/{fmt}/")
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
-        f'attachment; filename="hmp-peterborough-men-2024-01-action-plan-v1.{fmt}"'
+        f'attachment; filename="hmp-peterborough-men-2024-01-08-action-plan-v1.{fmt}"'
     )
     again = read_plan_bytes(response.content, f"x.{fmt}").to_dict()
     held = seed_plan.to_model().to_dict()
@@ -30,10 +30,7 @@ def test_plan_page_downloads_read_back_as_the_same_plan(users, client_for, seed_
 
 
 def test_csv_download_carries_statuses(users, client_for, seed_plan):
-    action = Action.objects.get(concern__plan=seed_plan, concern__ref="2", position=0)
-    ProgressUpdate.objects.create(action=action, status="in_progress", author=users["lead"])
-    action.status = "in_progress"
-    action.save()
+    builders.update(builders.action(seed_plan, "2", 1), users["lead"], "in_progress", "2024-06-10")
     response = client_for(users["viewer"]).get(f"/plans/{seed_plan.pk}/export/csv/")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
@@ -45,7 +42,7 @@ def test_csv_download_carries_statuses(users, client_for, seed_plan):
         "1",
         "2024-07-31",
     )
-    assert row["last_update"] != ""
+    assert row["last_update"].startswith("2024-06-10")
     completed = next(r for r in rows if r["concern_ref"] == "3" and r["action_number"] == "1")
     assert (completed["status"], completed["overdue"]) == ("completed", "false")
 
@@ -75,7 +72,7 @@ def test_cli_export_all_as_open_data(seed_plan, other_plan, tmp_path, capsys):
 def test_cli_export_one_stored_plan_and_a_file(seed_plan, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["export", str(seed_plan.pk), "--format", "xlsx"]) == 0
-    assert (tmp_path / "hmp-peterborough-men-2024-01-action-plan-v1.xlsx").stat().st_size > 1000
+    assert (tmp_path / "hmp-peterborough-men-2024-01-08-action-plan-v1.xlsx").stat().st_size > 1000
     source = FIXTURES / "documents" / "hmp-riverside-2025.pdf"
     assert main(["export", str(source), "--format", "docx"]) == 0
     again = read_plan_bytes((tmp_path / "hmp-riverside-2025.docx").read_bytes(), "x.docx")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from planwatch.cli import main
 from planwatch.pipeline import SAMPLE_PLAN
@@ -13,10 +12,10 @@ from planwatch.web.plans.models import (
     Establishment,
     Inspection,
     Plan,
-    ProgressUpdate,
     Status,
 )
 from planwatch.web.plans.services import import_plan_bytes
+from tests import builders
 from tests.conftest import FIXTURES
 
 DOCUMENTS = FIXTURES / "documents"
@@ -62,9 +61,7 @@ def test_the_same_file_twice_changes_nothing():
     before = counts()
     result = import_plan_bytes(SAMPLE_PLAN.read_bytes(), "b.txt")
     assert result.outcome == "skipped"
-    assert (
-        result.message == "b.txt: already imported as HMP Peterborough (Men) action plan, version 1"
-    )
+    assert result.message == "b.txt: already held as HMP Peterborough (Men) action plan, version 1"
     assert counts() == before
 
 
@@ -103,7 +100,7 @@ def test_a_failed_import_changes_nothing(data, message):
 
 @pytest.mark.django_db
 def test_a_database_failure_mid_import_rolls_back(monkeypatch):
-    from planwatch.web.plans import importing
+    from planwatch.web.plans import services
 
     calls = {"n": 0}
     original = Action.objects.create
@@ -111,13 +108,13 @@ def test_a_database_failure_mid_import_rolls_back(monkeypatch):
     def failing_create(**kwargs):
         calls["n"] += 1
         if calls["n"] == 30:
-            from django.db import IntegrityError
+            from django.db import DatabaseError
 
-            raise IntegrityError("simulated failure")
+            raise DatabaseError("simulated failure")
         return original(**kwargs)
 
     monkeypatch.setattr(Action.objects, "create", failing_create)
-    result = importing.import_plan_bytes(SAMPLE_PLAN.read_bytes(), "a.txt")
+    result = services.import_plan_bytes(SAMPLE_PLAN.read_bytes(), "a.txt")
     assert result.outcome == "refused"
     assert result.message == "a.txt: could not be stored (simulated failure); nothing was changed"
     assert counts() == (0, 0, 0, 0, 0)
@@ -126,13 +123,9 @@ def test_a_database_failure_mid_import_rolls_back(monkeypatch):
 @pytest.mark.django_db
 def test_a_revised_plan_is_a_new_version_and_progress_carries_over(tmp_path):
     first = import_plan_bytes(SAMPLE_PLAN.read_bytes(), "v1.txt").plan
-    author = get_user_model().objects.create_user("lead")
-    old_action = Action.objects.get(concern__plan=first, concern__ref="2", position=0)
-    ProgressUpdate.objects.create(
-        action=old_action, status=Status.IN_PROGRESS, note="Strategy drafted", author=author
-    )
-    old_action.status = Status.IN_PROGRESS
-    old_action.save()
+    author = builders.user("lead")
+    old_action = builders.action(first, "2", 1)
+    builders.update(old_action, author, Status.IN_PROGRESS, "2024-06-10", note="Strategy drafted")
 
     revised = SAMPLE_PLAN.read_text("utf-8")
     revised = revised.replace(
@@ -191,7 +184,7 @@ def test_cli_import_of_a_missing_path(capsys, tmp_path):
 
 @pytest.mark.django_db
 def test_cli_import_as_a_user_records_who_in_the_history(capsys):
-    lead = get_user_model().objects.create_user("lead")
+    lead = builders.user("lead")
     assert main(["import", str(SAMPLE_PLAN), "--as", "lead"]) == 0
     plan = Plan.objects.get()
     assert plan.created_by == lead

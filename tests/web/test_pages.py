@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from planwatch.pipeline import SAMPLE_PLAN
+from planwatch.web.plans import services
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -19,6 +21,7 @@ from planwatch.web.plans.models import (
     ProgressUpdate,
     Status,
 )
+from tests import builders
 from tests.conftest import FIXTURES
 
 
@@ -30,7 +33,19 @@ def text_of(response) -> str:
 
 
 def action(plan: Plan, ref: str, number: int) -> Action:
-    return Action.objects.get(concern__plan=plan, concern__ref=ref, position=number - 1)
+    return builders.action(plan, ref, number)
+
+
+def update_url(target: Action) -> str:
+    return f"/actions/{target.pk}/update/"
+
+
+def open_actions(plan: Plan, owner: str) -> int:
+    return (
+        Action.objects.filter(plan=plan, owner_normalised=owner)
+        .exclude(status=Status.COMPLETED)
+        .count()
+    )
 
 
 def test_home_lists_establishments_with_counts(users, client_for):
@@ -91,9 +106,14 @@ def test_overdue_as_of_a_chosen_date(users, client_for):
 def test_due_within_weeks(users, client_for, seed_plan):
     client = client_for(users["lead"])
     target = action(seed_plan, "2", 1)
-    target.deferred_to = datetime.date.today() + datetime.timedelta(days=10)
-    target.status = Status.DEFERRED
-    target.save()
+    today = datetime.date.today()
+    builders.update(
+        target,
+        users["lead"],
+        "deferred",
+        today,
+        new_target_date=today + datetime.timedelta(days=10),
+    )
     page = text_of(client.get("/due/?weeks=2"))
     assert "1 open action due between today and" in page
     assert "Deferred; originally July 2024" in page
@@ -102,9 +122,12 @@ def test_due_within_weeks(users, client_for, seed_plan):
     assert "Enter a number of weeks from 1 to 104" in text_of(response)
 
 
-def test_my_actions_are_those_of_the_owners_i_act_for(users, client_for):
+def test_my_actions_are_the_open_actions_of_the_owners_i_act_for(users, client_for, seed_plan):
     html = client_for(users["contributor"]).get("/my-actions/").content.decode()
-    assert html.count('href="/actions/') == 11
+    # NHFT owns 11 actions, 7 of them completed when the plan was submitted.
+    assert Action.objects.filter(plan=seed_plan, owner_normalised="NHFT").count() == 11
+    assert open_actions(seed_plan, "NHFT") == 4
+    assert html.count('href="/actions/') == 4
     assert "You act for: NHFT at HMP Peterborough (Men)." in text_of_html(html)
 
 
@@ -115,7 +138,7 @@ def text_of_html(html: str) -> str:
 def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, client_for, seed_plan):
     client = client_for(users["lead"])
     target = action(seed_plan, "2", 1)  # a priority concern
-    response = client.post(target.get_absolute_url(), {"status": "completed"})
+    response = client.post(update_url(target), {"status": "completed"})
     assert response.status_code == 400
     page = text_of(response)
     assert "There is a problem Say what was done to complete the action Attach evidence" in page
@@ -127,7 +150,7 @@ def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, clie
         "minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf"
     )
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "completed",
             "note": "Strategy published",
@@ -153,7 +176,7 @@ def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, clie
 def test_key_concern_can_be_completed_without_evidence(users, client_for, seed_plan):
     target = action(seed_plan, "9", 1)
     response = client_for(users["lead"]).post(
-        target.get_absolute_url(), {"status": "completed", "note": "Calendar in use"}
+        update_url(target), {"status": "completed", "note": "Calendar in use"}
     )
     assert response.status_code == 302
 
@@ -163,7 +186,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
 ):
     client = client_for(users["lead"])
     target = action(seed_plan, "9", 1)
-    response = client.post(target.get_absolute_url(), {"status": "deferred"})
+    response = client.post(update_url(target), {"status": "deferred"})
     assert response.status_code == 400
     page = text_of(response)
     assert (
@@ -172,7 +195,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert 'href="#id_new_target_date-day"' in response.content.decode()
 
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "deferred",
             "note": "Tutor recruitment delayed",
@@ -186,7 +209,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
 
     next_year = datetime.date.today().year + 1
     response = client.post(
-        target.get_absolute_url(),
+        update_url(target),
         {
             "status": "deferred",
             "note": "Tutor recruitment delayed",
@@ -199,7 +222,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     target.refresh_from_db()
     assert (target.status, target.deferred_to) == (Status.DEFERRED, datetime.date(next_year, 3, 31))
     assert target.target_text == "July 2024"
-    assert not target.is_overdue()
+    assert target.display_status() == Status.DEFERRED
     page = text_of(client.get(target.get_absolute_url()))
     assert f"31 March {next_year} Deferred; originally July 2024" in page
 
@@ -297,7 +320,9 @@ def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
     )
     draft.refresh_from_db()
     assert draft.state == Plan.State.SUBMITTED
-    assert client.get(f"/plans/{draft.pk}/edit/").status_code == 403
+    # A submitted plan's drafting pages send people to the plan itself.
+    response = client.get(f"/plans/{draft.pk}/edit/")
+    assert (response.status_code, response["Location"]) == (302, draft.get_absolute_url())
     response = client.post(f"/plans/{draft.pk}/amend/")
     amended = Plan.objects.get(inspection=draft.inspection, state=Plan.State.DRAFT)
     assert amended.version == draft.version + 1
@@ -331,9 +356,7 @@ def test_inspector_records_a_judgement(users, client_for, seed_plan):
 
 def test_every_change_is_recorded_with_who_and_when(users, client_for, seed_plan):
     target = action(seed_plan, "9", 1)
-    client_for(users["lead"]).post(
-        target.get_absolute_url(), {"status": "in_progress", "note": "Started"}
-    )
+    client_for(users["lead"]).post(update_url(target), {"status": "in_progress", "note": "Started"})
     latest = target.history.first()
     assert (latest.status, latest.history_user) == ("in_progress", users["lead"])
     assert latest.history_type == "~"
@@ -342,14 +365,22 @@ def test_every_change_is_recorded_with_who_and_when(users, client_for, seed_plan
 
 
 def test_updates_and_judgements_cannot_be_changed_or_deleted(users, seed_plan):
-    update = ProgressUpdate.objects.create(
-        action=action(seed_plan, "9", 1), status="in_progress", author=users["lead"]
-    )
+    update = builders.update(action(seed_plan, "9", 1), users["lead"], "in_progress", "2024-06-10")
     update.note = "rewritten"
     with pytest.raises(PermissionError, match="ProgressUpdate records cannot be changed"):
         update.save()
     with pytest.raises(PermissionError, match="ProgressUpdate records cannot be deleted"):
         update.delete()
+    judgement = builders.judgement(
+        builders.concern(seed_plan, "2"), users["inspector"], "reasonable", "2025-02-03"
+    )
+    judgement.reason = "rewritten"
+    with pytest.raises(PermissionError, match="Judgement records cannot be changed"):
+        judgement.save()
+    with pytest.raises(PermissionError, match="Judgement records cannot be deleted"):
+        judgement.delete()
+    assert ProgressUpdate.objects.get().note == ""
+    assert Judgement.objects.get().reason == "Inspectors found this at the review"
 
 
 def test_history_is_not_editable_through_any_page():
@@ -375,7 +406,7 @@ def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed
     )
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
     assert (
-        "Action 5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
+        "Action 1.5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
         "July 2025. 1 quality finding Warning: Nothing in “The Strategic Safety meeting will be "
         "evaluated.” can be measured" in page
     )
@@ -393,12 +424,23 @@ def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
     response = client.post(url, {"owner": "Director", "username": "nobody"})
     assert response.status_code == 400
     assert "There is no active user called nobody" in text_of(response)
+    # Only people who can post progress there act for an owner.
     response = client.post(url, {"owner": "Director", "username": "viewer"})
+    assert response.status_code == 400
+    assert (
+        "viewer cannot post progress at HMP Peterborough (Men): ask an administrator to make "
+        "them a contributor or lead there first" in text_of(response)
+    )
+    assert not OwnerMapping.objects.filter(owner="Director").exists()
+    response = client.post(url, {"owner": "Director", "username": "contributor"})
     assert response.status_code == 302
-    assert OwnerMapping.objects.filter(owner="Director", user=users["viewer"]).exists()
-    # The viewer now sees the Director's actions as theirs.
-    html = client_for(users["viewer"]).get("/my-actions/").content.decode()
-    assert html.count('href="/actions/') == 40
+    assert OwnerMapping.objects.filter(owner="Director", user=users["contributor"]).exists()
+    # The contributor now sees the Director's open actions as theirs, beside NHFT's.
+    html = client_for(users["contributor"]).get("/my-actions/").content.decode()
+    assert open_actions(seed_plan, "Director") > 0
+    assert html.count('href="/actions/') == open_actions(seed_plan, "Director") + open_actions(
+        seed_plan, "NHFT"
+    )
     mapping = OwnerMapping.objects.get(owner="Director")
     client_for(users["lead"]).post(url, {"remove": mapping.pk})
     assert not OwnerMapping.objects.filter(owner="Director").exists()
@@ -406,9 +448,9 @@ def test_leads_say_who_acts_for_each_owner(users, client_for, seed_plan):
 
 
 def test_long_lists_are_paged(users, client_for, monkeypatch):
-    from planwatch.web.plans import views
+    from planwatch.web.plans.views import common
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 20)
+    monkeypatch.setattr(common, "PAGE_SIZE", 20)
     client = client_for(users["viewer"])
     first = client.get("/overdue/?as_of=2030-01-01")
     page = text_of(first)
@@ -436,3 +478,373 @@ def test_a_recommendations_agreement_can_be_set_back_to_not_applicable(
     client.post(f"/concerns/{concern.pk}/edit/", {**data, "agreement": ""})
     concern.refresh_from_db()
     assert concern.agreement == ""
+
+
+# --- the page rules themselves ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "problem"),
+    [
+        (
+            "<html><head><title>Plans – planwatch</title></head><body><h1>Plans</h1>"
+            "<h1>More</h1></body></html>",
+            "the page has 2 h1 elements, not exactly one",
+        ),
+        (
+            "<html><head><title>Other – planwatch</title></head><body><h1>Plans</h1></body></html>",
+            "the title 'Other – planwatch' does not begin with the h1 'Plans'",
+        ),
+        (
+            '<html><head><title>Plans</title></head><body><h1>Plans</h1><p id="a"></p>'
+            '<p id="a"></p></body></html>',
+            "ids used more than once: a",
+        ),
+        (
+            "<html><head><title>Plans</title></head><body><h1>Plans</h1>{{ plan }}</body></html>",
+            "raw template syntax in the output: 'Plans</title></head><body><h1>Plans</h1>{{ plan }}</body></html>'",
+        ),
+        (
+            "<html><head><title>Plans</title></head><body><h1>Plans</h1></div></body></html>",
+            "the HTML does not parse cleanly: line 1: Unexpected end tag : div",
+        ),
+    ],
+)
+def test_the_page_rules_catch_each_broken_rule(html, problem):
+    from tests.web.pagerules import page_problems
+
+    assert problem in page_problems(html)
+
+
+def test_the_page_rules_allow_the_error_prefix_and_collapse_whitespace():
+    from tests.web.pagerules import page_problems
+
+    html = (
+        "<html><head><title>Error: Import\n  a plan – planwatch</title></head>"
+        "<body><h1>\n Import a\n plan </h1></body></html>"
+    )
+    assert page_problems(html) == []
+
+
+# --- issue 10 regressions ---------------------------------------------------------------
+
+
+def many_overdue_actions(count: int) -> Plan:
+    """A plan whose `count` actions are all due at the end of July 2024."""
+    return builders.plan(
+        concerns=[
+            (
+                "1",
+                "key",
+                [
+                    (f"Action number {n} will be done.", "Governor", "July 2024")
+                    for n in range(count)
+                ],
+            )
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "day", "title"),
+    [
+        ("/overdue/?as_of=2024-08-01", "2024-08-01", "Overdue actions – planwatch"),
+        ("/due/?weeks=8", "2024-07-01", "Actions due soon – planwatch"),
+    ],
+)
+def test_long_lists_keep_their_pagination_out_of_the_title(db, client, url, day, title):
+    """Issue 10, item 9: past 50 rows, the pagination's HTML ended up in the <title>."""
+    plan = many_overdue_actions(60)
+    client.force_login(builders.user(role="viewer", establishment=plan.establishment))
+    with builders.on(day):
+        response = client.get(url)
+    html = response.content.decode()
+    assert re.search(r"<title>\s*(.*?)\s*</title>", html, re.S).group(1) == title
+    assert html.count('href="/actions/') == 50
+    assert 'class="govuk-pagination"' in html
+    assert "Showing 1 to 50." in text_of(response)
+
+
+def test_a_stale_form_gets_a_page_saying_what_to_do(db):
+    """Issue 10, item 10: a CSRF failure showed Django's bare page."""
+    from tests.web.pagerules import PageRulesClient
+
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    client = PageRulesClient(enforce_csrf_checks=True)
+    client.force_login(lead)
+    target = builders.action(plan, "1", 1)
+    response = client.post(update_url(target), {"status": "in_progress", "note": "Begun"})
+    assert response.status_code == 403
+    page = text_of(response)
+    assert "Your form could not be sent This can happen when a page has been open" in page
+    assert "Go back, copy anything you typed, reload the page, then send the form again." in page
+    assert 'class="govuk-template' in response.content.decode()
+    assert h1_of(response) == "Your form could not be sent"
+    assert not ProgressUpdate.objects.exists()
+    # The same for a visitor whose sign-in page was open too long.
+    visitor = PageRulesClient(enforce_csrf_checks=True)
+    response = visitor.post("/sign-in/", {"username": lead.username, "password": "x"})
+    assert (response.status_code, h1_of(response)) == (403, "Your form could not be sent")
+
+
+def h1_of(response) -> str:
+    from lxml import html as lxml_html
+
+    (heading,) = lxml_html.fromstring(response.content.decode()).findall(".//h1")
+    return " ".join(heading.text_content().split())
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1e3", "-1", "99999999999999999999999"])
+def test_removing_an_owner_mapping_by_a_bad_id_changes_nothing(db, client, value):
+    """Issue 10, item 15: remove=abc on the Owners page was a 500."""
+    from planwatch.web.access.models import OwnerMapping
+
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    builders.user(role="contributor", establishment=plan.establishment, acts_for=["Governor"])
+    client.force_login(lead)
+    url = f"/establishments/{plan.establishment.slug}/owners/"
+    response = client.post(url, {"remove": value}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "That person was not listed for the owner: nothing changed" in text_of(response)
+    assert OwnerMapping.objects.count() == 1
+
+
+HUGE = "9" * 20
+
+
+@pytest.mark.parametrize("part", ["day", "month", "year"])
+@pytest.mark.parametrize(
+    ("status", "field"), [("in_progress", "evidence_date"), ("deferred", "new_target_date")]
+)
+def test_a_twenty_digit_date_part_in_an_update_is_a_form_error(db, client, status, field, part):
+    """Issue 10, item 15: OverflowError (a 500) from a 20-digit year, month or day."""
+    plan = builders.plan()
+    client.force_login(builders.user(role="lead", establishment=plan.establishment))
+    target = builders.action(plan, "1", 1)
+    data = {"status": status, "note": "A note", f"{field}-day": "3", f"{field}-month": "7"}
+    data[f"{field}-year"] = "2025"
+    data[f"{field}-{part}"] = HUGE
+    with builders.on("2024-07-01"):
+        response = client.post(update_url(target), data)
+    assert response.status_code == 400
+    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert f'href="#id_{field}-day"' in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("part", ["day", "month", "year"])
+def test_a_twenty_digit_date_part_in_a_judgement_is_a_form_error(db, client, part):
+    plan = builders.plan()
+    client.force_login(builders.user(role="inspector"))
+    concern = builders.concern(plan, "1")
+    data = {"rating": "reasonable", "reason": "Seen at the review"}
+    data.update({"judged_on-day": "3", "judged_on-month": "2", "judged_on-year": "2025"})
+    data[f"judged_on-{part}"] = HUGE
+    with builders.on("2025-03-01"):
+        response = client.post(f"/concerns/{concern.pk}/judgement/", data)
+    assert response.status_code == 400
+    assert "Enter a real date, for example 27 3 2024" in text_of(response)
+    assert 'href="#id_judged_on-day"' in response.content.decode()
+    assert not Judgement.objects.exists()
+
+
+def test_the_server_error_page_keeps_the_page_rules():
+    from django.template.loader import render_to_string
+
+    from tests.web.pagerules import page_problems
+
+    html = render_to_string("errors/500.html")
+    assert "Sorry, there is a problem with the service" in html
+    assert page_problems(html) == []
+
+
+def test_plans_of_different_inspections_export_under_different_names(db, client):
+    """Issue 10, item 18: two inspections' plans were both '…-action-plan-v1'."""
+    first = builders.plan(inspection_start=datetime.date(2024, 1, 8))
+    second = builders.plan(inspection_start=datetime.date(2024, 1, 22), stored_on="2024-07-01")
+    assert first.inspection_id != second.inspection_id
+    assert (first.version, second.version) == (1, 1)
+    client.force_login(builders.user(role="viewer", establishment=first.establishment))
+    names = {
+        client.get(f"/plans/{plan.pk}/export/csv/")["Content-Disposition"]
+        for plan in (first, second)
+    }
+    assert names == {
+        'attachment; filename="hmp-testshire-men-2024-01-08-action-plan-v1.csv"',
+        'attachment; filename="hmp-testshire-men-2024-01-22-action-plan-v1.csv"',
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        ("viewer", "post", "/actions/{action}/update/"),
+        ("viewer", "get", "/plans/new/"),
+        ("viewer", "get", "/import/"),
+        ("contributor", "get", "/concerns/{concern}/judgement/"),
+        ("viewer", "post", "/establishments/{slug}/owners/"),
+        ("viewer", "post", "/plans/{plan}/amend/"),
+    ],
+)
+def test_a_refusal_is_a_403_page_and_logs_nothing(db, client, caplog, role, method, path):
+    """Issue 10, item 18: every 403 logged a traceback, as if it were an error."""
+    plan = builders.plan()
+    client.force_login(builders.user(role=role, establishment=plan.establishment))
+    url = path.format(
+        action=builders.action(plan, "1", 1).pk,
+        concern=builders.concern(plan, "1").pk,
+        slug=plan.establishment.slug,
+        plan=plan.pk,
+    )
+    with caplog.at_level("DEBUG"):
+        response = getattr(client, method)(url)
+    assert response.status_code == 403
+    assert "You cannot do this" in text_of(response)
+    # Django's one-line access warning ("Forbidden: /path") may stay; no traceback, no error.
+    assert [
+        r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR
+    ] == []
+    assert "Traceback" not in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [f"Forbidden: {url}"]
+
+
+def test_import_messages_count_warnings_and_mark_what_is_already_held(db, client):
+    """Issue 10, item 18: "1 warnings", and "already held" in the green success banner."""
+    client.force_login(builders.user(role="administrator"))
+    data = SAMPLE_PLAN.read_bytes()
+    response = client.post("/import/", {"file": SimpleUploadedFile("a.txt", data)}, follow=True)
+    banner = banners(response)
+    assert banner == [
+        (
+            "success",
+            "Success a.txt: imported as HMP Peterborough (Men) action plan, version 1 "
+            "(11 concerns, 52 actions, 1 warning)",
+        )
+    ]
+    response = client.post("/import/", {"file": SimpleUploadedFile("b.txt", data)}, follow=True)
+    assert banners(response) == [
+        ("", "Important b.txt: already held as HMP Peterborough (Men) action plan, version 1")
+    ]
+    assert Plan.objects.count() == 1
+
+
+def banners(response) -> list[tuple[str, str]]:
+    """Each notification banner on a page: ("success" or "", its text)."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(response.content.decode())
+    return [
+        (
+            "success" if "govuk-notification-banner--success" in banner.get("class") else "",
+            " ".join(banner.text_content().split()),
+        )
+        for banner in root.find_class("govuk-notification-banner")
+    ]
+
+
+def test_a_superseded_versions_action_page_says_so(db, client):
+    """Issue 10, item 18: an old version's action page read as if it were current."""
+    first = builders.plan()
+    second = builders.plan(stored_on="2024-07-01")
+    assert (first.inspection_id, second.version) == (second.inspection_id, 2)
+    client.force_login(builders.user(role="lead", establishment=first.establishment))
+    with builders.on("2024-08-01"):
+        old = text_of(client.get(builders.action(first, "1", 1).get_absolute_url()))
+        new = text_of(client.get(builders.action(second, "1", 1).get_absolute_url()))
+    superseded = (
+        "Version 1 was superseded by version 2: its figures and progress are now shown there"
+    )
+    assert superseded in old
+    assert "Save update" not in old  # progress goes on the version in force
+    assert "superseded" not in new.lower() and "Save update" in new
+
+
+def test_a_note_over_five_thousand_characters_is_refused(db, client):
+    """Issue 10, item 18: notes of any length were stored."""
+    plan = builders.plan()
+    client.force_login(builders.user(role="lead", establishment=plan.establishment))
+    target = builders.action(plan, "1", 1)
+    with builders.on("2024-07-01"):
+        response = client.post(update_url(target), {"status": "in_progress", "note": "x" * 5001})
+        assert response.status_code == 400
+        assert "The note must be 5,000 characters or fewer" in text_of(response)
+        assert 'href="#id_note"' in response.content.decode()
+        assert not ProgressUpdate.objects.exists()
+        response = client.post(update_url(target), {"status": "in_progress", "note": "x" * 5000})
+    assert response.status_code == 302
+    assert len(ProgressUpdate.objects.get().note) == 5000
+
+
+def test_every_page_keeps_the_page_rules(db, client):
+    """Each page once, as an administrator, with a draft, an update and a judgement held: the
+    client checks every page it fetches (one h1, the title, unique ids, no template syntax)."""
+    first = builders.plan()
+    second = builders.plan(stored_on="2024-07-01")
+    administrator = builders.user(role="administrator")
+    target = builders.action(second, "1", 1)
+    update = builders.update(target, administrator, "in_progress", "2024-07-02", note="Begun")
+    judgement = builders.judgement(
+        builders.concern(second, "1"), administrator, "reasonable", "2025-02-03"
+    )
+    with builders.on("2025-03-01"):
+        draft = services.amend(second, administrator)
+    concern, action = builders.concern(draft, "1"), builders.action(draft, "1", 1)
+    slug = first.establishment.slug
+    pages = [
+        "/",
+        f"/establishments/{slug}/",
+        f"/establishments/{slug}/report/?as_of=2024-09-30",
+        f"/establishments/{slug}/owners/",
+        "/estate/",
+        f"/plans/{first.pk}/",
+        f"/plans/{second.pk}/",
+        f"/plans/{second.pk}/changes/",
+        f"/plans/{draft.pk}/",
+        f"/plans/{draft.pk}/edit/",
+        f"/plans/{draft.pk}/dates/",
+        "/plans/new/",
+        f"/concerns/{concern.pk}/edit/",
+        f"/concerns/{concern.pk}/actions/add/",
+        f"/concerns/{concern.pk}/delete/",
+        f"/actions/{action.pk}/edit/",
+        f"/actions/{action.pk}/delete/",
+        f"/actions/{target.pk}/",
+        f"/updates/{update.pk}/correct/",
+        f"/concerns/{builders.concern(second, '1').pk}/judgement/",
+        f"/judgements/{judgement.pk}/correct/",
+        "/overdue/",
+        "/due/",
+        "/my-actions/",
+        "/import/",
+        "/nowhere/",
+    ]
+    client.force_login(administrator)
+    statuses = {url: client.get(url).status_code for url in pages}
+    assert statuses == {url: 404 if url == "/nowhere/" else 200 for url in pages}
+    client.logout()
+    assert client.get("/sign-in/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_an_update_is_corrected_on_its_own_page(db, client):
+    """The correction page was a 500: its permission check took the update for an action."""
+    plan = builders.plan()
+    lead = builders.user(role="lead", establishment=plan.establishment)
+    viewer = builders.user(role="viewer", establishment=plan.establishment)
+    target = builders.action(plan, "1", 1)
+    wrong = builders.update(target, lead, "in_progress", "2024-07-02", note="Begun on C wing")
+    url = f"/updates/{wrong.pk}/correct/"
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+    client.force_login(lead)
+    with builders.on("2024-07-03"):
+        assert client.get(url).status_code == 200
+        response = client.post(
+            url, {"status": "in_progress", "note": "Begun on B wing", "reason": "Wrong wing"}
+        )
+    assert (response.status_code, response["Location"]) == (302, target.get_absolute_url())
+    correction = ProgressUpdate.objects.get(corrects=wrong)
+    assert (correction.note, correction.author) == ("Correction: Wrong wing\nBegun on B wing", lead)
+    assert ProgressUpdate.objects.count() == 2

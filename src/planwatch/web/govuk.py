@@ -98,7 +98,7 @@ class GovDateField(forms.Field):
             )
         try:
             return datetime.date(year, int(parts["month"]), int(parts["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a part too long for a C int
             raise self._error(
                 f"{self._name()} must be a real date", "invalid", DatePartsWidget.parts
             ) from None

@@ -39,5 +39,5 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
 def file_name(plan: Plan, fmt: str) -> str:
     """Names that differ for every plan held: establishment, inspection, version."""
     inspection = plan.inspection
-    when = f"-{inspection.start:%Y-%m}" if inspection.start else f"-inspection-{inspection.pk}"
+    when = f"-{inspection.start:%Y-%m-%d}" if inspection.start else f"-inspection-{inspection.pk}"
     return f"{plan.establishment.slug}{when}-action-plan-v{plan.version}.{fmt}"

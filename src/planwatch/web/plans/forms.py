@@ -52,6 +52,7 @@ class ProgressUpdateForm(forms.Form):
         label="What has been done",
         required=False,
         max_length=MAX_TEXT,
+        error_messages={"max_length": f"The note must be {MAX_TEXT:,} characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Say what was done and what shows it. Required when you complete an action.",
     )

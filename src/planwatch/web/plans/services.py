@@ -540,7 +540,8 @@ def submit(plan: Plan, submitted_on: datetime.date, confirm_early_targets: bool 
         raise Refused(
             f"{labels.plural(len(early), 'action')} ({names}) "
             f"{'has a target' if len(early) == 1 else 'have targets'} before the submission "
-            "date: correct them, or confirm that the plan is to be submitted as it is",
+            f"date: correct {'it' if len(early) == 1 else 'them'}, or confirm that the plan is "
+            "to be submitted as it is",
             "confirm",
         )
     with transaction.atomic():
