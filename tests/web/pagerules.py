@@ -95,3 +95,8 @@ class PageRulesClient(Client):
                     + "\n- ".join(problems)
                 )
         return response
+
+
+def huge_date_message(part: str) -> str:
+    """The GOV.UK error for a 20-digit part of a date: the year's format, or a real date."""
+    return "Year must include 4 numbers" if part == "year" else "must be a real date"
