@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from planwatch import __version__, writers
+from planwatch import __version__, labels, writers
 from planwatch.errors import PlanReadError
 from planwatch.model import Plan
 from planwatch.pipeline import SAMPLE_PLAN, read_plan
@@ -20,8 +20,6 @@ from planwatch.quality.findings import Finding
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
-
-_CATEGORY_LABELS = {"priority": "Priority", "key": "Key", "recommendation": "Recommendation"}
 
 
 def _console() -> Console:
@@ -57,8 +55,8 @@ def print_plan(plan: Plan, console: Console) -> None:
     table.add_column("Owner", ratio=2)
     table.add_column("Target", no_wrap=True)
     for concern in plan.concerns:
-        heading = f"{concern.ref} ({_CATEGORY_LABELS[concern.category]}"
-        heading += f", {concern.agreement})" if concern.agreement else ")"
+        heading = f"{concern.ref} ({labels.CATEGORIES[concern.category]}"
+        heading += f", {labels.AGREEMENTS[concern.agreement]})" if concern.agreement else ")"
         if not concern.actions:
             table.add_row(f"{heading} {concern.text}", "", "(no actions)", "", "")
         for number, action in enumerate(concern.actions, start=1):
@@ -72,7 +70,9 @@ def print_plan(plan: Plan, console: Console) -> None:
     console.print(table)
     actions = plan.actions
     console.print(
-        f"{len(plan.concerns)} concerns, {len(actions)} actions", markup=False, highlight=False
+        f"{labels.plural(len(plan.concerns), 'concern')}, {labels.plural(len(actions), 'action')}",
+        markup=False,
+        highlight=False,
     )
     for warning in plan.warnings:
         console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)

@@ -181,7 +181,6 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
             "-",
         ],
     )
-    return 0  # not reached: gunicorn replaces this process
 
 
 def manage(arguments: list[str]) -> int:
@@ -230,6 +229,11 @@ def export(plan: str | None, fmt: str, everything: bool, output: str | None, con
         exports = [export_of(stored)]
         default = file_name(stored, fmt)
     else:
+        if plan is None:
+            console.print(
+                "planwatch: give a plan file or a stored plan's number, or --all", markup=False
+            )
+            return 2
         try:
             reading = read_plan(plan)
         except PlanReadError as error:

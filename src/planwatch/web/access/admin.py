@@ -7,12 +7,12 @@ from planwatch.web.access.models import Membership, OwnerMapping
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["user", "role", "establishment"]
     list_filter = ["role", "establishment"]
 
 
 @admin.register(OwnerMapping)
-class OwnerMappingAdmin(SimpleHistoryAdmin):
+class OwnerMappingAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["owner", "user", "establishment"]
     list_filter = ["establishment"]

@@ -8,7 +8,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from planwatch.web.access import permissions
 from planwatch.web.access.permissions import Ability
@@ -81,7 +82,7 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
     return permissions.may(user, ability, where)
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def requires(need: Need, load: Callable[[Any], Any] | None = None) -> Callable[[View], View]:
@@ -92,7 +93,7 @@ def requires(need: Need, load: Callable[[Any], Any] | None = None) -> Callable[[
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
             if load is None or key is None:
                 permissions.require(allowed(request.user, need))
                 return view(request, **kwargs)

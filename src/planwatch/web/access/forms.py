@@ -19,4 +19,6 @@ class OwnerMappingForm(forms.Form):
 
     def __init__(self, *args: Any, owners: tuple[str, ...] | list[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Choose an owner")] + [(o, o) for o in owners]
+        field = self.fields["owner"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose an owner")] + [(o, o) for o in owners]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from planwatch.web.access.models import Membership, OwnerMapping, Role
+
+QT = TypeVar("QT", bound=QuerySet[Any])
 
 
 class Ability(enum.StrEnum):
@@ -98,16 +100,16 @@ def _establishment_ids(user: Any, ability: Ability) -> set[int] | None:
     }
 
 
-def _filtered(user: Any, ability: Ability, queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]
+def _filtered(user: Any, ability: Ability, queryset: QT) -> QT:
     ids = _establishment_ids(user, ability)
     return queryset if ids is None else queryset.filter(pk__in=ids)
 
 
-def readable_establishments(user: Any, queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]
+def readable_establishments(user: Any, queryset: QT) -> QT:
     return _filtered(user, Ability.READ, queryset)
 
 
-def editable_establishments(user: Any, queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]
+def editable_establishments(user: Any, queryset: QT) -> QT:
     return _filtered(user, Ability.EDIT, queryset)
 
 

@@ -7,11 +7,11 @@ from planwatch.web.plans.models import Establishment, Inspection
 
 
 @admin.register(Establishment)
-class EstablishmentAdmin(SimpleHistoryAdmin):
+class EstablishmentAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Inspection)
-class InspectionAdmin(SimpleHistoryAdmin):
+class InspectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["establishment", "start", "end", "report_published"]

@@ -83,7 +83,7 @@ class ProgressUpdateForm(forms.Form):
         return files
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         status = cleaned.get("status")
         note = (cleaned.get("note") or "").strip()
         if status == Status.COMPLETED:
@@ -149,7 +149,7 @@ class DraftPlanDatesForm(forms.Form):
     report_published = GovDateField(label="Date the report was published", required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         start, end = cleaned.get("inspection_start"), cleaned.get("inspection_end")
         if start and end and end < start:
             self.add_error("inspection_end", "The last day must be on or after the first day")
@@ -164,7 +164,9 @@ class DraftPlanForm(DraftPlanDatesForm):
 
     def __init__(self, *args, establishments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["establishment"].choices = [("", "Choose an establishment")] + [
+        field = self.fields["establishment"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose an establishment")] + [
             (str(item.pk), item.name) for item in establishments
         ]
 

@@ -228,9 +228,6 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"Concern {self.ref}"
 
-    def get_category_display(self) -> str:
-        return labels.CATEGORIES.get(self.category, self.category)
-
 
 class Action(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="actions")
@@ -314,7 +311,7 @@ class Action(models.Model):
         """The status people see on `as_of`, from the `with_state` annotations when the
         action was fetched with them (a past day), else from what is stored."""
         if hasattr(self, "state_status"):
-            return rules.display_status(self.state_status, self.state_due, as_of)
+            return rules.display_status(self.state_status, getattr(self, "state_due", None), as_of)
         return self.display_status(as_of)
 
     def updates(self) -> UpdateQuerySet:
@@ -415,9 +412,6 @@ class Judgement(AppendOnly):
     @property
     def rating_label(self) -> str:
         return labels.RATINGS.get(self.rating, "Withdrawn")
-
-    def get_rating_display(self) -> str:
-        return self.rating_label
 
 
 class ReminderLog(models.Model):

@@ -23,7 +23,7 @@ def _model(name: str) -> Any:
     return apps.get_model("plans", name)
 
 
-class EstablishmentQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class EstablishmentQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> EstablishmentQuerySet:
         """The establishments whose submitted plans the user may read."""
         from planwatch.web.access import permissions
@@ -37,7 +37,7 @@ class EstablishmentQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return permissions.editable_establishments(user, self)
 
 
-class PlanQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class PlanQuerySet(models.QuerySet):
     def submitted(self) -> PlanQuerySet:
         return self.filter(state="submitted")
 
@@ -85,13 +85,14 @@ class PlanQuerySet(models.QuerySet):  # type: ignore[type-arg]
         if plan.is_draft:
             return Standing(DRAFT)
         in_force_id = (
-            self.model.objects.filter(inspection__establishment=plan.inspection.establishment_id)
+            _model("Plan")
+            .objects.filter(inspection__establishment=plan.inspection.establishment_id)
             .in_force_by_establishment(as_of)
             .get(plan.inspection.establishment_id)
         )
         if in_force_id == plan.pk:
             return Standing(IN_FORCE)
-        newer = self.model.objects.filter(pk=in_force_id).first() if in_force_id else None
+        newer = _model("Plan").objects.filter(pk=in_force_id).first() if in_force_id else None
         if newer is None:
             return Standing(NOT_YET)
         if newer.inspection_id == plan.inspection_id:
@@ -165,7 +166,7 @@ def status_filters(as_of: datetime.date) -> dict[str, Q]:
     }
 
 
-class ActionQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ActionQuerySet(models.QuerySet):
     def in_force(self, as_of: datetime.date) -> ActionQuerySet:
         """Actions of the plans in force on `as_of`: those every figure and list counts."""
         plans = _model("Plan").objects.in_force_by_establishment(as_of)
@@ -289,11 +290,11 @@ EMPTY_COUNTS: dict[str, int] = {
 }
 
 
-class ConcernQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ConcernQuerySet(models.QuerySet):
     pass
 
 
-class UpdateQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class UpdateQuerySet(models.QuerySet):
     def newest_first(self) -> UpdateQuerySet:
         return self.order_by("-recorded_at", "-pk")
 
@@ -302,7 +303,8 @@ class UpdateQuerySet(models.QuerySet):  # type: ignore[type-arg]
         if not actions:
             return {}
         newest = Subquery(
-            self.model.objects.filter(lineage=OuterRef("lineage"))
+            _model("ProgressUpdate")
+            .objects.filter(lineage=OuterRef("lineage"))
             .order_by("-recorded_at", "-pk")
             .values("pk")[:1]
         )
@@ -312,13 +314,15 @@ class UpdateQuerySet(models.QuerySet):  # type: ignore[type-arg]
             .annotate(newest=newest)
             .values_list("pk", "newest")
         )
-        updates = self.model.objects.select_related("author").in_bulk(
-            [pk for pk in found.values() if pk]
+        updates = (
+            _model("ProgressUpdate")
+            .objects.select_related("author")
+            .in_bulk([pk for pk in found.values() if pk])
         )
         return {action: updates[pk] for action, pk in found.items() if pk}
 
 
-class JudgementQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class JudgementQuerySet(models.QuerySet):
     def of_concern(self, inspection_id: int, ref: str) -> JudgementQuerySet:
         """Every entry on a concern, in any version of its plan."""
         return self.filter(inspection_id=inspection_id, concern_ref=ref)

@@ -99,7 +99,8 @@ def _month_end(year: int, month: int) -> datetime.date:
 
 
 def _months(start: datetime.date, end: datetime.date) -> list[tuple[int, int]]:
-    months, year, month = [], start.year, start.month
+    months: list[tuple[int, int]] = []
+    year, month = start.year, start.month
     while (year, month) <= (end.year, end.month) and len(months) < 60:
         months.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -193,9 +194,9 @@ def targets_by_month(states: list[ActionState], as_of: datetime.date) -> Chart:
         {state.action.target_due.replace(day=1) for state in states if state.action.target_due}
     )
     keys = [(day.year, day.month) for day in months]
-    completed = Counter()
-    still_open = Counter()
-    late = Counter()
+    completed: Counter[tuple[int, int]] = Counter()
+    still_open: Counter[tuple[int, int]] = Counter()
+    late: Counter[tuple[int, int]] = Counter()
     for state in states:
         if not state.action.target_due:
             continue

@@ -131,7 +131,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
 
 
 @requires(Need.READ_PRIVATE, load=evidence_by_pk)
-def evidence_file(request: HttpRequest, evidence: Evidence) -> HttpResponse:
+def evidence_file(request: HttpRequest, evidence: Evidence) -> FileResponse:
     """An evidence file, always as a download, and only if it is what was uploaded."""
     if not integrity.evidence_intact(evidence):
         raise Http404("This evidence file is missing or was changed after it was uploaded")

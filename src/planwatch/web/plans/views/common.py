@@ -97,12 +97,12 @@ def as_of(request: HttpRequest) -> tuple[datetime.date, str | None]:
         return rules.today(), str(error)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet) -> Page:  # type: ignore[type-arg]
+def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     """One page of a long list; a page number past the end shows the last page."""
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def pagination(request: HttpRequest, found: Page) -> dict[str, Any] | None:
+def pagination(request: HttpRequest, found: Page[Any]) -> dict[str, Any] | None:
     """Parameters for the GOV.UK pagination component, keeping the other query values."""
     if found.paginator.num_pages < 2:
         return None
@@ -114,7 +114,7 @@ def pagination(request: HttpRequest, found: Page) -> dict[str, Any] | None:
 
     items: list[dict[str, Any]] = []
     for number in found.paginator.get_elided_page_range(found.number, on_each_side=1, on_ends=1):
-        if number == Paginator.ELLIPSIS:
+        if not isinstance(number, int):  # Paginator.ELLIPSIS
             items.append({"ellipsis": True})
         else:
             items.append(

@@ -93,9 +93,9 @@ def my_actions(request: HttpRequest) -> HttpResponse:
         "lists/my_actions.html",
         {
             "actions": actions,
-            "mappings": OwnerMapping.objects.filter(user=request.user).select_related(
-                "establishment"
-            ),
+            "mappings": OwnerMapping.objects.filter(
+                user_id=int(request.user.pk or 0)
+            ).select_related("establishment"),
             "as_of": today,
         },
     )
