@@ -16,6 +16,10 @@ from planwatch.web.plans.services import MAX_TEXT
 WITHDRAW = "withdraw"
 
 
+def too_long(what: str, limit: int = MAX_TEXT) -> str:
+    return f"{what} must be {limit:,} characters or fewer"
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -125,7 +129,10 @@ class JudgementForm(forms.Form):
         label="Why",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Give the reason for the judgement"},
+        error_messages={
+            "required": "Give the reason for the judgement",
+            "max_length": too_long("The reason"),
+        },
     )
     judged_on = GovDateField(label="Date of the judgement", help_text="For example, 27 3 2025")
 
@@ -191,7 +198,10 @@ class ConcernForm(forms.Form):
         label="Concern",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the concern as the report states it"},
+        error_messages={
+            "required": "Enter the concern as the report states it",
+            "max_length": too_long("The concern"),
+        },
     )
 
 
@@ -200,7 +210,7 @@ class ActionForm(forms.Form):
         label="Action",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Describe the action"},
+        error_messages={"required": "Describe the action", "max_length": too_long("The action")},
     )
     owner = forms.CharField(
         label="Responsible owner",
@@ -240,7 +250,10 @@ class CorrectionForm(ProgressUpdateForm):
         label="Why the update is being corrected",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give the reason for the correction"},
+        error_messages={
+            "required": "Give the reason for the correction",
+            "max_length": too_long("The reason"),
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -259,5 +272,8 @@ class JudgementCorrectionForm(forms.Form):
         label="Why the judgement is being corrected",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give the reason for the correction"},
+        error_messages={
+            "required": "Give the reason for the correction",
+            "max_length": too_long("The reason"),
+        },
     )
