@@ -26,14 +26,10 @@ from planwatch.web.plans.views.common import (
     form_status,
     judgement_by_pk,
     page,
+    refused,
     update_by_pk,
 )
 from planwatch.web.plans.views.plans import shown_status
-
-
-def _refused(form: Any, refusal: services.Refused) -> None:
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
 
 
 def _action_context(request: HttpRequest, action: Action, form: Any) -> dict[str, Any]:
@@ -83,7 +79,7 @@ def post_update(request: HttpRequest, action: Action) -> HttpResponse:
                 files=data.get("evidence_files") or [],
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, "Your update has been saved")
             return redirect(action.get_absolute_url())
@@ -118,7 +114,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
                 new_target_date=data.get("new_target_date"),
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, "The correction has been saved")
             return redirect(action.get_absolute_url())
@@ -152,7 +148,7 @@ def judge_concern(request: HttpRequest, concern: Concern) -> HttpResponse:
         try:
             services.record_judgement(concern, request.user, **form.cleaned_data)
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, f"Judgement recorded for concern {concern.ref}")
             return redirect(concern.plan.get_absolute_url() + f"#concern-{concern.pk}")
@@ -186,7 +182,7 @@ def correct_judgement(request: HttpRequest, judgement: Judgement) -> HttpRespons
                 corrects=judgement,
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(
                 request, f"The judgement on concern {judgement.concern_ref} was corrected"

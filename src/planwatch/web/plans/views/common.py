@@ -36,6 +36,13 @@ def form_status(*forms: Any) -> int:
     return 400 if any(form is not None and form.errors for form in forms) else 200
 
 
+def refused(form: Any, refusal: Any) -> None:
+    """Show a service's refusal (services.Refused) on the form field it names, or above the
+    form when it names none of the form's fields."""
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, refusal.message)
+
+
 # --- the record a URL names -------------------------------------------------------------
 
 

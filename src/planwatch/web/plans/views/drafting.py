@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,12 +16,8 @@ from planwatch.web.plans.views.common import (
     form_status,
     page,
     plan_by_pk,
+    refused,
 )
-
-
-def _refused(form: Any, refusal: services.Refused) -> None:
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
 
 
 def _draft_only(plan: Plan) -> HttpResponse | None:
@@ -53,7 +47,7 @@ def new_plan(request: HttpRequest) -> HttpResponse:
                 request.user,
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, "Draft plan started: add its concerns and actions")
             return redirect("edit-plan", plan.pk)
@@ -71,7 +65,7 @@ def edit_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
         try:
             concern = services.save_concern(plan, concern_form.cleaned_data)
         except services.Refused as refusal:
-            _refused(concern_form, refusal)
+            refused(concern_form, refusal)
         else:
             messages.success(request, f"Concern {concern.ref} added")
             return redirect("edit-plan", plan.pk)
@@ -118,7 +112,7 @@ def edit_dates(request: HttpRequest, plan: Plan) -> HttpResponse:
                 plan, data["inspection_start"], data["inspection_end"], data["report_published"]
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, "The inspection's dates were changed")
             return redirect("edit-plan", plan.pk)
@@ -137,7 +131,7 @@ def add_action(request: HttpRequest, concern: Concern) -> HttpResponse:
         try:
             action = services.save_action(concern, form.cleaned_data)
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, f"Action {action.label} added")
             return _back_to(plan, concern)
@@ -162,7 +156,7 @@ def edit_action(request: HttpRequest, action: Action) -> HttpResponse:
         try:
             services.save_action(action.concern, form.cleaned_data, action)
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, f"Action {action.label} changed")
             return _back_to(plan, action.concern)
@@ -224,7 +218,7 @@ def edit_concern(request: HttpRequest, concern: Concern) -> HttpResponse:
         try:
             services.save_concern(plan, form.cleaned_data, concern)
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, f"Concern {concern.ref} changed")
             return redirect("edit-plan", plan.pk)
@@ -276,7 +270,7 @@ def submit_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
                 confirm_early_targets=form.cleaned_data["confirm"],
             )
         except services.Refused as refusal:
-            _refused(form, refusal)
+            refused(form, refusal)
         else:
             messages.success(request, "The plan is submitted: changes now make a new version")
             return redirect(plan.get_absolute_url())
