@@ -259,6 +259,17 @@ def format_date(value: datetime.date | str | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def format_time(value: datetime.datetime | None) -> str:
+    """2:05pm, as GOV.UK writes times, in the service's time zone."""
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
 def format_target(target: str | None, target_text: str = "") -> str:
     """A normalised target as people say it: "July 2024", "31 July 2024", "Completed"."""
     if not target:

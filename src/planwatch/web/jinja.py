@@ -69,5 +69,11 @@ def environment(**options: Any) -> Environment:
             "rating_labels": labels.RATINGS,
         }
     )
-    env.filters.update({"govuk_date": govuk.format_date, "govuk_target": govuk.format_target})
+    env.filters.update(
+        {
+            "govuk_date": govuk.format_date,
+            "govuk_time": govuk.format_time,
+            "govuk_target": govuk.format_target,
+        }
+    )
     return env

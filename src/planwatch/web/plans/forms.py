@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.conf import settings
 
@@ -255,10 +253,6 @@ class CorrectionForm(ProgressUpdateForm):
             "max_length": too_long("The reason"),
         },
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        del self.fields["evidence_files"]
 
 
 class JudgementCorrectionForm(forms.Form):

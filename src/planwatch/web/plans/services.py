@@ -266,8 +266,15 @@ def import_plan_bytes(
     """
     display = PurePath(name).name
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = Plan.objects.filter(source_sha256=sha256).first()
+    existing = (
+        Plan.objects.filter(source_sha256=sha256)
+        .select_related("inspection__establishment")
+        .first()
+    )
     if existing is not None:
+        reason = allowed(existing.establishment.name) if allowed is not None else None
+        if reason:
+            return ImportResult("refused", f"{display}: {reason}")
         return _already_held(display, existing)
     try:
         reading = read_plan_bytes(data, display)
@@ -511,6 +518,11 @@ def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
         problems.append("Add at least one concern before submitting the plan")
     if submitted_on > rules.today():
         problems.append("The date the plan is submitted must be today or in the past")
+    ended = plan.inspection.end
+    if ended and submitted_on < ended:
+        problems.append(
+            f"The plan cannot be submitted before the inspection ended ({ended:%-d %B %Y})"
+        )
     published = plan.inspection.report_published
     if published and submitted_on < published:
         problems.append(
@@ -636,6 +648,15 @@ def record_update(
                     "status",
                 )
         previous = ProgressUpdate.objects.filter(lineage=locked.lineage).newest_first().first()
+        if (
+            corrects is None
+            and previous is not None
+            and not checked
+            and (previous.status, previous.note, previous.evidence_date, previous.new_target_date)
+            == (status, note, evidence_date, new_target_date if status == Status.DEFERRED else None)
+        ):
+            # A form sent twice (a double click, the back button): the first one counts.
+            raise Refused("This update is the same as the last one: it was already saved", "note")
         # Entries on one action are strictly ordered in time, whatever the clock does.
         recorded_at = timezone.now()
         if previous is not None and previous.recorded_at >= recorded_at:
@@ -674,15 +695,23 @@ def record_update(
 def correct_update(
     update: ProgressUpdate, user: Any, *, reason: str, **values: Any
 ) -> ProgressUpdate:
-    """Replace a wrong update by a new one that says why; both stay in the history."""
-    if hasattr(update, "corrected_by"):
-        raise Refused("This update has already been corrected: correct the correction")
+    """Replace the latest update on an action by a new one that says why; both stay in the
+    history. Only the latest can be corrected: a correction takes its place as the newest
+    entry, so correcting an older one would undo what came after it."""
+    latest = ProgressUpdate.objects.filter(lineage=update.lineage).newest_first().first()
+    if latest is None or latest.pk != update.pk:
+        raise Refused(
+            "Only the latest update can be corrected: post a new update to change where the "
+            "action stands"
+        )
     reason = _limit(reason, "reason", "The reason")
     if not reason:
         raise Refused("Give the reason for the correction", "reason")
     note = values.pop("note", "") or ""
+    # Posted on the action in the plan in force, whichever version the update was made on.
+    current = Action.objects.current().filter(lineage=update.lineage).first() or update.action
     return record_update(
-        update.action,
+        current,
         user,
         note=f"Correction: {reason}" + (f"\n{note}" if note else ""),
         corrects=update,
@@ -727,6 +756,10 @@ def record_judgement(
             corrects = Judgement.objects.select_for_update().get(pk=corrects.pk)
             if hasattr(corrects, "corrected_by"):
                 raise Refused("This judgement has already been corrected")
+            if not corrects.rating:
+                raise Refused(
+                    "A withdrawal cannot be corrected: record a new judgement instead", "rating"
+                )
         previous = (
             Judgement.objects.of_concern(plan.inspection_id, concern.ref)
             .order_by("-recorded_at", "-pk")

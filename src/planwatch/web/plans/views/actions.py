@@ -93,6 +93,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
     action = update.action
     form = forms.CorrectionForm(
         request.POST or None,
+        request.FILES or None,
         initial={
             "status": update.status,
             "note": update.note,
@@ -112,6 +113,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
                 note=data.get("note") or "",
                 evidence_date=data.get("evidence_date"),
                 new_target_date=data.get("new_target_date"),
+                files=data.get("evidence_files") or [],
             )
         except services.Refused as refusal:
             refused(form, refusal)
@@ -184,8 +186,9 @@ def correct_judgement(request: HttpRequest, judgement: Judgement) -> HttpRespons
         except services.Refused as refusal:
             refused(form, refusal)
         else:
+            done = "withdrawn" if data["rating"] == forms.WITHDRAW else "corrected"
             messages.success(
-                request, f"The judgement on concern {judgement.concern_ref} was corrected"
+                request, f"The judgement on concern {judgement.concern_ref} was {done}"
             )
             return redirect(judgement.concern.plan.get_absolute_url())
     return page(
