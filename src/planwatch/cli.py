@@ -196,6 +196,9 @@ def _export(args: argparse.Namespace) -> int:
 def _remind(args: argparse.Namespace) -> int:
     from planwatch.web.commands import remind
 
+    if not 1 <= args.window <= 366:
+        print("planwatch: --window must be from 1 to 366 days", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return remind(args.as_of, args.window, args.dry_run, _console())
 
 

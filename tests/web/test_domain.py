@@ -218,7 +218,8 @@ def test_the_estate_report_as_of_a_day_uses_the_plan_in_force_that_day(supersede
     before_new = get(client, "/estate.csv?as_of=2025-04-30").splitlines()[1]
     assert before_new.startswith(f"{TESTSHIRE},2025-04-30,1,2,1,1,0,")
     before_any = get(client, "/estate.csv?as_of=2023-05-21").splitlines()[1]
-    assert before_any.startswith(f"{TESTSHIRE},2023-05-21,,0,0,0,0,")
+    # No plan was in force: nothing was counted, which the CSV leaves empty, not zero.
+    assert before_any == f"{TESTSHIRE},2023-05-21,,,,,,,,,,,,"
 
 
 def test_a_newer_version_is_in_force_only_from_its_submission(db):
@@ -251,7 +252,7 @@ def test_the_progress_report_can_be_asked_for_a_chosen_plan(superseded, client):
         assert client.get(f"{url}?plan=999999").status_code == 404
     # The older plan: 1.3 completed, the two others not completed when it was superseded.
     [counts] = table(chosen, "Number of actions at each status")
-    assert counts == ["1", "0", "0", "0", "0", "3"]
+    assert counts == ["1", "0", "0", "0", "0", "2", "3"]
     assert chosen.count("Not completed when superseded") >= 2
     [counts] = table(default, "Number of actions at each status")
     assert counts == ["0", "0", "1", "0", "1", "2"]
@@ -435,3 +436,50 @@ def test_progress_posted_while_an_amendment_is_drafted_carries_to_the_new_versio
     with builders.on("2024-06-10"):
         counts = Action.objects.current().counts(datetime.date(2024, 6, 10))
     assert (counts["total"], counts["completed"], counts["deferred"]) == (3, 1, 1)
+
+
+# --- found by trying the service as each role ----------------------------------------------
+
+
+def test_a_superseded_plans_export_does_not_call_its_unfinished_actions_overdue(superseded):
+    from planwatch.web.plans.exporting import export_of
+
+    with builders.on(TODAY):
+        progress = export_of(superseded["old"]).progress
+    assert sorted((key, p.status, p.overdue, p.in_force) for key, p in progress.items()) == [
+        (("1", 1), "not_started", False, False),
+        (("1", 2), "not_started", False, False),
+        (("1", 3), "completed", False, False),
+    ]
+
+
+def test_a_report_on_a_day_before_its_plan_was_submitted_says_so(superseded, client):
+    new = superseded["new"]
+    client.force_login(superseded["admin"])
+    url = f"/establishments/{new.establishment.slug}/report/?plan={new.pk}&as_of=2024-10-01"
+    with builders.on(TODAY):
+        text = get(client, url)
+    assert (
+        "Version 1 of the plan for the inspection of 6 January 2025 to 16 January 2025 was not "
+        "submitted until 1 May 2025: there is nothing to report on 1 October 2024."
+    ) in " ".join(text.split())
+
+
+@pytest.mark.parametrize("path", ["/estate.csv", "/establishments/{slug}/report.pdf"])
+@pytest.mark.parametrize("as_of", ["2024-02-30", "9999-12-31", "abc"])
+def test_a_download_with_a_date_it_cannot_use_says_so(superseded, client, path, as_of):
+    client.force_login(superseded["admin"])
+    url = path.format(slug=superseded["old"].establishment.slug) + f"?as_of={as_of}"
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    message = response.content.decode()
+    assert message.startswith("Enter the date as year-month-day, for example 2024-07-31 (")
+    assert message.count("\n") == 1
+
+
+def test_remind_refuses_a_window_it_cannot_use(capsys):
+    from planwatch.cli import main
+
+    assert main(["remind", "--dry-run", "--window", "-1"]) == 2
+    assert capsys.readouterr().err == "planwatch: --window must be from 1 to 366 days\n"

@@ -18,9 +18,10 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
     """A stored plan ready to write, with each action's progress as of a date (today by
     default), worked out by the same rules as every page and report."""
     as_of = as_of or rules.today()
-    in_force = Plan.objects.standing(plan, as_of).in_force
+    standing = Plan.objects.standing(plan, as_of)
     progress = {}
-    for state in plan_states(plan, as_of):
+    # A superseded plan's unfinished actions are not overdue: they left every figure.
+    for state in plan_states(plan, as_of, superseded=standing.superseded_by_inspection):
         action = state.action
         progress[(action.concern.ref, action.number)] = ActionProgress(
             status=state.stored_status,
@@ -31,7 +32,7 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
             last_update=timezone.localtime(state.latest.recorded_at).date()
             if state.latest
             else None,
-            in_force=in_force,
+            in_force=standing.in_force,
         )
     return PlanExport(plan=plan.to_model(), version=plan.version, progress=progress)
 

@@ -113,6 +113,7 @@ class ProgressReport:
     plan: Plan | None
     as_of: datetime.date
     in_force: bool = True
+    not_yet: bool = False  # the chosen plan was not submitted by `as_of`
     states: list[ActionState] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     concerns: list[dict[str, object]] = field(default_factory=list)
@@ -138,6 +139,11 @@ def progress_report(
         report.counts = tally([])
         return report
     report.in_force = plan.pk == in_force_id
+    if plan.in_force_from is None or plan.in_force_from > as_of:
+        # Asked for a plan on a day before it was submitted: there is nothing to count.
+        report.not_yet = True
+        report.counts = tally([])
+        return report
     standing = Plan.objects.standing(plan, as_of)
     states = plan_states(plan, as_of, superseded=standing.superseded_by_inspection)
     report.states = states

@@ -39,8 +39,10 @@ def _chosen_plan(request: HttpRequest, establishment: Establishment) -> Plan | N
 
 def _report_context(request: HttpRequest, establishment: Establishment) -> dict[str, Any]:
     day, error = as_of(request)
-    report = reports.progress_report(establishment, day, _chosen_plan(request, establishment))
+    chosen = _chosen_plan(request, establishment)
+    report = reports.progress_report(establishment, day, chosen)
     return {
+        "chosen": chosen.pk if chosen else None,
         "report": report,
         "as_of": day,
         "error": error,
@@ -65,11 +67,18 @@ def progress_report_page(request: HttpRequest, establishment: Establishment) -> 
 def progress_report_pdf(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     """The same report as an accessible PDF."""
     context = _report_context(request, establishment)
+    if context["error"]:
+        return _bad_date(context["error"])
     html = render_to_string("reports/print.html", context)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     name = f"{establishment.slug}-progress-{context['as_of'].isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _bad_date(error: str) -> HttpResponse:
+    """A download asked for with a date that cannot be used: say so, in one line."""
+    return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
 
 
 def _estate(
@@ -108,7 +117,9 @@ def estate(request: HttpRequest) -> HttpResponse:
 @requires(Need.READ_ANY)
 def estate_csv(request: HttpRequest) -> HttpResponse:
     """The estate report as CSV."""
-    rows, day, _, _, _ = _estate(request)
+    rows, day, error, _, _ = _estate(request)
+    if error:
+        return _bad_date(error)
     output = io.StringIO(newline="")
     writer = csv.writer(output, lineterminator="\r\n")
     ratings = [label for _, label in Rating.choices]
@@ -129,11 +140,15 @@ def estate_csv(request: HttpRequest) -> HttpResponse:
     )
     for row in rows:
         share = row.on_time_share
+        if row.plan is None:
+            # No plan in force that day: nothing was counted, which is not zero.
+            writer.writerow([row.establishment.name, day.isoformat()] + [""] * (8 + len(ratings)))
+            continue
         writer.writerow(
             [
                 row.establishment.name,
                 day.isoformat(),
-                row.plan.version if row.plan else "",
+                row.plan.version,
                 row.open,
                 row.overdue,
                 row.completed,
