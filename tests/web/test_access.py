@@ -379,3 +379,43 @@ def test_a_refusal_is_the_govuk_403_page_and_logs_nothing(caplog):
     visitor = Client().post(reverse("amend-plan", args=[plan.pk]))
     assert visitor.status_code == 302
     assert caplog.records == []
+
+
+# --- owner mappings: the admin pages keep the rule; old owners stay listed --------------------
+
+
+def test_the_admin_pages_refuse_a_mapping_the_owners_page_would_refuse(db):
+    from django.core.exceptions import ValidationError
+
+    plan = builders.plan(NORTHMOOR)
+    here = plan.inspection.establishment
+    viewer = builders.user("vic", Role.VIEWER, here)
+    mapping = OwnerMapping(establishment=here, owner="Governor", user=viewer)
+    with pytest.raises(ValidationError) as refused:
+        mapping.full_clean()
+    assert refused.value.message_dict == {
+        "user": [
+            "vic cannot post progress at HMP Northmoor: make them a contributor or lead there first"
+        ]
+    }
+    contributor = builders.user("cat", Role.CONTRIBUTOR, here)
+    OwnerMapping(establishment=here, owner="Governor", user=contributor).full_clean()
+
+
+def test_people_mapped_to_owners_no_longer_named_stay_listed_to_be_removed(db):
+    plan = builders.plan(NORTHMOOR)
+    here = plan.inspection.establishment
+    lead = builders.user("lee", Role.LEAD, here)
+    old = OwnerMapping.objects.create(establishment=here, owner="Head of Chaplaincy", user=lead)
+    page = signed_in(lead).get(reverse("owners", args=[here.slug])).content.decode()
+    assert "Head of Chaplaincy" in page
+    assert "No longer named in the plan in force" in page
+    response = signed_in(lead).post(reverse("owners", args=[here.slug]), {"remove": str(old.pk)})
+    assert response.status_code == 302
+    assert not OwnerMapping.objects.filter(pk=old.pk).exists()
+
+
+def test_the_sign_in_page_offers_no_link_to_itself(db):
+    page = Client().get("/sign-in/?next=/overdue/").content.decode()
+    assert "next=/sign-in/" not in page and "next=%2Fsign-in" not in page
+    assert 'href="/sign-in/?next=' not in page

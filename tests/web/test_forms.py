@@ -36,6 +36,18 @@ LONG = "x" * 5001
             "text",
             "The action must be 5,000 characters or fewer",
         ),
+        (
+            forms.ConcernForm,
+            {"ref": "1" * 21, "category": "key", "text": "Too few staff"},
+            "ref",
+            "The number must be 20 characters or fewer",
+        ),
+        (
+            forms.ActionForm,
+            {"text": "Do it", "owner": "G" * 301, "target_text": "July 2025"},
+            "owner",
+            "The owner must be 300 characters or fewer",
+        ),
     ],
 )
 def test_text_over_the_limit_is_refused_in_plain_words(form, data, field, message):

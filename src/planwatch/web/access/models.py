@@ -66,3 +66,20 @@ class OwnerMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} acts for {self.owner} at {self.establishment}"
+
+    def clean(self) -> None:
+        """The admin pages keep the Owners page's rule: only people who may post progress at
+        the establishment act for its owners."""
+        from django.core.exceptions import ValidationError
+
+        from planwatch.web.access import permissions
+
+        if self.user_id is None or self.establishment_id is None:
+            return
+        if not permissions.can_act_for_owners(self.user, self.establishment_id):
+            raise ValidationError(
+                {
+                    "user": f"{self.user.get_username()} cannot post progress at "
+                    f"{self.establishment}: make them a contributor or lead there first"
+                }
+            )

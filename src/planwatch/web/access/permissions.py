@@ -134,6 +134,12 @@ def can_judge(user: Any, establishment_id: int) -> bool:
     return may(user, Ability.JUDGE, establishment_id)
 
 
+def can_act_for_owners(user: Any, establishment_id: int) -> bool:
+    """Whether a person may be named as acting for owners at an establishment: only those
+    who may post progress there, so that reminders and "My actions" reach people who can act."""
+    return bool(abilities(user, establishment_id) & {Ability.UPDATE_OWN, Ability.UPDATE_ANY})
+
+
 def owners_acted_for(user: Any, establishment_id: int) -> set[str]:
     if not user.is_authenticated:
         return set()

@@ -9,7 +9,6 @@ from django.db import transaction
 
 from planwatch.web.access import permissions
 from planwatch.web.access.models import OwnerMapping
-from planwatch.web.access.permissions import Ability
 
 
 class MappingRefused(Exception):
@@ -48,8 +47,7 @@ def map_owner(establishment: Any, owner: str, username: str) -> OwnerMapping:
     user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
         raise MappingRefused(f"There is no active user called {username.strip()}", "username")
-    granted = permissions.abilities(user, establishment.pk)
-    if not granted & {Ability.UPDATE_OWN, Ability.UPDATE_ANY}:
+    if not permissions.can_act_for_owners(user, establishment.pk):
         raise MappingRefused(
             f"{user.get_username()} cannot post progress at {establishment.name}: ask an "
             "administrator to make them a contributor or lead there first",

@@ -43,10 +43,18 @@ def owners(request: HttpRequest, establishment: Establishment) -> HttpResponse:
                 )
                 return redirect("owners", establishment.slug)
     mappings = OwnerMapping.objects.filter(establishment=establishment).select_related("user")
-    by_owner = {name: [m for m in mappings if m.owner == name] for name in names}
+    # Owners no longer named in the plans in force stay listed until their people are removed.
+    everyone = sorted(set(names) | {mapping.owner for mapping in mappings})
+    by_owner = {name: [m for m in mappings if m.owner == name] for name in everyone}
     return page(
         request,
         "access/owners.html",
-        {"establishment": establishment, "by_owner": by_owner, "form": form, "can_edit": can_edit},
+        {
+            "establishment": establishment,
+            "by_owner": by_owner,
+            "named": set(names),
+            "form": form,
+            "can_edit": can_edit,
+        },
         status=form_status(form),
     )

@@ -178,7 +178,12 @@ class DraftPlanForm(DraftPlanDatesForm):
 
 class ConcernForm(forms.Form):
     ref = forms.CharField(
-        label="Number", max_length=20, error_messages={"required": "Enter the concern's number"}
+        label="Number",
+        max_length=20,
+        error_messages={
+            "required": "Enter the concern's number",
+            "max_length": too_long("The number", 20),
+        },
     )
     category = forms.ChoiceField(
         label="Kind",
@@ -214,13 +219,19 @@ class ActionForm(forms.Form):
         label="Responsible owner",
         max_length=300,
         help_text="The post or team, not a named person",
-        error_messages={"required": "Enter the responsible owner"},
+        error_messages={
+            "required": "Enter the responsible owner",
+            "max_length": too_long("The owner", 300),
+        },
     )
     target_text = forms.CharField(
         label="Target date",
         max_length=100,
         help_text="A month (July 2025), a day (31 July 2025), Completed or Ongoing",
-        error_messages={"required": "Enter the target date"},
+        error_messages={
+            "required": "Enter the target date",
+            "max_length": too_long("The target date", 100),
+        },
     )
 
     def clean_target_text(self):

@@ -180,7 +180,8 @@ def status_over_time(plan: Plan, states: list[ActionState], as_of: datetime.date
         id="status-over-time",
         title="Status of the plan's actions at the end of each month",
         description=(
-            f"Stacked bars, one per month from {months[0][1]}/{months[0][0]} to "
+            f"Stacked bars, one per month from {calendar.month_name[months[0][1]]} "
+            f"{months[0][0]} to "
             f"{as_of:%B %Y}, counting actions completed, in progress, not started, deferred "
             "and overdue. The table beside the chart gives the figures."
         ),
