@@ -74,7 +74,7 @@ class OwnerMapping(models.Model):
 
         from planwatch.web.access import permissions
 
-        if self.user_id is None or self.establishment_id is None:
+        if not (self.user_id and self.establishment_id):  # the form reports them missing
             return
         if not permissions.can_act_for_owners(self.user, self.establishment_id):
             raise ValidationError(
