@@ -119,6 +119,14 @@ class Inspection(models.Model):
         return "inspection (dates not known)"
 
 
+class PlanManager(models.Manager.from_queryset(PlanQuerySet)):  # type: ignore[misc]
+    """Plans without their stored quality report, a large document read only where it is
+    shown (services.quality_report)."""
+
+    def get_queryset(self) -> PlanQuerySet:
+        return super().get_queryset().defer("quality")
+
+
 class Plan(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -143,7 +151,7 @@ class Plan(models.Model):
     )
     history = HistoricalRecords(excluded_fields=["quality"])
 
-    objects = PlanQuerySet.as_manager()
+    objects = PlanManager()
 
     class Meta:
         ordering = ["inspection", "version"]

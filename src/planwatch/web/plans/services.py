@@ -4,6 +4,7 @@ amendment, progress updates, judgements and their corrections."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,12 +61,27 @@ class Refused(Exception):
 
 def quality_report(plan: Plan) -> Report:
     """The plan version's quality report, worked out once when the version is stored or a
-    draft changes, and read from the database after that."""
-    if plan.quality:
-        return Report.from_dict(plan.quality)
+    draft changes, and read from the database after that. A submitted version never
+    changes, so its report is also kept in memory once read."""
+    if not plan.is_draft:
+        return _submitted_report(plan.pk, plan.created_at)
+    return _stored_report(plan.pk)
+
+
+@functools.lru_cache(maxsize=512)
+def _submitted_report(plan_pk: int, created_at: datetime.datetime) -> Report:
+    """Keyed by creation time too, so that a number used again (tests roll back) is never
+    taken for another plan."""
+    return _stored_report(plan_pk)
+
+
+def _stored_report(plan_pk: int) -> Report:
+    stored = Plan.objects.filter(pk=plan_pk).values_list("quality", flat=True).first()
+    if stored:
+        return Report.from_dict(stored)
+    plan = Plan.objects.get(pk=plan_pk)
     report = check_plan(plan.to_model())
-    Plan.objects.filter(pk=plan.pk).update(quality=report.to_dict())
-    plan.quality = report.to_dict()
+    Plan.objects.filter(pk=plan_pk).update(quality=report.to_dict())
     return report
 
 

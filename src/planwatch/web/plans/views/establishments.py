@@ -24,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
     in_force = Plan.objects.filter(
         inspection__establishment__in=establishments
     ).in_force_by_establishment(today)
-    plans = Plan.objects.in_bulk(list(in_force.values()))
+    plans = Plan.objects.only("pk", "version", "submitted_on", "state").in_bulk(
+        list(in_force.values())
+    )
     counts = Action.objects.filter(plan_id__in=list(in_force.values())).counts_by_plan(today)
     rows = []
     for establishment in establishments:
