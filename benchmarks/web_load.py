@@ -141,6 +141,7 @@ def build_estate() -> dict:
                     target_text=f"{month:%B %Y}",
                     target=target,
                     target_due=due_date_for(target),
+                    due=due_date_for(target),
                     status=random.choice(statuses),
                 )
             )

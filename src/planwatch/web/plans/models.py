@@ -258,6 +258,9 @@ class Action(models.Model):
     )
     deferred_to = models.DateField(null=True, blank=True)
     deferral_reason = models.TextField(blank=True)
+    # When it is now due (the deferred date, else the target's last day), kept on save so
+    # that lists can be ordered and filtered by it from an index.
+    due = models.DateField(null=True, blank=True, editable=False)
     # Every version of one action shares a lineage, so that progress and its history carry
     # over from version to version of the plan.
     lineage = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
@@ -276,10 +279,9 @@ class Action(models.Model):
         ]
         indexes = [
             # Counting a plan's actions by status and due date without reading the text.
-            models.Index(
-                fields=["plan", "status", "target_due", "deferred_to"],
-                name="action_plan_progress_idx",
-            ),
+            models.Index(fields=["plan", "status", "due"], name="action_plan_progress_idx"),
+            # Lists of overdue and due actions, in order of when they are due.
+            models.Index(fields=["due", "plan", "status"], name="action_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -287,7 +289,10 @@ class Action(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.target_due = rules.due_date_for(self.target)
+        self.due = self.deferred_to or self.target_due
         self.plan_id = self.concern.plan_id
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "due", "target_due"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

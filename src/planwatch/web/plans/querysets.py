@@ -188,7 +188,7 @@ class ActionQuerySet(models.QuerySet):
             return self.annotate(
                 state_status=F("status"),
                 state_deferred_to=F("deferred_to"),
-                state_due=Coalesce(F("deferred_to"), F("target_due")),
+                state_due=F("due"),
             )
         known = _model("ProgressUpdate").objects.filter(
             lineage=OuterRef("lineage"), recorded_at__lt=rules.end_of(as_of)
@@ -216,10 +216,7 @@ class ActionQuerySet(models.QuerySet):
         if as_of >= rules.today():
             # The same test on the stored fields, written so that the database can use its
             # indexes on them rather than compute the due day of every action first.
-            return annotated.exclude(status=labels.COMPLETED).filter(
-                Q(deferred_to__isnull=False, deferred_to__lt=as_of)
-                | Q(deferred_to__isnull=True, target_due__lt=as_of)
-            )
+            return annotated.exclude(status=labels.COMPLETED).filter(due__lt=as_of)
         return annotated.filter(status_filters(as_of)[labels.OVERDUE])
 
     def due_between(
