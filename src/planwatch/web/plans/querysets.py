@@ -233,13 +233,12 @@ class ActionQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ActionQuerySet:
         from planwatch.web.access import permissions
 
-        if permissions.everywhere(user, permissions.Ability.READ):
-            # Every establishment: no join needed to know the plan's establishment.
-            return self.filter(plan__state="submitted")
-        establishments = _model("Establishment").objects.visible_to(user)
-        return self.filter(
-            plan__state="submitted", plan__inspection__establishment__in=establishments
-        )
+        plans = _model("Plan").objects.submitted()
+        if not permissions.everywhere(user, permissions.Ability.READ):
+            establishments = _model("Establishment").objects.visible_to(user)
+            plans = plans.filter(inspection__establishment__in=establishments)
+        # A subquery rather than a join, so that lists can be read in the order of an index.
+        return self.filter(plan__in=plans.values("pk"))
 
     def acted_for(self, user: Any) -> ActionQuerySet:
         """Actions whose owner the user acts for (owner mappings at the action's

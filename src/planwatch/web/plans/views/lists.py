@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 
 from planwatch.web.access.decorators import Need, requires
@@ -14,6 +16,18 @@ from planwatch.web.plans.querysets import ActionQuerySet
 from planwatch.web.plans.views.common import as_of, page, paginate, pagination
 
 
+def _page_of(
+    request: HttpRequest, actions: ActionQuerySet, as_of: datetime.date
+) -> tuple[Page[Any], list[Action]]:
+    """One page of a long list of actions, in order of when they are due. The page is chosen
+    by a narrow query (numbers only, from the index) and only its actions are read whole."""
+    found = paginate(request, actions.order_by("state_due", "pk").values_list("pk", flat=True))
+    wanted = list(found.object_list)
+    rows = Action.objects.filter(pk__in=wanted).with_state(as_of)
+    by_pk = {action.pk: action for action in _listed(rows)}
+    return found, [by_pk[pk] for pk in wanted]
+
+
 def _listed(actions: ActionQuerySet) -> ActionQuerySet:
     return actions.select_related("concern", "plan__inspection__establishment")
 
@@ -21,19 +35,15 @@ def _listed(actions: ActionQuerySet) -> ActionQuerySet:
 @requires(Need.READ_ANY)
 def overdue(request: HttpRequest) -> HttpResponse:
     day, error = as_of(request)
-    actions = _listed(
-        Action.objects.in_force(day)
-        .visible_to(request.user)
-        .overdue(day)
-        .order_by("state_due", "plan__inspection__establishment__name", "pk")
+    found, actions = _page_of(
+        request, Action.objects.in_force(day).visible_to(request.user).overdue(day), day
     )
-    found = paginate(request, actions)
     return page(
         request,
         "lists/overdue.html",
         {
             "page": found,
-            "actions": found.object_list,
+            "actions": actions,
             "as_of": day,
             "error": error,
             "pagination": pagination(request, found),
@@ -53,19 +63,17 @@ def due_soon(request: HttpRequest) -> HttpResponse:
         weeks, error = 4, "Enter a number of weeks from 1 to 104"
     today = rules.today()
     until = today + datetime.timedelta(weeks=weeks)
-    actions = _listed(
-        Action.objects.current()
-        .visible_to(request.user)
-        .due_between(today, until)
-        .order_by("state_due", "pk")
+    found, actions = _page_of(
+        request,
+        Action.objects.current().visible_to(request.user).due_between(today, until),
+        today,
     )
-    found = paginate(request, actions)
     return page(
         request,
         "lists/due.html",
         {
             "page": found,
-            "actions": found.object_list,
+            "actions": actions,
             "weeks": weeks,
             "until": until,
             "as_of": today,
