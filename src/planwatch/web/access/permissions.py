@@ -89,6 +89,11 @@ def require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def readable_establishment_ids(user: Any) -> set[int] | None:
+    """The establishments a user may read; None for all of them."""
+    return _establishment_ids(user, Ability.READ)
+
+
 def _establishment_ids(user: Any, ability: Ability) -> set[int] | None:
     """The establishments where a user may do this; None for all of them."""
     if everywhere(user, ability):

@@ -442,3 +442,15 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} on {self.sent_on}"
+
+
+def _forget_plans_in_force(**_: Any) -> None:
+    """A plan or inspection written here changes which plans are in force: forget the answers
+    kept in this process (other processes notice by the submitted plans' count and newest)."""
+    from planwatch.web.plans import querysets
+
+    querysets.forget_plans_in_force()
+
+
+models.signals.post_save.connect(_forget_plans_in_force, sender=Plan, weak=False)
+models.signals.post_save.connect(_forget_plans_in_force, sender=Inspection, weak=False)

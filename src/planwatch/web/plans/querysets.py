@@ -46,6 +46,11 @@ class PlanQuerySet(models.QuerySet):
 
     def in_force_by_establishment(self, as_of: datetime.date) -> dict[int, int]:
         """{establishment id: id of the plan in force on `as_of`} among these plans."""
+        if not self.query.where:
+            return dict(_in_force_everywhere(as_of))
+        return self._in_force_by_establishment(as_of)
+
+    def _in_force_by_establishment(self, as_of: datetime.date) -> dict[int, int]:
         facts = [
             rules.PlanFacts(*row)
             for row in self.submitted().values_list(
@@ -152,6 +157,32 @@ class Standing:
         return None
 
 
+# The plans in force across the estate, per day, kept while no plan is submitted: every list
+# and figure asks, and the answer changes only when a plan is submitted or imported.
+_IN_FORCE: dict[tuple[datetime.date, tuple[int, int, Any]], dict[int, int]] = {}
+
+
+def forget_plans_in_force() -> None:
+    _IN_FORCE.clear()
+
+
+def _in_force_everywhere(as_of: datetime.date) -> dict[int, int]:
+    from django.db.models import Max
+
+    generation = (
+        _model("Plan")
+        .objects.submitted()
+        .aggregate(held=Count("pk"), newest=Max("pk"), latest=Max("in_force_from"))
+    )
+    key = (as_of, (generation["held"], generation["newest"] or 0, generation["latest"]))
+    found = _IN_FORCE.get(key)
+    if found is None:
+        if len(_IN_FORCE) > 256:
+            _IN_FORCE.clear()
+        found = _IN_FORCE[key] = _model("Plan").objects.all()._in_force_by_establishment(as_of)
+    return found
+
+
 def status_filters(as_of: datetime.date) -> dict[str, Q]:
     """One filter per status people see on `as_of`, over `with_state` annotations; every
     count of actions by status is made from these."""
@@ -167,9 +198,16 @@ def status_filters(as_of: datetime.date) -> dict[str, Q]:
 
 
 class ActionQuerySet(models.QuerySet):
-    def in_force(self, as_of: datetime.date) -> ActionQuerySet:
-        """Actions of the plans in force on `as_of`: those every figure and list counts."""
+    def in_force(self, as_of: datetime.date, visible_to: Any = None) -> ActionQuerySet:
+        """Actions of the plans in force on `as_of`: those every figure and list counts; with
+        `visible_to`, only at the establishments that user may read."""
         plans = _model("Plan").objects.in_force_by_establishment(as_of)
+        if visible_to is not None:
+            from planwatch.web.access import permissions
+
+            readable = permissions.readable_establishment_ids(visible_to)
+            if readable is not None:
+                plans = {where: pk for where, pk in plans.items() if where in readable}
         return self.filter(plan_id__in=list(plans.values()))
 
     def current(self) -> ActionQuerySet:

@@ -36,7 +36,7 @@ def _listed(actions: ActionQuerySet) -> ActionQuerySet:
 def overdue(request: HttpRequest) -> HttpResponse:
     day, error = as_of(request)
     found, actions = _page_of(
-        request, Action.objects.in_force(day).visible_to(request.user).overdue(day), day
+        request, Action.objects.in_force(day, visible_to=request.user).overdue(day), day
     )
     return page(
         request,
@@ -65,7 +65,7 @@ def due_soon(request: HttpRequest) -> HttpResponse:
     until = today + datetime.timedelta(weeks=weeks)
     found, actions = _page_of(
         request,
-        Action.objects.current().visible_to(request.user).due_between(today, until),
+        Action.objects.in_force(today, visible_to=request.user).due_between(today, until),
         today,
     )
     return page(
