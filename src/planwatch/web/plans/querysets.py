@@ -91,8 +91,7 @@ class PlanQuerySet(models.QuerySet):
             return Standing(DRAFT)
         in_force_id = (
             _model("Plan")
-            .objects.filter(inspection__establishment=plan.inspection.establishment_id)
-            .in_force_by_establishment(as_of)
+            .objects.in_force_by_establishment(as_of)
             .get(plan.inspection.establishment_id)
         )
         if in_force_id == plan.pk:
