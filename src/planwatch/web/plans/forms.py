@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
@@ -77,6 +79,17 @@ class ProgressUpdateForm(forms.Form):
     def __init__(self, *args, action=None, **kwargs):
         self.action = action
         super().__init__(*args, **kwargs)
+
+    def update_values(self) -> dict[str, Any]:
+        """The cleaned form as the arguments of services.record_update."""
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "note": data.get("note") or "",
+            "evidence_date": data.get("evidence_date"),
+            "new_target_date": data.get("new_target_date"),
+            "files": data.get("evidence_files") or [],
+        }
 
     def clean_evidence_files(self):
         files = self.cleaned_data.get("evidence_files") or []

@@ -67,17 +67,8 @@ def post_update(request: HttpRequest, action: Action) -> HttpResponse:
         return redirect(action.get_absolute_url())
     form = forms.ProgressUpdateForm(request.POST, request.FILES, action=action)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.record_update(
-                action,
-                request.user,
-                status=data["status"],
-                note=data.get("note") or "",
-                evidence_date=data.get("evidence_date"),
-                new_target_date=data.get("new_target_date"),
-                files=data.get("evidence_files") or [],
-            )
+            services.record_update(action, request.user, **form.update_values())
         except services.Refused as refusal:
             refused(form, refusal)
         else:
@@ -103,17 +94,9 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
         action=action,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.correct_update(
-                update,
-                request.user,
-                reason=data["reason"],
-                status=data["status"],
-                note=data.get("note") or "",
-                evidence_date=data.get("evidence_date"),
-                new_target_date=data.get("new_target_date"),
-                files=data.get("evidence_files") or [],
+                update, request.user, reason=form.cleaned_data["reason"], **form.update_values()
             )
         except services.Refused as refusal:
             refused(form, refusal)
