@@ -76,7 +76,7 @@ def progress_report_pdf(request: HttpRequest, establishment: Establishment) -> H
         return _bad_date(context["error"])
     # Shorter bars on paper, so that a year's charts and their figures share the first page.
     context["svg"] = {
-        chart.id: render_svg(chart, WIDE, plot_height=110) for chart in context["report"].charts
+        chart.id: render_svg(chart, WIDE, plot_height=90) for chart in context["report"].charts
     }
     html = render_to_string("reports/print.html", context)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
