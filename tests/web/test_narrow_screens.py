@@ -184,3 +184,43 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
     assert narrow.scrolls_sideways == {}
     assert narrow.axe_problems == {}, "\n\n".join(narrow.axe_problems.values())
     assert len(narrow.checked) >= 30
+
+
+# For each chart on show: the smallest text in px as drawn, and any two month labels that overlap.
+CHART_TEXT = """
+[...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0)
+  .map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const sizes = [...svg.querySelectorAll('text')].map(t => +t.getAttribute('font-size') * scale);
+    const boxes = [...svg.querySelectorAll('text.category-label')].map(t => t.getBoundingClientRect());
+    const overlaps = boxes.slice(1).filter((box, i) => box.left < boxes[i].right).length;
+    return {id: svg.id, smallest: Math.min(...sizes), labels: boxes.length, overlaps};
+  })
+"""
+
+
+@pytest.mark.parametrize("width", [WIDTH, 1200])
+def test_chart_text_is_16px_and_month_labels_never_overlap(
+    browser, live_server, width, transactional_db
+):  # noqa: F811
+    records = every_kind_of_record()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    visitor = Visitor(context.new_page(), live_server.url)
+    visitor.sign_in("admin")
+    # Two years of months: more than fit side by side, so labels are thinned.
+    visitor.goto(f"/establishments/{records['establishment'].slug}/report/?as_of=2026-05-31")
+    charts = visitor.page.evaluate(CHART_TEXT)
+    suffix = "-narrow" if width == WIDTH else ""
+    assert [chart["id"] for chart in charts] == [
+        f"status-over-time{suffix}",
+        f"targets-by-month{suffix}",
+    ]
+    for chart in charts:
+        assert chart["smallest"] >= 16, chart
+        assert chart["overlaps"] == 0, chart
+        assert chart["labels"] >= 2, chart
+    # The figures are collapsed below each chart until asked for.
+    details = visitor.page.locator("details.figures")
+    assert details.count() == 2
+    assert details.evaluate_all("ds => ds.map(d => d.open)") == [False, False]
+    context.close()
