@@ -192,4 +192,3 @@ def render_svg(
     )
     parts.append("</svg>")
     return "".join(parts)
-
