@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 from planwatch.charts import Chart, Series, render_svg
@@ -68,7 +69,7 @@ def test_month_labels_are_thinned_to_keep_apart_and_the_range_is_stated():
         xs = [float(t.get("x")) for t in labels]
         assert labels[0].text == "Jan 24"
         # Each label (6 characters, at most 9.6 units each) keeps 8 units from the next.
-        assert all(b - a >= 6 * 9.6 + 8 for a, b in zip(xs, xs[1:], strict=False))
+        assert all(b - a >= 6 * 9.6 + 8 for a, b in itertools.pairwise(xs))
         assert len(labels) < 24
         assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "range"] == [
             "Months: Jan 24 to Dec 25"

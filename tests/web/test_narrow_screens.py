@@ -15,13 +15,13 @@ from planwatch.web.access.models import OwnerMapping
 from planwatch.web.plans import services
 from planwatch.web.plans.models import Establishment
 from tests import builders
-from tests.web.test_browser import (  # noqa: F401 - fixtures used by name
-    PASSWORD,
-    Visitor,
-    append_only_after_this_module,
-    append_only_until_the_flush,
-    browser,
-)
+from tests.web import test_browser
+from tests.web.test_browser import PASSWORD, Visitor
+
+# The browser and the append-only guards, shared with the other browser tests.
+browser = test_browser.browser
+append_only_until_the_flush = test_browser.append_only_until_the_flush
+append_only_after_this_module = test_browser.append_only_after_this_module
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +87,7 @@ class NarrowVisitor(Visitor):
 
 
 @pytest.fixture
-def narrow(browser, live_server):  # noqa: F811 - the fixture imported above
+def narrow(browser, live_server):
     context = browser.new_context(viewport={"width": WIDTH, "height": 812})
     yield NarrowVisitor(context.new_page(), live_server.url)
     context.close()
@@ -202,7 +202,7 @@ CHART_TEXT = """
 @pytest.mark.parametrize("width", [WIDTH, 1200])
 def test_chart_text_is_16px_and_month_labels_never_overlap(
     browser, live_server, width, transactional_db
-):  # noqa: F811
+):
     records = every_kind_of_record()
     context = browser.new_context(viewport={"width": width, "height": 900})
     visitor = Visitor(context.new_page(), live_server.url)
