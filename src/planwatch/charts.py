@@ -101,15 +101,16 @@ def labelled_indexes(count: int, every: int) -> list[int]:
 def _legend(chart: Chart, width: int, left: int, pattern_id: str) -> tuple[list[str], int]:
     """The key, wrapped onto as many lines as the width needs: parts and its height."""
     parts: list[str] = []
-    x, y, line = left, 0, FONT_SIZE + 8
+    x: float = left
+    y, line = 0, FONT_SIZE + 8
     for item in chart.series:
         needed = 18 + 6 + text_width(item.label) + 16
         if x > left and x + needed > width:
             x, y = left, y + line
         parts.append(
-            f'<rect x="{x}" y="{y}" width="18" height="18" fill="{_fill(item.key, pattern_id)}" '
-            f'stroke="#0b0c0c" stroke-width="1"/>'
-            f'<text x="{x + 24}" y="{y + 15}" font-size="{FONT_SIZE}" '
+            f'<rect x="{x:.1f}" y="{y}" width="18" height="18" '
+            f'fill="{_fill(item.key, pattern_id)}" stroke="#0b0c0c" stroke-width="1"/>'
+            f'<text x="{x + 24:.1f}" y="{y + 15}" font-size="{FONT_SIZE}" '
             f'fill="#0b0c0c">{escape(item.label)}</text>'
         )
         x += needed
