@@ -168,6 +168,12 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
     # Signed out first: the public pages.
     for path in ("/", "/sign-in/", "/nowhere/"):
         narrow.goto(path)
+    # Someone with no role yet: their home page, and the page that refuses them.
+    get_user_model().objects.create_user("newcomer", "n@example.invalid", PASSWORD)
+    narrow.sign_in("newcomer")
+    narrow.goto("/estate/")
+    assert page.locator("h1").inner_text() == "You cannot do this"
+    page.context.clear_cookies()
     narrow.sign_in("admin")
     for paths in pages.values():
         for path in paths:
