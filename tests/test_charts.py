@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 from planwatch.charts import Chart, Series, render_svg
@@ -38,3 +39,39 @@ def test_every_bar_draws_its_figure_and_the_chart_is_labelled():
         if rect.get("data-value")
     }
     assert abs(heights[("Jun 24", "Completed")] - 2 * heights[("Jun 24", "Overdue")]) < 0.2
+
+
+def test_month_labels_are_thinned_to_keep_apart_and_the_range_is_stated():
+    from planwatch.charts import NARROW, WIDE
+
+    months = tuple(
+        f"{name} {year}"
+        for year in (24, 25)
+        for name in (
+            "Jan",
+            "Feb",
+            "Mar",
+            "Apr",
+            "May",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Oct",
+            "Nov",
+            "Dec",
+        )
+    )
+    chart = Chart("m", "By month", "Bars.", months, (Series("completed", "Completed", (1,) * 24),))
+    for width in (WIDE, NARROW):
+        root = ET.fromstring(render_svg(chart, width))
+        labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "category-label"]
+        xs = [float(t.get("x")) for t in labels]
+        assert labels[0].text == "Jan 24"
+        # Each label (6 characters, at most 9.6 units each) keeps 8 units from the next.
+        assert all(b - a >= 6 * 9.6 + 8 for a, b in itertools.pairwise(xs))
+        assert len(labels) < 24
+        assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "range"] == [
+            "Months: Jan 24 to Dec 25"
+        ]
+        assert {t.get("font-size") for t in root.iter(f"{SVG}text")} == {"16"}

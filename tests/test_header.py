@@ -64,3 +64,22 @@ def test_unreadable_dates_are_null_with_a_warning_never_a_guess():
 
 def test_no_establishment():
     assert read_header(["ACTION PLAN: HMIP REPORT", "Introduction"]).establishment is None
+
+
+def test_a_revised_plan_was_submitted_when_it_was_revised():
+    lines = [
+        "HM Prison &",
+        "Probation Service",
+        "Action Plan: HMP Peterborough (Men)",
+        "Action Plan Submitted: 22nd May 2024",
+        "Revised: 3rd September 2024",
+        "A Response to the HMIP Inspection: 8th – 18th January 2024",
+        "Report Published: 9th April 2024",
+    ]
+    header = read_header(lines)
+    assert header.plan_submitted == "2024-09-03"
+    assert header.warnings == []
+    lines[4] = "Revised: sometime"
+    header = read_header(lines)
+    assert header.plan_submitted == "2024-05-22"
+    assert header.warnings == ["header: 'Revised' date 'sometime' not understood"]

@@ -1,7 +1,8 @@
-"""Accessible SVG charts: stacked bars whose every bar carries the figure it draws."""
+"""Accessible SVG charts: stacked bars in colours with patterns, labels that never overlap."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -14,6 +15,28 @@ COLOURS = {
     "deferred": "#912b88",
     "overdue": "#d4351c",
 }
+
+# Each series has its own pattern too, so colour is never the only cue (WCAG 1.4.1): white
+# marks over the colour, drawn in a 10-unit tile. None is a plain fill.
+PATTERNS: dict[str, str | None] = {
+    "completed": None,
+    "in_progress": '<path d="M-2,2 l4,-4 M0,10 l10,-10 M8,12 l4,-4" stroke="#fff" '
+    'stroke-width="2"/>',
+    "open": '<path d="M-2,2 l4,-4 M0,10 l10,-10 M8,12 l4,-4" stroke="#fff" stroke-width="2"/>',
+    "not_started": '<circle cx="5" cy="5" r="1.8" fill="#fff"/>',
+    "deferred": '<path d="M0,5 h10" stroke="#fff" stroke-width="2"/>',
+    "overdue": '<path d="M0,0 l10,10 M10,0 l-10,10" stroke="#fff" stroke-width="1.5"/>',
+}
+
+# Text is 16 units high; a chart drawn at its own width shows it at 16 px (GOV.UK's body
+# size on a phone). WIDE suits a desktop column and print; NARROW a 375 px phone.
+FONT_SIZE = 16
+WIDE = 640
+NARROW = 340
+# An estimate, on the generous side, of a character's width in units (Arial and GDS
+# Transport both average under 0.6 of the font size) and the gap kept between labels.
+CHAR_WIDTH = 0.6 * FONT_SIZE
+LABEL_GAP = 8
 
 
 @dataclass(frozen=True)
@@ -47,53 +70,126 @@ class Chart:
             )
         ]
 
+    def range_text(self) -> str:
+        """The span of the categories, said once: "Jan 24 to Sep 24"."""
+        if not self.categories:
+            return "No months"
+        if len(self.categories) == 1:
+            return self.categories[0]
+        return f"{self.categories[0]} to {self.categories[-1]}"
 
-def render_svg(chart: Chart, width: int = 640, height: int = 280) -> str:
-    """The chart as inline SVG, described for screen readers by its title and description."""
-    left, right, top, bottom = 40, 10, 10, 70
-    plot_width, plot_height = width - left - right, height - top - bottom
+
+def text_width(text: str) -> float:
+    return len(text) * CHAR_WIDTH
+
+
+def label_every(categories: tuple[str, ...], step: float) -> int:
+    """Label every nth category so that no two labels overlap: 1, 2, 3..."""
+    widest = max((text_width(category) for category in categories), default=0)
+    return max(1, math.ceil((widest + LABEL_GAP) / step)) if step > 0 else 1
+
+
+def labelled_indexes(count: int, every: int) -> list[int]:
+    """The categories that carry a label: the first, then every nth. The last is labelled
+    too when it keeps its distance from the one before it."""
+    indexes = list(range(0, count, every))
+    if count and indexes[-1] != count - 1 and count - 1 - indexes[-1] >= every:
+        indexes.append(count - 1)
+    return indexes
+
+
+def _legend(chart: Chart, width: int, left: int, pattern_id: str) -> tuple[list[str], int]:
+    """The key, wrapped onto as many lines as the width needs: parts and its height."""
+    parts: list[str] = []
+    x: float = left
+    y, line = 0, FONT_SIZE + 8
+    for item in chart.series:
+        needed = 18 + 6 + text_width(item.label) + 16
+        if x > left and x + needed > width:
+            x, y = left, y + line
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="18" height="18" '
+            f'fill="{_fill(item.key, pattern_id)}" stroke="#0b0c0c" stroke-width="1"/>'
+            f'<text x="{x + 24:.1f}" y="{y + 15}" font-size="{FONT_SIZE}" '
+            f'fill="#0b0c0c">{escape(item.label)}</text>'
+        )
+        x += needed
+    return parts, y + line
+
+
+def _fill(key: str, pattern_id: str) -> str:
+    return f"url(#{pattern_id}-{key})" if PATTERNS.get(key) else COLOURS[key]
+
+
+def render_svg(
+    chart: Chart, width: int = WIDE, suffix: str = "", plot_height: int | None = None
+) -> str:
+    """The chart as inline SVG, described for screen readers by its title and description.
+
+    Drawn `width` units wide with 16-unit text: shown at that width in pixels its text is
+    16 px. Month labels are thinned so that none overlap, and the range is stated below."""
+    svg_id = f"{chart.id}{suffix}"
+    left, right = 44, 12
+    legend, legend_height = _legend(chart, width - right, left, svg_id)
+    top = legend_height + 12
+    plot_height = plot_height or (170 if width >= WIDE else 150)
+    plot_width = width - left - right
     highest = max(chart.totals(), default=0) or 1
-    step = plot_width / max(len(chart.categories), 1)
+    count = max(len(chart.categories), 1)
+    step = plot_width / count
     bar_width = max(step * 0.6, 2)
+    every = label_every(chart.categories, step)
+    axis = top + plot_height
+    height = axis + FONT_SIZE + 8 + FONT_SIZE + 14
+    defs = "".join(
+        f'<pattern id="{svg_id}-{key}" width="10" height="10" patternUnits="userSpaceOnUse">'
+        f'<rect width="10" height="10" fill="{COLOURS[key]}"/>{marks}</pattern>'
+        for key, marks in PATTERNS.items()
+        if marks and any(item.key == key for item in chart.series)
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" aria-labelledby="{chart.id}-title {chart.id}-desc" id="{chart.id}">',
-        f'<title id="{chart.id}-title">{escape(chart.title)}</title>',
-        f'<desc id="{chart.id}-desc">{escape(chart.description)}</desc>',
-        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" '
-        f'y2="{top + plot_height}" stroke="#0b0c0c" stroke-width="1"/>',
-        f'<text x="{left - 6}" y="{top + 10}" font-size="11" text-anchor="end" '
-        f'fill="#0b0c0c">{highest}</text>',
-        f'<text x="{left - 6}" y="{top + plot_height}" font-size="11" text-anchor="end" '
+        f'width="{width}" height="{height}" '
+        f'aria-labelledby="{svg_id}-title {svg_id}-desc" id="{svg_id}" '
+        f'font-family="GDS Transport, Arial, Liberation Sans, sans-serif">',
+        f'<title id="{svg_id}-title">{escape(chart.title)}</title>',
+        f'<desc id="{svg_id}-desc">{escape(chart.description)}</desc>',
+        f"<defs>{defs}</defs>" if defs else "",
+        *legend,
+        f'<line x1="{left}" y1="{axis}" x2="{width - right}" y2="{axis}" '
+        f'stroke="#0b0c0c" stroke-width="1"/>',
+        f'<text x="{left - 6}" y="{top + FONT_SIZE - 4}" font-size="{FONT_SIZE}" '
+        f'text-anchor="end" fill="#0b0c0c">{highest}</text>',
+        f'<text x="{left - 6}" y="{axis}" font-size="{FONT_SIZE}" text-anchor="end" '
         f'fill="#0b0c0c">0</text>',
     ]
+    labelled = set(labelled_indexes(len(chart.categories), every))
     for index, category in enumerate(chart.categories):
         x = left + index * step + (step - bar_width) / 2
-        y: float = top + plot_height
+        y: float = axis
         for item in chart.series:
             value = item.values[index]
             if not value:
                 continue
             bar_height = plot_height * value / highest
             y -= bar_height
+            # A white edge between segments keeps neighbouring colours apart.
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{bar_height:.1f}" '
-                f'fill="{COLOURS[item.key]}" data-category="{escape(category)}" '
+                f'fill="{_fill(item.key, svg_id)}" stroke="#fff" stroke-width="1" '
+                f'data-category="{escape(category)}" '
                 f'data-series="{escape(item.label)}" data-value="{value}">'
                 f"<title>{escape(category)}: {value} {escape(item.label.lower())}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + bar_width / 2:.1f}" y="{top + plot_height + 14}" font-size="11" '
-            f'text-anchor="middle" fill="#0b0c0c">{escape(category)}</text>'
-        )
-    legend_x = left
-    for item in chart.series:
-        parts.append(
-            f'<rect x="{legend_x}" y="{height - 22}" width="12" height="12" '
-            f'fill="{COLOURS[item.key]}"/>'
-            f'<text x="{legend_x + 16}" y="{height - 12}" font-size="11" '
-            f'fill="#0b0c0c">{escape(item.label)}</text>'
-        )
-        legend_x += 16 + 7 * len(item.label) + 16
+        if index in labelled:
+            parts.append(
+                f'<text x="{x + bar_width / 2:.1f}" y="{axis + FONT_SIZE + 4}" '
+                f'font-size="{FONT_SIZE}" text-anchor="middle" fill="#0b0c0c" '
+                f'class="category-label">{escape(category)}</text>'
+            )
+    parts.append(
+        f'<text x="{left}" y="{height - 8}" font-size="{FONT_SIZE}" fill="#0b0c0c" '
+        f'class="range">Months: {escape(chart.range_text())}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

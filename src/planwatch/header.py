@@ -16,6 +16,8 @@ _PRISON_NAME = re.compile(
 _SUBMITTED = re.compile(
     rf"^(?:date\s+)?action plan submitted(?:\s+on)?{_SEPARATOR}?(?P<value>.*)$", re.I
 )
+# A re-issued plan keeps its first submission date and prints "Revised: <date>" below it.
+_REVISED = re.compile(rf"^(?:date\s+)?revised(?:\s+on)?{_SEPARATOR}?(?P<value>.*)$", re.I)
 _INSPECTION = re.compile(
     rf"^(?:a response to the hmip inspection(?:\s+of)?|(?:date|dates) of inspection|"
     rf"inspection dates?){_SEPARATOR}?(?P<value>.*)$",
@@ -80,6 +82,15 @@ def read_header(lines: list[str]) -> Header:
             header.warnings.append(f"header: '{label}' date '{value}' not understood")
         else:
             setattr(header, attribute, day.isoformat())
+
+    # The version in hand was submitted when it was revised, not when the plan first was.
+    revised = _first(_REVISED, lines)
+    if revised is not None:
+        day = parse_day(revised)
+        if day is None:
+            header.warnings.append(f"header: 'Revised' date '{revised}' not understood")
+        else:
+            header.plan_submitted = day.isoformat()
 
     value = _first(_INSPECTION, lines)
     if value is None:

@@ -90,3 +90,29 @@ def test_cli_export_one_stored_plan_and_a_file(seed_plan, tmp_path, capsys, monk
 def test_cli_export_mistakes(db, capsys, argv, message):
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith(message)
+
+
+def test_only_a_reissued_plan_is_printed_as_revised(users, client_for, seed_plan):
+    import datetime
+
+    from planwatch.pipeline import SAMPLE_PLAN
+    from planwatch.web.plans import services
+    from tests.writers.test_published_look import all_text
+
+    client = client_for(users["viewer"])
+    # The same plan read again with one date changed: a second version, submitted the same day.
+    revised = SAMPLE_PLAN.read_text("utf-8").replace("June 2024", "July 2024", 1).encode()
+    second = services.import_plan_bytes(revised, "revised.txt").plan
+    assert second.version == 2
+    text = all_text(client.get(f"/plans/{second.pk}/export/docx/").content, "docx")
+    assert "Action Plan Submitted: 22nd May 2024\nA Response" in text
+    assert "Revised" not in text and "version" not in text.lower()
+    # Amended and submitted again later: a re-issue.
+    draft = services.amend(second, users["lead"])
+    services.submit(draft, datetime.date(2024, 9, 3), confirm_early_targets=True)
+    data = client.get(f"/plans/{draft.pk}/export/docx/").content
+    assert (
+        "Action Plan Submitted: 22nd May 2024\nRevised: 3rd September 2024\nA Response"
+        in all_text(data, "docx")
+    )
+    assert read_plan_bytes(data, "x.docx").plan_submitted == "2024-09-03"

@@ -184,7 +184,8 @@ class TestEverySurfaceAgrees(TestCase):
             rows = table(html, "Number of actions at each status")
             found = dict(ZERO)
             if rows:
-                completed, _, _, deferred, late, total = map(int, rows[0])
+                # One row a status, its count in the second cell; the last row is all actions.
+                completed, _, _, deferred, late, total = (int(row[1]) for row in rows)
                 found = {
                     "open": total - completed,
                     "overdue": late,

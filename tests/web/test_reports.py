@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -161,9 +163,15 @@ def test_each_charts_data_table_equals_the_data_drawn(brookfield, admin_client):
     )
     assert response.status_code == 200
     drawn, tables = _charts_and_tables(response.content.decode())
-    assert set(drawn) == {"status-over-time", "targets-by-month"}
+    # Each chart is drawn for wide screens and, again, for phones: both from the same figures.
+    assert set(drawn) == {
+        "status-over-time",
+        "targets-by-month",
+        "status-over-time-narrow",
+        "targets-by-month-narrow",
+    }
     for chart_id, bars in drawn.items():
-        assert bars == {k: v for k, v in tables[chart_id].items() if v}, chart_id
+        assert bars == {k: v for k, v in tables[chart_id.removesuffix("-narrow")].items() if v}
     assert drawn["targets-by-month"]["Oct 20"] == {"Overdue": 1}
 
 
@@ -224,3 +232,116 @@ def test_estate_page_sorts_and_exports_csv(brookfield, admin_client):
         "HMP Oldbury,2020-11-15,1,4,3,1,0,3,0,0.000,0,0,0,0",
         "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0",
     ]
+
+
+EIGHT_ACTIONS = [
+    (
+        "1",
+        "priority",
+        [
+            (
+                "Recruit and train enough officers to deliver the published regime every day, "
+                "and report staffing against the regime to the senior leadership team monthly.",
+                "Deputy Governor",
+                "September 2024",
+            ),
+            (
+                "Review the regime management meeting and publish its terms.",
+                "Governor",
+                "July 2024",
+            ),
+            (
+                "Audit first-night cells weekly and report the results monthly.",
+                "Head of Safety",
+                "August 2024",
+            ),
+        ],
+    ),
+    (
+        "2",
+        "priority",
+        [
+            (
+                "Revise the drug strategy with the healthcare provider.",
+                "Head of Security",
+                "October 2024",
+            ),
+            ("Start a daily audit of overnight clinical observations.", "NHFT", "December 2024"),
+        ],
+    ),
+    (
+        "3",
+        "key",
+        [
+            ("Publish the education timetable on every wing.", "Head of Learning", "November 2024"),
+            (
+                "Offer every prisoner a key worker session each week.",
+                "Head of Residence",
+                "January 2025",
+            ),
+            ("Repair the showers on the houseblocks.", "Head of Estates", "March 2025"),
+        ],
+    ),
+]
+
+
+def eight_action_plan() -> Plan:
+    """Eight actions submitted May 2024, with a year of progress by 31 May 2025."""
+    plan = builders.plan(
+        "HMP Eightfold",
+        inspection_start=datetime.date(2024, 1, 8),
+        submitted=datetime.date(2024, 5, 22),
+        stored_on=datetime.date(2024, 5, 22),
+        concerns=EIGHT_ACTIONS,
+    )
+    lead = builders.user("eightlead", Role.LEAD, plan.establishment)
+    builders.update(builders.action(plan, "1", 2), lead, "completed", "2024-07-15")
+    builders.update(
+        builders.action(plan, "1", 1),
+        lead,
+        "in_progress",
+        "2024-08-01",
+        note="12 officers in training",
+    )
+    builders.update(
+        builders.action(plan, "2", 1),
+        lead,
+        "deferred",
+        "2024-10-20",
+        note="Waiting for the new provider",
+        new_target_date=datetime.date(2025, 6, 30),
+    )
+    builders.update(builders.action(plan, "3", 1), lead, "completed", "2024-11-10")
+    builders.update(
+        builders.action(plan, "1", 3),
+        lead,
+        "in_progress",
+        "2024-08-05",
+        note="Audits weekly since July",
+    )
+    return plan
+
+
+def test_the_progress_report_pdf_of_an_eight_action_plan_fits_on_two_pages(admin_client, tmp_path):
+    import pypdfium2 as pdfium
+
+    plan = eight_action_plan()
+    response = admin_client.get(
+        f"/establishments/{plan.establishment.slug}/report.pdf?as_of=2025-05-31"
+    )
+    assert response.status_code == 200
+    pdf = pdfium.PdfDocument(response.content)
+    assert len(pdf) == 2
+    text = " ".join(" ".join(page.get_textpage().get_text_range() for page in pdf).split())
+    # The figures of both charts are printed in full (the details element is open in print).
+    assert "May 25 2 0 0 1 5" in text  # the last row of the status chart's figures
+    assert "Mar 25 0 0 1" in text  # and of the targets chart's
+    assert "Months: May 24 to May 25" in text
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:  # .ci/run installs poppler-utils; the pages must render
+        path = tmp_path / "report.pdf"
+        path.write_bytes(response.content)
+        subprocess.run(
+            [pdftoppm, "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True
+        )
+        assert len(list(tmp_path.glob("page-*.png"))) == 2

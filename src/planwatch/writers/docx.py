@@ -14,7 +14,13 @@ from docx.shared import Cm, Length, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-from planwatch.writers.layout import INTRODUCTION, PlanExport, header_lines, table_rows
+from planwatch.writers.layout import (
+    INTRODUCTION,
+    WORDMARK,
+    PlanExport,
+    header_lines,
+    table_rows,
+)
 
 CONCERN_WIDTHS = (Cm(2.0), Cm(6.0), Cm(10.5), Cm(3.5), Cm(2.7))
 RECOMMENDATION_WIDTHS = (Cm(1.8), Cm(5.2), Cm(2.7), Cm(9.0), Cm(3.3), Cm(2.7))
@@ -58,6 +64,24 @@ def set_widths(table: Table, widths: Sequence[Length]) -> None:
             cell.width = width
 
 
+def add_wordmark(document: WordDocument) -> None:
+    """The HMPPS wordmark as text: bold, one name a line, ruled on its left as printed."""
+    paragraph = document.add_paragraph()
+    for index, line in enumerate(WORDMARK):
+        run = paragraph.add_run(line)
+        run.bold = True
+        run.font.size = Pt(15)
+        if index < len(WORDMARK) - 1:
+            run.add_break()
+    borders = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for name, value in (("val", "single"), ("sz", "24"), ("space", "6"), ("color", "0B0C0C")):
+        left.set(qn(f"w:{name}"), value)
+    borders.append(left)
+    paragraph._p.get_or_add_pPr().append(borders)
+    paragraph.paragraph_format.space_after = Pt(14)
+
+
 def new_document(landscape: bool, margin: Length) -> WordDocument:
     """An A4 Word document in the plans' house style: Arial 10pt, 6pt after paragraphs."""
     document = Document()
@@ -85,7 +109,8 @@ def write_docx(export: PlanExport) -> bytes:
     footer.text = f"{plan.establishment} action plan – page "
     add_page_number(footer)
 
-    for line in header_lines(plan):
+    add_wordmark(document)
+    for line in header_lines(export):
         document.add_paragraph(line)
     document.add_heading("INTRODUCTION", level=2)
     document.add_paragraph(INTRODUCTION)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from planwatch.writers.layout import INTRODUCTION, PlanExport, header_lines, table_rows
+from planwatch.writers.layout import (
+    INTRODUCTION,
+    WORDMARK,
+    PlanExport,
+    header_lines,
+    table_rows,
+)
 
 environment = Environment(
     loader=PackageLoader("planwatch", "writers/templates"),
@@ -19,9 +25,9 @@ def plan_html(export: PlanExport) -> str:
     titles, rows = table_rows(plan)
     return environment.get_template("plan.html").render(
         plan=plan,
-        header_lines=header_lines(plan),
+        wordmark=WORDMARK,
+        header_lines=header_lines(export),
         introduction=INTRODUCTION,
         titles=titles,
         rows=rows,
-        version=export.version,
     )

@@ -33,6 +33,9 @@ RECOMMENDATION_COLUMNS = (
     "Function Responsible",
     "Target Date",
 )
+# The HMPPS wordmark as the published plans print it, top left of the header block: text, so
+# that it reads aloud and copies like the rest of the document.
+WORDMARK = ("HM Prison &", "Probation Service")
 SECTION_TITLES = {"priority": "Priority concerns", "key": "Key concerns"}
 AGREEMENT_TEXT = {"agreed": "Agreed", "partly agreed": "Partly Agreed", "not agreed": "Not Agreed"}
 
@@ -57,6 +60,14 @@ class PlanExport:
     plan: Plan
     version: int | None = None
     progress: dict[tuple[str, int], ActionProgress] = field(default_factory=dict)
+    # When the plan was first submitted, where this version re-issued it later (ISO date).
+    first_submitted: str | None = None
+
+    @property
+    def revised(self) -> bool:
+        """Whether this is a re-issue: submitted later than the plan first was."""
+        submitted = self.plan.plan_submitted
+        return bool(self.first_submitted and submitted and self.first_submitted < submitted)
 
     def progress_of(self, concern: Concern, number: int) -> ActionProgress | None:
         return self.progress.get((concern.ref, number))
@@ -77,12 +88,20 @@ def inspection_period(plan: Plan) -> str:
     return f"{ordinal_date(plan.inspection_start)} – {ordinal_date(plan.inspection_end)}"
 
 
-def header_lines(plan: Plan) -> list[str]:
-    """The header block above the table, in the published wording."""
+def header_lines(export: PlanExport) -> list[str]:
+    """The header block under the wordmark, in the published wording. A re-issued plan keeps
+    the date it was first submitted and says when it was revised, as HMPPS prints it."""
+    plan = export.plan
+    if export.revised:
+        submitted = [
+            f"Action Plan Submitted: {ordinal_date(export.first_submitted)}",
+            f"Revised: {ordinal_date(plan.plan_submitted)}",
+        ]
+    else:
+        submitted = [f"Action Plan Submitted: {ordinal_date(plan.plan_submitted)}"]
     return [
-        "HM Prison & Probation Service",
         f"Action Plan: {plan.establishment}",
-        f"Action Plan Submitted: {ordinal_date(plan.plan_submitted)}",
+        *submitted,
         f"A Response to the HMIP Inspection: {inspection_period(plan)}",
         f"Report Published: {ordinal_date(plan.report_published)}",
     ]

@@ -6,7 +6,13 @@ import io
 
 from odfdo import Cell, Document, Element, Header, Paragraph, Row, Style, Table
 
-from planwatch.writers.layout import INTRODUCTION, PlanExport, header_lines, table_rows
+from planwatch.writers.layout import (
+    INTRODUCTION,
+    WORDMARK,
+    PlanExport,
+    header_lines,
+    table_rows,
+)
 
 _WIDTHS_CM = {5: (2.0, 6.0, 10.5, 3.5, 2.7), 6: (1.8, 5.2, 2.7, 9.0, 3.3, 2.7)}
 
@@ -31,6 +37,17 @@ def _styles(document: Document, columns: int) -> None:
     bold = Style("paragraph", name="PlanBold")
     bold.set_properties({"fo:font-weight": "bold"}, area="text")
     document.insert_style(bold, automatic=True)
+    wordmark = Style("paragraph", name="PlanWordmark")
+    wordmark.set_properties({"fo:font-weight": "bold", "fo:font-size": "15pt"}, area="text")
+    wordmark.set_properties(
+        {
+            "fo:border-left": "3pt solid #0b0c0c",
+            "fo:padding-left": "0.2cm",
+            "fo:margin-bottom": "0.5cm",
+        },
+        area="paragraph",
+    )
+    document.insert_style(wordmark, automatic=True)
     for index, width in enumerate(_WIDTHS_CM[columns]):
         column = Style("table-column", name=f"PlanColumn{index}")
         column.set_properties({"style:column-width": f"{width}cm"}, area="table-column")
@@ -51,7 +68,13 @@ def write_odt(export: PlanExport) -> bytes:
     body = document.body
     body.clear()
     _styles(document, len(titles))
-    for line in header_lines(plan):
+    # The wordmark: its two lines in one paragraph, as the published plans print it.
+    wordmark = Paragraph(WORDMARK[0], style="PlanWordmark")
+    for line in WORDMARK[1:]:
+        wordmark.append(Element.from_tag("text:line-break"))
+        wordmark.append(line)
+    body.append(wordmark)
+    for line in header_lines(export):
         body.append(Paragraph(line))
     body.append(Header(2, "INTRODUCTION"))
     body.append(Paragraph(INTRODUCTION))

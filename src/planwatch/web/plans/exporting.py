@@ -34,7 +34,14 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
             else None,
             in_force=standing.in_force,
         )
-    return PlanExport(plan=plan.to_model(), version=plan.version, progress=progress)
+    # A later version submitted after the first is a re-issue: the writers say "Revised".
+    first = plan.versions().filter(submitted_on__isnull=False).order_by("version").first()
+    return PlanExport(
+        plan=plan.to_model(),
+        version=plan.version,
+        progress=progress,
+        first_submitted=first.submitted_on.isoformat() if first and first.submitted_on else None,
+    )
 
 
 def file_name(plan: Plan, fmt: str) -> str:

@@ -183,7 +183,7 @@ def status_over_time(plan: Plan, states: list[ActionState], as_of: datetime.date
             f"Stacked bars, one per month from {calendar.month_name[months[0][1]]} "
             f"{months[0][0]} to "
             f"{as_of:%B %Y}, counting actions completed, in progress, not started, deferred "
-            "and overdue. The table beside the chart gives the figures."
+            "and overdue. The figures are in the table after the chart."
         ),
         categories=tuple(
             f"{calendar.month_abbr[month]} {year % 100:02d}" for year, month in months
@@ -220,8 +220,8 @@ def targets_by_month(states: list[ActionState], as_of: datetime.date) -> Chart:
         description=(
             "Stacked bars, one per target month, splitting each month's actions into completed, "
             f"open and overdue on {as_of:%d %B %Y}. Actions marked completed or ongoing when "
-            "the plan was submitted have no target month. The table beside the chart gives "
-            "the figures."
+            "the plan was submitted have no target month. The figures are in the table after "
+            "the chart."
         ),
         categories=tuple(f"{calendar.month_abbr[month]} {year % 100:02d}" for year, month in keys),
         series=(

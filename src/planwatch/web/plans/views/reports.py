@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from planwatch import labels
-from planwatch.charts import render_svg
+from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import reports
 from planwatch.web.plans.models import Establishment, Plan, Rating
@@ -48,7 +48,12 @@ def _report_context(request: HttpRequest, establishment: Establishment) -> dict[
         "error": error,
         "status_names": reports.STATUS_NAMES,
         "status_order": reports.STATUS_ORDER,
-        "svg": {chart.id: render_svg(chart) for chart in report.charts},
+        # Each chart drawn twice: the page shows the narrow drawing on phones (its text stays
+        # 16 px there), the wide one elsewhere and in the PDF.
+        "svg": {chart.id: render_svg(chart, WIDE) for chart in report.charts},
+        "narrow_svg": {
+            chart.id: render_svg(chart, NARROW, suffix="-narrow") for chart in report.charts
+        },
         "plans": Plan.objects.submitted()
         .filter(inspection__establishment=establishment)
         .select_related("inspection")
@@ -69,6 +74,10 @@ def progress_report_pdf(request: HttpRequest, establishment: Establishment) -> H
     context = _report_context(request, establishment)
     if context["error"]:
         return _bad_date(context["error"])
+    # Shorter bars on paper, so that a year's charts and their figures share the first page.
+    context["svg"] = {
+        chart.id: render_svg(chart, WIDE, plot_height=90) for chart in context["report"].charts
+    }
     html = render_to_string("reports/print.html", context)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     name = f"{establishment.slug}-progress-{context['as_of'].isoformat()}.pdf"
