@@ -224,3 +224,11 @@ def test_estate_page_sorts_and_exports_csv(brookfield, admin_client):
         "HMP Oldbury,2020-11-15,1,4,3,1,0,3,0,0.000,0,0,0,0",
         "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0",
     ]
+
+
+def test_the_estate_csv_writes_a_formula_like_establishment_name_as_text(admin_client):
+    builders.plan("=HYPERLINK(\"http://example.invalid\",\"Click\")")
+    csv_text = admin_client.get("/estate.csv?as_of=2024-07-01").content.decode()
+    assert csv_text.splitlines()[1].startswith(
+        "\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"Click\"\")\",2024-07-01,1,"
+    )
