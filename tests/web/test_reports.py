@@ -227,8 +227,8 @@ def test_estate_page_sorts_and_exports_csv(brookfield, admin_client):
 
 
 def test_the_estate_csv_writes_a_formula_like_establishment_name_as_text(admin_client):
-    builders.plan("=HYPERLINK(\"http://example.invalid\",\"Click\")")
+    builders.plan('=HYPERLINK("http://example.invalid","Click")')
     csv_text = admin_client.get("/estate.csv?as_of=2024-07-01").content.decode()
     assert csv_text.splitlines()[1].startswith(
-        "\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"Click\"\")\",2024-07-01,1,"
+        '"\'=HYPERLINK(""http://example.invalid"",""Click"")",2024-07-01,1,'
     )

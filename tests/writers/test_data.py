@@ -135,7 +135,7 @@ def test_plan_in_force_is_a_column_and_a_json_key(seed_expected):
 
 
 CRAFTED = {
-    "establishment": "=HYPERLINK(\"http://example.invalid\",\"Click\")",
+    "establishment": '=HYPERLINK("http://example.invalid","Click")',
     "plan_submitted": "2024-05-22",
     "concerns": [
         {
@@ -154,7 +154,7 @@ CRAFTED = {
 def test_csv_writes_formula_like_text_as_text():
     data = write([PlanExport(Plan.from_dict(CRAFTED), version=1)], "csv").decode()
     rows = list(csv.DictReader(io.StringIO(data)))
-    assert rows[0]["establishment"] == "'=HYPERLINK(\"http://example.invalid\",\"Click\")"
+    assert rows[0]["establishment"] == '\'=HYPERLINK("http://example.invalid","Click")'
     assert rows[0]["concern_text"] == "'+SUM(1,2)"
     assert rows[0]["action_text"] == "'-2+3"
     assert rows[0]["owner"] == "'@Governor"
@@ -168,7 +168,7 @@ def test_xlsx_keeps_formula_like_text_as_text_without_changing_it():
     data = write([PlanExport(Plan.from_dict(CRAFTED), version=1)], "xlsx")
     sheet = load_workbook(io.BytesIO(data)).active
     first = {title: cell for title, cell in zip(COLUMNS, sheet[2], strict=True)}
-    assert first["establishment"].value == "=HYPERLINK(\"http://example.invalid\",\"Click\")"
+    assert first["establishment"].value == '=HYPERLINK("http://example.invalid","Click")'
     assert first["establishment"].data_type == "s"
     assert first["concern_text"].value == "+SUM(1,2)"
     assert first["action_text"].data_type == "s"

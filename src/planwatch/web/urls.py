@@ -64,6 +64,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "planwatch.web.plans.views.errors.bad_request"
 handler403 = "planwatch.web.plans.views.errors.forbidden"
 handler404 = "planwatch.web.plans.views.errors.not_found"
 handler500 = "planwatch.web.plans.views.errors.server_error"

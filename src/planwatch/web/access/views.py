@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -57,4 +59,20 @@ def owners(request: HttpRequest, establishment: Establishment) -> HttpResponse:
             "can_edit": can_edit,
         },
         status=form_status(form),
+    )
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' answer once an account has had too many failed sign-ins (no permission:
+    it is shown to whoever tried)."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return page(
+        request,
+        "access/locked_out.html",
+        {"minutes": minutes, "attempts": settings.AXES_FAILURE_LIMIT},
+        status=429,
     )
