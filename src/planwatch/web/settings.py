@@ -152,6 +152,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("PLANWATCH_LOC
 # Counted per username, wherever the attempts come from: guessing one person's password from
 # many addresses is refused as well.
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lock by username alone can be dodged by changing user agent: not so for
+# this configuration, which ignores the user agent; locking by address as well would lock a
+# whole prison's staff, who share one address, out after five mistakes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "planwatch.web.access.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
