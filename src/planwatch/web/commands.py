@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import sys
 import types
 from collections.abc import Iterable
@@ -165,13 +164,16 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     if demo:
         prepare_demo(console)
-    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     console.print(f"Serving planwatch on http://{host}:{port} (press Ctrl+C to stop)", markup=False)
     sys.stdout.flush()
+    # gunicorn under this same interpreter, so that it serves this installation of planwatch
+    # (a gunicorn found on PATH may belong to another environment).
     os.execv(
-        gunicorn,
+        sys.executable,
         [
-            gunicorn,
+            sys.executable,
+            "-m",
+            "gunicorn",
             "planwatch.web.wsgi:application",
             "--bind",
             f"{host}:{port}",

@@ -13,8 +13,15 @@ from csp.constants import NONCE, NONE, SELF
 WEB_DIR = Path(__file__).resolve().parent
 REPOSITORY = WEB_DIR.parents[2]
 DATA_DIR = Path(os.environ.get("PLANWATCH_DATA_DIR", Path.cwd() / "data")).resolve()
+# GOV.UK Frontend's compiled assets: built into an installed wheel (setup.py), else from the
+# checkout's node_modules (an editable install), or from PLANWATCH_NODE_MODULES when set.
+VENDORED_GOVUK = WEB_DIR / "vendor" / "govuk"
 NODE_MODULES = Path(os.environ.get("PLANWATCH_NODE_MODULES", REPOSITORY / "node_modules"))
-GOVUK_FRONTEND = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+GOVUK_FRONTEND = (
+    VENDORED_GOVUK
+    if VENDORED_GOVUK.exists() and "PLANWATCH_NODE_MODULES" not in os.environ
+    else NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+)
 
 
 def _secret_key() -> str:
