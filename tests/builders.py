@@ -179,3 +179,8 @@ def judgement(
         return services.record_judgement(
             target, author, rating=rating, reason=reason, judged_on=day, **fields
         )
+
+
+def user_named(username: str) -> Any:
+    """The person with that username (made by user() in the same test)."""
+    return get_user_model().objects.get(username=username)

@@ -118,6 +118,9 @@ TEMPLATES = [
     },
 ]
 
+# The data folder holds the SQLite database and the files: made on first use, so that any
+# command works on a new install (not only `serve`, which makes the secret key there).
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'planwatch.sqlite3'}", conn_max_age=60
