@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import sys
 import types
 from collections.abc import Iterable
@@ -166,6 +167,12 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
         prepare_demo(console)
     console.print(f"Serving planwatch on http://{host}:{port} (press Ctrl+C to stop)", markup=False)
     sys.stdout.flush()
+    # Each gunicorn worker counts in its own process: Prometheus' multiprocess mode adds them
+    # up in /metrics. Its folder starts empty each time the server starts.
+    metrics_dir = settings.DATA_DIR / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     # gunicorn under this same interpreter, so that it serves this installation of planwatch
     # (a gunicorn found on PATH may belong to another environment).
     os.execv(
@@ -179,8 +186,8 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
             f"{host}:{port}",
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
+            "--config",
+            "python:planwatch.web.gunicorn_config",
         ],
     )
 

@@ -66,12 +66,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_prometheus",
     "simple_history",
     "planwatch.web.access",
     "planwatch.web.plans",
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times each request and counts its answer.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "planwatch.web.ops.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -88,6 +92,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "planwatch.web.urls"
@@ -267,9 +272,25 @@ PLANWATCH_MAX_REQUEST_BYTES = int(
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 CSRF_FAILURE_VIEW = "planwatch.web.plans.views.errors.csrf_failure"
 
+# Logs go to standard error, one line each: text by default, JSON objects with
+# PLANWATCH_LOG_FORMAT=json (for a log collector). Each request is one line from
+# planwatch.requests: method, path, status, time taken, user id; no query strings, no names.
+LOG_FORMAT = "json" if os.environ.get("PLANWATCH_LOG_FORMAT", "").lower() == "json" else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"planwatch.requests": {"level": os.environ.get("PLANWATCH_REQUEST_LOG", "INFO")}},
 }
+# /metrics answers requests bearing this token (Authorization: Bearer ...); without one, only
+# requests from this machine.
+PLANWATCH_METRICS_TOKEN = os.environ.get("PLANWATCH_METRICS_TOKEN", "")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from planwatch.web import ops
 from planwatch.web.access import views as access
 from planwatch.web.plans.views import (
     actions,
@@ -62,6 +63,8 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("admin/", admin.site.urls),
+    path("healthz", ops.healthz, name="healthz"),
+    path("metrics", ops.metrics, name="metrics"),
 ]
 
 handler400 = "planwatch.web.plans.views.errors.bad_request"

@@ -289,6 +289,21 @@ def import_plan_bytes(
     user: Any = None,
     allowed: Callable[[str], str | None] | None = None,
 ) -> ImportResult:
+    """Read and store one file (see _import_plan_bytes), counted for the service's metrics."""
+    from planwatch.web.ops import IMPORTS
+
+    result = _import_plan_bytes(data, name, user=user, allowed=allowed)
+    IMPORTS.labels(outcome=result.outcome).inc()
+    return result
+
+
+def _import_plan_bytes(
+    data: bytes,
+    name: str,
+    *,
+    user: Any = None,
+    allowed: Callable[[str], str | None] | None = None,
+) -> ImportResult:
     """Read and store one file. `allowed(establishment_name)` returns a refusal reason or None.
 
     A file that fails changes nothing; the same file twice (even at the same moment) is held
