@@ -121,6 +121,10 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     # For monitoring: the health check for all; metrics from this machine (as the test
     # client is) or with the token, tested in test_ops.
     "healthz": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
+    "tokens": ((None,), Need.SIGNED_IN, Need.SIGNED_IN),
+    # The open API, included whole: its schema is public; what each operation answers to
+    # each role and token is its own table, in test_api.
+    "api/v1/": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
     "metrics": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
 }
 
@@ -265,6 +269,8 @@ def fast_pdf(monkeypatch):
 def url_of(name: str, record: Any) -> str:
     if name == "admin/":
         return "/admin/"
+    if name == "api/v1/":
+        return "/api/v1/openapi.json"
     pattern = next(
         entry
         for entry in get_resolver().url_patterns

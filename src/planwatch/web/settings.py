@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_prometheus",
+    "ninja",
     "simple_history",
     "planwatch.web.access",
     "planwatch.web.plans",
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An ETag on every answer and 304 for a matching If-None-Match: API clients re-read
+    # cheaply (pages differ on each request by their form token and script nonce).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before any view (and CSRF's check) reads the body; after sign-in, to show the page.

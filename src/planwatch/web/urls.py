@@ -6,6 +6,7 @@ from django.urls import path
 
 from planwatch.web import ops
 from planwatch.web.access import views as access
+from planwatch.web.api.endpoints import api
 from planwatch.web.plans.views import (
     actions,
     drafting,
@@ -63,6 +64,8 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("admin/", admin.site.urls),
+    path("account/tokens/", access.tokens, name="tokens"),
+    path("api/v1/", api.urls),
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),
 ]
