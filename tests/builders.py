@@ -179,3 +179,15 @@ def judgement(
         return services.record_judgement(
             target, author, rating=rating, reason=reason, judged_on=day, **fields
         )
+
+
+def user_named(username: str) -> Any:
+    """The person with that username (made by user() in the same test)."""
+    return get_user_model().objects.get(username=username)
+
+
+def upload(name: str, content: bytes, content_type: str = "text/plain") -> Any:
+    """A file as a form sends it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)

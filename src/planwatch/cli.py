@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -208,6 +209,18 @@ def _verify(args: argparse.Namespace) -> int:
     return verify(_console())
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import backup
+
+    return backup(Path(args.destination), _console())
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import restore
+
+    return restore(Path(args.source), _console())
+
+
 def _err_console() -> Console:
     return Console(stderr=True, width=120, no_color=True, highlight=False)
 
@@ -323,6 +336,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that the history of updates, judgements and evidence files is intact",
     )
     verify.set_defaults(handler=_verify)
+
+    backup = commands.add_parser(
+        "backup", help="write the database and every file it points to into a new folder"
+    )
+    backup.add_argument("destination", metavar="DEST", help="a new (or empty) folder")
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty install, and check it"
+    )
+    restore.add_argument("source", metavar="SRC", help="a folder `planwatch backup` wrote")
+    restore.set_defaults(handler=_restore)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

@@ -100,3 +100,22 @@ def test_the_same_file_imported_twice_at_once_is_held_once():
     [plan] = Plan.objects.all()
     assert plan.version == 1
     assert {result.plan.pk for result in results} == {plan.pk}
+
+
+def test_one_plan_in_two_formats_imported_at_once_is_held_once():
+    from planwatch.web.plans.models import Inspection
+    from planwatch.writers import PlanExport, write
+
+    reading = builders.reading("HMP Twoformats")
+    docx = write([PlanExport(reading)], "docx")
+    odt = write([PlanExport(reading)], "odt")
+    files = [(docx, "plan.docx"), (odt, "plan.odt")]
+
+    results = at_once(2, lambda index: import_plan_bytes(*files[index]))
+    outcomes = sorted(result.outcome for result in results)
+    assert outcomes == ["imported", "skipped"], [r.message for r in results]
+    skipped = next(result for result in results if result.outcome == "skipped")
+    assert "already held" in skipped.message
+    [plan] = Plan.objects.all()
+    assert Inspection.objects.count() == 1
+    assert {result.plan.pk for result in results} == {plan.pk}

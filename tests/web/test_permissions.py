@@ -118,6 +118,14 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "sign-out": ((None,), Answer.NOT_ALLOWED, Need.OPEN),
     # Django's admin, included whole: none of these users is staff.
     "admin/": ((None,), Answer.ADMIN_SIGN_IN, Answer.ADMIN_SIGN_IN),
+    # For monitoring: the health check for all; metrics from this machine (as the test
+    # client is) or with the token, tested in test_ops.
+    "healthz": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
+    "tokens": ((None,), Need.SIGNED_IN, Need.SIGNED_IN),
+    # The open API, included whole: its schema is public; what each operation answers to
+    # each role and token is its own table, in test_api.
+    "api/v1/": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
+    "metrics": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
 }
 
 
@@ -261,6 +269,8 @@ def fast_pdf(monkeypatch):
 def url_of(name: str, record: Any) -> str:
     if name == "admin/":
         return "/admin/"
+    if name == "api/v1/":
+        return "/api/v1/openapi.json"
     pattern = next(
         entry
         for entry in get_resolver().url_patterns
@@ -303,7 +313,9 @@ def ask(client: Client, method: str, url: str, caplog: Any) -> Answer:
     client.cookies = cookies
     got = answer_of(response)
     if got in (Answer.FORBIDDEN, Answer.SIGN_IN):
-        assert caplog.records == [], f"{method} {url} logged {caplog.records}"
+        # Every request has its one access line; a refusal adds no warning or error.
+        problems = [record for record in caplog.records if record.name != "planwatch.requests"]
+        assert problems == [], f"{method} {url} logged {problems}"
     return got
 
 

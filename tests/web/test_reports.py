@@ -345,3 +345,11 @@ def test_the_progress_report_pdf_of_an_eight_action_plan_fits_on_two_pages(admin
             [pdftoppm, "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True
         )
         assert len(list(tmp_path.glob("page-*.png"))) == 2
+
+
+def test_the_estate_csv_writes_a_formula_like_establishment_name_as_text(admin_client):
+    builders.plan('=HYPERLINK("http://example.invalid","Click")')
+    csv_text = admin_client.get("/estate.csv?as_of=2024-07-01").content.decode()
+    assert csv_text.splitlines()[1].startswith(
+        '"\'=HYPERLINK(""http://example.invalid"",""Click"")",2024-07-01,1,'
+    )

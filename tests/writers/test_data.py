@@ -132,3 +132,44 @@ def test_plan_in_force_is_a_column_and_a_json_key(seed_expected):
     assert [row["plan_in_force"] for row in rows[:3]] == ["true", "false", ""]
     actions = json.loads(write([export], "json"))["concerns"][0]["actions"]
     assert [action.get("plan_in_force") for action in actions[:3]] == [True, False, None]
+
+
+CRAFTED = {
+    "establishment": '=HYPERLINK("http://example.invalid","Click")',
+    "plan_submitted": "2024-05-22",
+    "concerns": [
+        {
+            "ref": "1",
+            "category": "key",
+            "text": "+SUM(1,2)",
+            "actions": [
+                {"text": "-2+3", "owner": "@Governor", "target_text": "\tJuly 2024"},
+                {"text": "Ordinary text - with a dash", "owner": "Governor"},
+            ],
+        }
+    ],
+}
+
+
+def test_csv_writes_formula_like_text_as_text():
+    data = write([PlanExport(Plan.from_dict(CRAFTED), version=1)], "csv").decode()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows[0]["establishment"] == '\'=HYPERLINK("http://example.invalid","Click")'
+    assert rows[0]["concern_text"] == "'+SUM(1,2)"
+    assert rows[0]["action_text"] == "'-2+3"
+    assert rows[0]["owner"] == "'@Governor"
+    assert rows[0]["target_text"] == "'\tJuly 2024"
+    # Text that does not begin with one of those characters is written as it is.
+    assert rows[1]["action_text"] == "Ordinary text - with a dash"
+    assert rows[1]["owner"] == "Governor"
+
+
+def test_xlsx_keeps_formula_like_text_as_text_without_changing_it():
+    data = write([PlanExport(Plan.from_dict(CRAFTED), version=1)], "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    first = {title: cell for title, cell in zip(COLUMNS, sheet[2], strict=True)}
+    assert first["establishment"].value == '=HYPERLINK("http://example.invalid","Click")'
+    assert first["establishment"].data_type == "s"
+    assert first["concern_text"].value == "+SUM(1,2)"
+    assert first["action_text"].data_type == "s"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

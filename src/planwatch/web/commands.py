@@ -165,20 +165,29 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     if demo:
         prepare_demo(console)
-    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
     console.print(f"Serving planwatch on http://{host}:{port} (press Ctrl+C to stop)", markup=False)
     sys.stdout.flush()
+    # Each gunicorn worker counts in its own process: Prometheus' multiprocess mode adds them
+    # up in /metrics. Its folder starts empty each time the server starts.
+    metrics_dir = settings.DATA_DIR / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    # gunicorn under this same interpreter, so that it serves this installation of planwatch
+    # (a gunicorn found on PATH may belong to another environment).
     os.execv(
-        gunicorn,
+        sys.executable,
         [
-            gunicorn,
+            sys.executable,
+            "-m",
+            "gunicorn",
             "planwatch.web.wsgi:application",
             "--bind",
             f"{host}:{port}",
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
+            "--config",
+            "python:planwatch.web.gunicorn_config",
         ],
     )
 
@@ -306,4 +315,60 @@ def verify(console) -> int:
         console.print(f"{labels.plural(len(problems), 'problem')} found in {counts}", markup=False)
         return 1
     console.print(f"The history is intact: {counts} checked", markup=False)
+    return 0
+
+
+def backup(destination: Path, console) -> int:
+    """`planwatch backup DEST`: exit 2 when it cannot be made, 1 when the install's own
+    files were found missing or changed (the backup is written all the same)."""
+    setup_django()
+    migrate()
+    from planwatch.web import backups
+
+    try:
+        outcome = backups.backup(destination)
+    except backups.BackupError as error:
+        print(f"planwatch: {error}", file=sys.stderr)
+        return 2
+    return _report("Backed up", destination, outcome, console)
+
+
+def restore(source: Path, console) -> int:
+    """`planwatch restore SRC`: into an empty install only; checked against the backup."""
+    setup_django()
+    migrate()
+    from planwatch.web import backups
+
+    try:
+        outcome = backups.restore(source)
+    except backups.BackupError as error:
+        print(f"planwatch: {error}", file=sys.stderr)
+        return 2
+    return _report("Restored", source, outcome, console)
+
+
+def _report(verb: str, where: Path, outcome, console) -> int:
+    from planwatch import labels
+
+    held = outcome.counts
+    console.print(
+        f"{verb} {where}: "
+        + ", ".join(
+            (
+                labels.plural(held["plans"], "plan"),
+                labels.plural(held["actions"], "action"),
+                labels.plural(held["progress_updates"], "update"),
+                labels.plural(held["judgements"], "judgement"),
+                labels.plural(held["users"], "user"),
+                labels.plural(outcome.files, "file"),
+            )
+        ),
+        markup=False,
+        soft_wrap=True,
+    )
+    for problem in outcome.problems:
+        console.print(f"problem: {problem}", markup=False, soft_wrap=True)
+    if outcome.problems:
+        return 1
+    console.print("Checked: every file matches its recorded hash", markup=False)
     return 0

@@ -45,6 +45,13 @@ def navigation(request: Any) -> list[dict[str, Any]]:
     return result
 
 
+def csp_nonce(request: Any) -> dict[str, Any]:
+    """GOV.UK's template gives its one inline script this nonce, which the Content Security
+    Policy header then names (django-csp adds it once the page has asked for it)."""
+    # str() makes the nonce: django-csp's lazy nonce is false until something asks for it.
+    return {"cspNonce": str(request.csp_nonce) if hasattr(request, "csp_nonce") else ""}
+
+
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader", None)
     options.setdefault("autoescape", True)

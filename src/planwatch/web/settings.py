@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 WEB_DIR = Path(__file__).resolve().parent
 REPOSITORY = WEB_DIR.parents[2]
 DATA_DIR = Path(os.environ.get("PLANWATCH_DATA_DIR", Path.cwd() / "data")).resolve()
+# GOV.UK Frontend's compiled assets: built into an installed wheel (setup.py), else from the
+# checkout's node_modules (an editable install), or from PLANWATCH_NODE_MODULES when set.
+VENDORED_GOVUK = WEB_DIR / "vendor" / "govuk"
 NODE_MODULES = Path(os.environ.get("PLANWATCH_NODE_MODULES", REPOSITORY / "node_modules"))
-GOVUK_FRONTEND = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+GOVUK_FRONTEND = (
+    VENDORED_GOVUK
+    if VENDORED_GOVUK.exists() and "PLANWATCH_NODE_MODULES" not in os.environ
+    else NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+)
 
 
 def _secret_key() -> str:
@@ -56,22 +65,38 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "django_prometheus",
+    "ninja",
     "simple_history",
     "planwatch.web.access",
     "planwatch.web.plans",
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times each request and counts its answer.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "planwatch.web.ops.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An ETag on every answer and 304 for a matching If-None-Match: API clients re-read
+    # cheaply (pages differ on each request by their form token and script nonce).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view (and CSRF's check) reads the body; after sign-in, to show the page.
+    "planwatch.web.access.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.access.middleware.PermissionDeniedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "planwatch.web.urls"
@@ -82,7 +107,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [WEB_DIR / "templates", WEB_DIR.parent / "writers" / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "planwatch.web.jinja.environment"},
+        "OPTIONS": {
+            "environment": "planwatch.web.jinja.environment",
+            "context_processors": ["planwatch.web.jinja.csp_nonce"],
+        },
     },
     {
         # Django's admin, for administrators, keeps its own templates.
@@ -99,6 +127,9 @@ TEMPLATES = [
     },
 ]
 
+# The data folder holds the SQLite database and the files: made on first use, so that any
+# command works on a new install (not only `serve`, which makes the secret key there).
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'planwatch.sqlite3'}", conn_max_age=60
@@ -129,6 +160,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes counts failed sign-ins (the sign-in page and the admin's) and refuses
+    # further attempts for a while after too many.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PLANWATCH_SIGN_IN_ATTEMPTS", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("PLANWATCH_LOCKOUT_MINUTES", 15)))
+# Counted per username, wherever the attempts come from: guessing one person's password from
+# many addresses is refused as well.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lock by username alone can be dodged by changing user agent: not so for
+# this configuration, which ignores the user agent; locking by address as well would lock a
+# whole prison's staff, who share one address, out after five mistakes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "planwatch.web.access.views.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PLANWATCH_PROXY_COUNT", 0)) or None
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -169,15 +219,82 @@ PLANWATCH_NOTIFY_BASE_URL = os.environ.get(
 )
 # Links in reminders point here.
 PLANWATCH_BASE_URL = os.environ.get("PLANWATCH_BASE_URL", "http://127.0.0.1:8000")
+# Served over HTTPS (PLANWATCH_HTTPS, or the older PLANWATCH_SECURE_COOKIES): cookies only
+# over HTTPS, HTTP redirected, and browsers told to use HTTPS for a year (HSTS). Behind a
+# proxy that ends TLS, PLANWATCH_BEHIND_PROXY trusts its X-Forwarded-Proto header, without
+# which Django would see every request as plain HTTP and send no HSTS.
+HTTPS = _flag("PLANWATCH_HTTPS") or _flag("PLANWATCH_SECURE_COOKIES")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _flag("PLANWATCH_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+if _flag("PLANWATCH_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No inline script but GOV.UK's one-line "js-enabled" script, allowed by its nonce; styles,
+# fonts and images from this site only; no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Features of the browser the service never uses.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+# One request's body, evidence files and all, is refused before it is read when it is larger
+# than this (the evidence limit of 25 MB, with room for the form around it).
+PLANWATCH_MAX_REQUEST_BYTES = int(
+    os.environ.get("PLANWATCH_MAX_REQUEST_BYTES", PLANWATCH_MAX_UPLOAD_BYTES + 1_000_000)
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 CSRF_FAILURE_VIEW = "planwatch.web.plans.views.errors.csrf_failure"
 
+# Logs go to standard error, one line each: text by default, JSON objects with
+# PLANWATCH_LOG_FORMAT=json (for a log collector). Each request is one line from
+# planwatch.requests: method, path, status, time taken, user id; no query strings, no names.
+LOG_FORMAT = "json" if os.environ.get("PLANWATCH_LOG_FORMAT", "").lower() == "json" else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"planwatch.requests": {"level": os.environ.get("PLANWATCH_REQUEST_LOG", "INFO")}},
 }
+# /metrics answers requests bearing this token (Authorization: Bearer ...); without one, only
+# requests from this machine.
+PLANWATCH_METRICS_TOKEN = os.environ.get("PLANWATCH_METRICS_TOKEN", "")

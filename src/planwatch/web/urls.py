@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from planwatch.web import ops
 from planwatch.web.access import views as access
+from planwatch.web.api.endpoints import api
 from planwatch.web.plans.views import (
     actions,
     drafting,
@@ -62,8 +64,13 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("admin/", admin.site.urls),
+    path("account/tokens/", access.tokens, name="tokens"),
+    path("api/v1/", api.urls),
+    path("healthz", ops.healthz, name="healthz"),
+    path("metrics", ops.metrics, name="metrics"),
 ]
 
+handler400 = "planwatch.web.plans.views.errors.bad_request"
 handler403 = "planwatch.web.plans.views.errors.forbidden"
 handler404 = "planwatch.web.plans.views.errors.not_found"
 handler500 = "planwatch.web.plans.views.errors.server_error"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
 from typing import Any
 
 from planwatch.owners import OwnerIndex
+from planwatch.writers.cells import SafeCsvDictWriter, keep_as_text
 from planwatch.writers.layout import PlanExport
 
 COLUMNS = (
@@ -88,7 +88,7 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
 def write_csv(exports: list[PlanExport]) -> bytes:
     """UTF-8, one header row, one table, ISO dates, as GOV.UK asks of published data."""
     output = io.StringIO(newline="")
-    writer = csv.DictWriter(output, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = SafeCsvDictWriter(output, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(action_records(exports))
     return output.getvalue().encode("utf-8")
@@ -109,6 +109,7 @@ def write_xlsx(exports: list[PlanExport]) -> bytes:
         cell.font = Font(bold=True)
     for record in action_records(exports):
         sheet.append([record[column] for column in COLUMNS])
+    keep_as_text(sheet.iter_rows(min_row=2))
     sheet.freeze_panes = "A2"
     widths = {"concern_text": 60, "action_text": 80, "establishment": 28, "owner": 28}
     for index, column in enumerate(COLUMNS, start=1):

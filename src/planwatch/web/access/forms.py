@@ -22,3 +22,15 @@ class OwnerMappingForm(forms.Form):
         field = self.fields["owner"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Choose an owner")] + [(o, o) for o in owners]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the token",
+        help_text="Say what will use it, such as “HMPPS performance dashboard”",
+        max_length=100,
+        error_messages={
+            "required": "Enter a name for the token, such as the system that will use it",
+            "max_length": "The name must be 100 characters or fewer",
+        },
+    )

@@ -1,14 +1,18 @@
-"""Writes to who acts for which owner: only people who can act on an action are mapped."""
+"""Writes about people: who acts for which owner, and their personal API tokens."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from planwatch.web.access import permissions
-from planwatch.web.access.models import OwnerMapping
+from planwatch.web.access.models import ApiToken, OwnerMapping
 
 
 class MappingRefused(Exception):
@@ -68,3 +72,72 @@ def unmap(establishment: Any, mapping_id: str) -> bool:
         establishment=establishment, pk=int(mapping_id)
     ).delete()
     return bool(deleted)
+
+
+# --- personal API tokens ------------------------------------------------------------------
+
+TOKEN_PREFIX = "pw_"
+# A token is used at most this often a minute before its "last used" time is written again.
+LAST_USED_EVERY = datetime.timedelta(minutes=1)
+
+
+class TokenRefused(Exception):
+    def __init__(self, message: str, field: str = "name") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _digest(secret: str) -> str:
+    # The secret has 256 bits of randomness: a plain hash cannot be reversed by guessing.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: Any, name: str) -> tuple[ApiToken, str]:
+    """A new token for a person, named by them; returns it and its secret (shown once)."""
+    name = " ".join(name.split())
+    if not name:
+        raise TokenRefused("Enter a name for the token, such as the system that will use it")
+    if len(name) > 100:
+        raise TokenRefused("The name must be 100 characters or fewer")
+    if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
+        raise TokenRefused("You already have a token with that name: choose another name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], digest=_digest(secret)
+    )
+    return token, secret
+
+
+def user_for_token(secret: str) -> Any:
+    """The person a token acts for, or None for an unknown or revoked token (or a person who
+    may no longer sign in). Notes when it was last used."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.filter(digest=_digest(secret), revoked_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def revoke_token(user: Any, token_id: str) -> ApiToken | None:
+    """Revoke one of the person's own tokens; None if they hold no such active token."""
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .filter(user=user, pk=int(token_id) if token_id.isdigit() else 0)
+            .filter(revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            return None
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        return token

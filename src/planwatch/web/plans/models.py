@@ -105,6 +105,15 @@ class Inspection(models.Model):
 
     class Meta:
         ordering = ["establishment__name", "-start"]
+        constraints = [
+            # Two imports of one plan at the same moment (in two formats, say) find or make
+            # the same inspection: the database decides which one makes it.
+            models.UniqueConstraint(
+                fields=["establishment", "start", "end"],
+                condition=Q(start__isnull=False, end__isnull=False),
+                name="one_inspection_per_dates",
+            )
+        ]
 
     def __str__(self) -> str:
         if self.start and self.end:

@@ -128,6 +128,10 @@ def send_reminders(
             outcomes.append(Outcome(digest, False, f"could not be sent: {error}"))
             continue
         outcomes.append(Outcome(digest, True))
+    from planwatch.web.ops import REMINDERS
+
+    for outcome in outcomes:
+        REMINDERS.labels(sent=str(outcome.sent).lower()).inc()
     return outcomes
 
 

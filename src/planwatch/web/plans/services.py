@@ -263,11 +263,41 @@ def _same_as_held(reading: plan_model.Plan) -> Plan | None:
     return latest if all(held[key] == new[key] for key in CONTRACT_KEYS) else None
 
 
+def _hold_inspection(reading: plan_model.Plan) -> None:
+    """Find or make the reading's inspection and hold its row until the transaction ends:
+    two imports of one plan at once (in two formats, say) then go one after the other, and
+    the second finds the plan the first stored. The inspection's unique constraint makes the
+    second wait for the first's commit when both would create it."""
+    establishment, _ = Establishment.objects.get_or_create(name=reading.establishment)
+    inspection, _ = Inspection.objects.get_or_create(
+        establishment=establishment,
+        start=_date(reading.inspection_start),
+        end=_date(reading.inspection_end),
+        defaults={"report_published": _date(reading.report_published)},
+    )
+    Inspection.objects.select_for_update().get(pk=inspection.pk)
+
+
 def _already_held(display: str, plan: Plan) -> ImportResult:
     return ImportResult("skipped", f"{display}: already held as {plan}", plan)
 
 
 def import_plan_bytes(
+    data: bytes,
+    name: str,
+    *,
+    user: Any = None,
+    allowed: Callable[[str], str | None] | None = None,
+) -> ImportResult:
+    """Read and store one file (see _import_plan_bytes), counted for the service's metrics."""
+    from planwatch.web.ops import IMPORTS
+
+    result = _import_plan_bytes(data, name, user=user, allowed=allowed)
+    IMPORTS.labels(outcome=result.outcome).inc()
+    return result
+
+
+def _import_plan_bytes(
     data: bytes,
     name: str,
     *,
@@ -307,31 +337,39 @@ def import_plan_bytes(
             f"{display}: concern {duplicate} is numbered twice in the plan: correct the "
             "numbering in the document and import it again",
         )
-    same = _same_as_held(reading)
-    if same is not None:
-        return ImportResult("skipped", f"{display}: the same plan as {same}, already held", same)
-    try:
-        with transaction.atomic():
-            plan = store_plan(reading, user=user, source=(data, display, sha256))
-    except IntegrityError:
-        # Somebody imported the same file (or another version) at the same moment.
-        existing = Plan.objects.filter(source_sha256=sha256).first()
-        if existing is not None:
-            return _already_held(display, existing)
-        return ImportResult(
-            "refused",
-            f"{display}: another version of this plan was being imported at the same moment; "
-            "nothing was changed: import it again",
-        )
-    except OperationalError:
-        return ImportResult(
-            "refused",
-            f"{display}: the database was busy; nothing was changed: import it again",
-        )
-    except DatabaseError as error:
-        return ImportResult(
-            "refused", f"{display}: could not be stored ({error}); nothing was changed"
-        )
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                _hold_inspection(reading)
+                same = _same_as_held(reading)
+                if same is None:
+                    plan = store_plan(reading, user=user, source=(data, display, sha256))
+            if same is not None:
+                return ImportResult(
+                    "skipped", f"{display}: the same plan as {same}, already held", same
+                )
+            break
+        except IntegrityError:
+            # Somebody imported the same file, or the same plan in another format, at the
+            # same moment: the database refused the second. Look again at what is now held.
+            existing = Plan.objects.filter(source_sha256=sha256).first()
+            if existing is not None:
+                return _already_held(display, existing)
+            if attempt:
+                return ImportResult(
+                    "refused",
+                    f"{display}: another version of this plan was being imported at the same "
+                    "moment; nothing was changed: import it again",
+                )
+        except OperationalError:
+            return ImportResult(
+                "refused",
+                f"{display}: the database was busy; nothing was changed: import it again",
+            )
+        except DatabaseError as error:
+            return ImportResult(
+                "refused", f"{display}: could not be stored ({error}); nothing was changed"
+            )
     count = len(reading.warnings)
     warnings = f", {labels.plural(count, 'warning')}" if count else ""
     return ImportResult(

@@ -23,3 +23,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", {}, status=500)
+
+
+def too_large(request: HttpRequest, length: int, limit: int) -> HttpResponse:
+    """A form whose files together are over the limit: refused before they are read."""
+    return page(
+        request,
+        "errors/413.html",
+        {"size_mb": f"{length / 1_000_000:.0f}", "limit_mb": f"{limit / 1_000_000:.0f}"},
+        status=413,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return page(request, "errors/400.html", {}, status=400)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from typing import Any
@@ -16,6 +15,7 @@ from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import reports
 from planwatch.web.plans.models import Establishment, Plan, Rating
 from planwatch.web.plans.views.common import as_of, establishment_by_slug, page
+from planwatch.writers.cells import SafeCsvWriter
 from planwatch.writers.pdf import html_to_pdf
 
 
@@ -130,7 +130,7 @@ def estate_csv(request: HttpRequest) -> HttpResponse:
     if error:
         return _bad_date(error)
     output = io.StringIO(newline="")
-    writer = csv.writer(output, lineterminator="\r\n")
+    writer = SafeCsvWriter(output, lineterminator="\r\n")
     ratings = [label for _, label in Rating.choices]
     writer.writerow(
         [
