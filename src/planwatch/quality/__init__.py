@@ -9,9 +9,11 @@ from typing import Any
 from planwatch.model import Plan
 from planwatch.owners import OwnerIndex
 from planwatch.quality.findings import SEVERITIES, Finding, QualityConfig
-from planwatch.quality.rules import RULE_IDS, RULES
+from planwatch.quality.rules import RULE_IDS, RULE_SEVERITY, RULES
 
-__all__ = ["RULE_IDS", "SEVERITIES", "Finding", "QualityConfig", "Report", "check_plan"]
+__all__ = [
+    "RULE_IDS",
+    "RULE_SEVERITY", "SEVERITIES", "Finding", "QualityConfig", "Report", "check_plan"]
 
 
 @dataclass

@@ -542,6 +542,24 @@ RULES: tuple[Rule, ...] = (
     plan_timeliness,
 )
 
+# Each rule's severity (plan-timeliness is info, or a warning when the plan was late).
+RULE_SEVERITY = {
+    "missing-owner": "error",
+    "missing-target": "error",
+    "unreadable-target": "warning",
+    "target-before-submission": "warning",
+    "target-too-far": "warning",
+    "owner-mismatch": "warning",
+    "owner-concentration": "warning",
+    "completed-at-submission": "info",
+    "completed-unevidenced": "warning",
+    "not-measurable": "warning",
+    "uncertain-delivery": "warning",
+    "concern-without-actions": "error",
+    "duplicate-action": "warning",
+    "plan-timeliness": "info",
+}
+
 RULE_IDS = (
     "missing-owner",
     "missing-target",
