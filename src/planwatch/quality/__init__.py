@@ -13,7 +13,13 @@ from planwatch.quality.rules import RULE_IDS, RULE_SEVERITY, RULES
 
 __all__ = [
     "RULE_IDS",
-    "RULE_SEVERITY", "SEVERITIES", "Finding", "QualityConfig", "Report", "check_plan"]
+    "RULE_SEVERITY",
+    "SEVERITIES",
+    "Finding",
+    "QualityConfig",
+    "Report",
+    "check_plan",
+]
 
 
 @dataclass
