@@ -321,4 +321,6 @@ class ConsiderFindingForm(forms.Form):
 
     def __init__(self, *args: Any, findings: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [(finding.rule, finding.message) for finding in findings]
+        field = self.fields["rule"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(finding.rule, finding.message) for finding in findings]
