@@ -189,6 +189,7 @@ def test_owner_mismatch_fires(text, owner, quoted, post):
         # Oversight as an active verb is oversight too.
         ("The College Principal will sign off a new curriculum plan.", "Head of Education"),
         ("The Deputy Governor will chair a monthly review.", "Head of Safety"),
+        ("The Deputy Governor will quality assure a sample of ten each month.", "Head of Safety"),
         # A post in the owner's own function, and staff who are not accountable posts.
         ("The Safer Custody Manager will deliver ACCT training.", "Head of Safer Custody"),
         ("Prison Offender Managers will hold a session with each prisoner.", "Head of OMU"),
@@ -302,6 +303,8 @@ def test_not_measurable_does_not_fire(text):
         ("Funding to be sought for the renewal of Wayout TV.", "Funding to be sought"),
         ("Funding for a second dog will be sought.", "Funding for a second dog will be sought"),
         ("New showers, subject to funding.", "subject to"),
+        ("Subject to approval, a second dog team will start.", "Subject to"),
+        ("Approval will be sought from the Prison Group Director.", "will be sought"),
         ("Evening classes where possible.", "where possible"),
         ("The hub will open, if agreed by the Director.", "if agreed"),
         ("Two officers will be recruited, if HMPPS agrees to the funding.", "if HMPPS agrees"),
@@ -349,6 +352,9 @@ def test_uncertain_delivery_fires_on_hedges(text, quoted):
         "Separation will only be used where appropriate.",
         # "Subject to" describing people, not a condition.
         "Restrictions reviewed for every prisoner subject to them, monthly.",
+        "All young people subject to MAPPA will have a plan.",
+        # Information gathered is an action too.
+        "Assurance will be sought from the provider each month.",
         # "As … as possible" describes quality.
         "The regime will be delivered as effectively as possible.",
         # Eligibility, not a condition.

@@ -175,7 +175,7 @@ _WILL = r"(?:will|shall|is to|are to|is going to)\s+(?!be\s+\w+(?:ed|en)\b)"
 _ACTIVE_DOER = re.compile(
     rf"(?:(?:^|[.;:]\s+)(?:The\s+)?(?P<post>{_POST})\s+(?:{_WILL}|to\s+)"
     rf"|(?<!by )\b(?:the|and)\s+(?P<post2>{_POST})\s+{_WILL})"
-    r"(?:\w+ly\s+)?(?P<verb>[a-z][\w-]*(?:\s+off)?)"
+    r"(?:\w+ly\s+)?(?P<verb>quality[- ]assure\w*|[a-z][\w-]*(?:\s+off)?)"
 )
 # Verbs that say a post oversees, even as the subject: "The Principal will sign off the plan".
 _OVERSEEING_VERB = re.compile(
@@ -538,13 +538,14 @@ def not_measurable(plan: Plan, config: QualityConfig) -> list[Finding]:
 _SOUGHT = re.compile(r"\b(?:is |are |will be |to be |be |being )?sought\b", re.I)
 _VIEWS = re.compile(
     r"\b(?:views?|feedback|comments?|opinions?|experiences?|suggestions?|input|ideas|"
-    r"thoughts|perspectives?|voices?|consultation|advice|guidance)\b",
+    r"thoughts|perspectives?|voices?|consultation|advice|guidance|"
+    # Information gathered is an action too: "assurance will be sought from the provider".
+    r"assurance|information|evidence|data|updates?)\b",
     re.I,
 )
 _CONDITION = re.compile(
     r"\b(?:bid(?:s|ding)? for funding|will be bid for|"
-    r"(?<!prisoners )(?<!prisoner )(?<!women )(?<!woman )(?<!children )(?<!child )(?<!who are )"
-    r"(?<!who is )(?<!those )(?<!people )subject to|"
+    r"subject to|"
     r"where possible|wherever possible|if possible|when possible|as far as possible|"
     r"(?:funding|resources|staffing|budget|capacity) permitting|"
     r"when (?:funding|resources|staffing|the budget|capacity) allows?|"
@@ -569,6 +570,39 @@ _HEDGE = re.compile(
 )
 
 
+# Words before "subject to" that make it describe people, not a condition.
+_PEOPLE = frozenset(
+    [
+        "prisoner",
+        "prisoners",
+        "woman",
+        "women",
+        "man",
+        "men",
+        "child",
+        "children",
+        "young",
+        "people",
+        "person",
+        "those",
+        "anyone",
+        "individuals",
+        "residents",
+        "learners",
+        "patients",
+        "staff",
+        "who",
+        "are",
+        "is",
+        "be",
+        "being",
+        "cases",
+        "case",
+        "them",
+    ]
+)
+
+
 def _uncertainty(text: str) -> tuple[str, bool] | None:
     """The words that make delivery uncertain, and whether they state a condition (rather
     than a hedge); None when the action is firm."""
@@ -585,8 +619,10 @@ def _uncertainty(text: str) -> tuple[str, bool] | None:
                 start = funding.start() if funding and funding.start() < sought.start() else None
                 quoted = clause[start : sought.end()] if start is not None else sought.group(0)
                 return quoted.strip(), True
-    condition = _CONDITION.search(text)
-    if condition:
+    for condition in _CONDITION.finditer(text):
+        before = text[: condition.start()].split()
+        if condition.group(0).lower() == "subject to" and before and before[-1].lower() in _PEOPLE:
+            continue  # "every prisoner subject to restrictions": people, not a condition
         return condition.group(0), True
     hedge = _HEDGE.search(text)
     if hedge:
