@@ -189,6 +189,7 @@ def test_owner_mismatch_fires(text, owner, quoted, post):
         # Oversight as an active verb is oversight too.
         ("The College Principal will sign off a new curriculum plan.", "Head of Education"),
         ("The Deputy Governor will chair a monthly review.", "Head of Safety"),
+        ("The Duty Governor will check the regime log daily.", "Head of Residence"),
         ("The Deputy Governor will quality assure a sample of ten each month.", "Head of Safety"),
         # A post in the owner's own function, and staff who are not accountable posts.
         ("The Safer Custody Manager will deliver ACCT training.", "Head of Safer Custody"),

@@ -180,7 +180,7 @@ _ACTIVE_DOER = re.compile(
 # Verbs that say a post oversees, even as the subject: "The Principal will sign off the plan".
 _OVERSEEING_VERB = re.compile(
     r"^(?:sign(?:s)?[- ]off|chairs?|scrutinis\w*|scrutiniz\w*|oversees?|quality[- ]assures?|"
-    r"monitors?|approves?|endorses?|receives?)$",
+    r"monitors?|checks?|approves?|endorses?|receives?)$",
     re.I,
 )
 # "… by the Deputy Governor", "by the prison's Head of Operations".
