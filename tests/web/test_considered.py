@@ -182,3 +182,21 @@ def test_the_service_refuses_a_submitted_plan_and_errors(users, seed_plan, draft
     with pytest.raises(services.Refused, match="has no open finding of that kind"):
         services.consider_finding(action, "missing-owner", REASON, lead)
     assert ConsideredFinding.objects.count() == 0
+
+
+def test_two_marks_at_once_leave_one_and_a_message(users, draft, monkeypatch):
+    lead = users["lead"]
+    action = action_of(draft, "2", 1)
+    seen = services.considerable_findings(action)
+    # Another request marks it between this one's check and its write.
+    ConsideredFinding.objects.create(
+        plan=draft,
+        lineage=action.lineage,
+        rule="owner-mismatch",
+        reason="First.",
+        considered_by=lead,
+    )
+    monkeypatch.setattr(services, "considerable_findings", lambda action: seen)
+    with pytest.raises(services.Refused, match="has just been marked considered"):
+        services.consider_finding(action, "owner-mismatch", REASON, lead)
+    assert list(ConsideredFinding.objects.values_list("reason", flat=True)) == ["First."]

@@ -120,9 +120,16 @@ def consider_finding(action: Action, rule: str, reason: str, user: Any) -> Consi
                 "findings shown",
                 "rule",
             )
-        return ConsideredFinding.objects.create(
-            plan=plan, lineage=action.lineage, rule=rule, reason=reason, considered_by=user
-        )
+        try:
+            with transaction.atomic():
+                return ConsideredFinding.objects.create(
+                    plan=plan, lineage=action.lineage, rule=rule, reason=reason, considered_by=user
+                )
+        except IntegrityError:
+            # Marked at the same moment by someone else (SQLite does not lock the plan row).
+            raise Refused(
+                f"That finding on action {action.label} has just been marked considered", "rule"
+            ) from None
 
 
 @functools.lru_cache(maxsize=512)
