@@ -126,6 +126,13 @@ def test_target_too_far_is_configurable():
             "“to all officers by the Learning and Development Manager”",
             "Learning and Development Manager",
         ),
+        (
+            "Training will be delivered by the Head of Safer Custody and quality assured by the "
+            "Deputy Governor.",
+            "Governor",
+            "“will be delivered by the Head of Safer Custody”",
+            "Head of Safer Custody",
+        ),
         # A healthcare provider owns the action, but a prison post does part of it.
         (
             "Every medication queue will be supervised, and the Head of Residence will ensure "
@@ -190,6 +197,7 @@ def test_owner_mismatch_fires(text, owner, quoted, post):
         ("The College Principal will sign off a new curriculum plan.", "Head of Education"),
         ("The Deputy Governor will chair a monthly review.", "Head of Safety"),
         ("The Duty Governor will check the regime log daily.", "Head of Residence"),
+        ("Heads of function will be held to account by the Governor monthly.", "Deputy Governor"),
         ("The Deputy Governor will quality assure a sample of ten each month.", "Head of Safety"),
         # A post in the owner's own function, and staff who are not accountable posts.
         ("The Safer Custody Manager will deliver ACCT training.", "Head of Safer Custody"),

@@ -189,7 +189,8 @@ _BY_POST = re.compile(rf"\bby\s+(?:the\s+)?(?P<post>(?:prison's\s+)?{_POST})")
 _OVERSIGHT = re.compile(
     r"\b(?:quality[- ]assur\w*|assur\w*|check(?:ed|s)?|scrutin\w*|monitor\w*|review(?:ed|s)?|"
     r"chair(?:ed|s)?|overs(?:ee|een|ight)|signed[- ]off|sign[- ]off|dip[- ]sampl\w*|sampl\w*|"
-    r"audit(?:ed)?|approv\w*|agreed|endorsed|validated|report(?:ed|ing)? to|"
+    r"audit(?:ed)?|approv\w*|agreed|endorsed|validated|report(?:ed|ing)? to|to account|"
+    r"accountable|"
     # A post that supports or is told is not the one doing the work either.
     r"supported|assisted|accompanied|attended|informed|advised|consulted)\b",
     re.I,
