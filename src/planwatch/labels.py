@@ -57,3 +57,22 @@ RATINGS: dict[str, str] = {
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """ "1 warning", "2 warnings": a count with its noun agreeing."""
     return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
+
+
+# The quality rules in words, as pages name them (the rule ids are in planwatch.quality).
+QUALITY_RULES: dict[str, str] = {
+    "missing-owner": "no owner",
+    "missing-target": "no target date",
+    "unreadable-target": "target date not a date",
+    "target-before-submission": "target before submission",
+    "target-too-far": "target too far off",
+    "owner-mismatch": "owner mismatch",
+    "owner-concentration": "one owner for most actions",
+    "completed-at-submission": "completed when submitted",
+    "completed-unevidenced": "completed without evidence",
+    "not-measurable": "not measurable",
+    "uncertain-delivery": "uncertain delivery",
+    "concern-without-actions": "concern without actions",
+    "duplicate-action": "duplicate action",
+    "plan-timeliness": "plan timeliness",
+}

@@ -25,15 +25,21 @@ def test_named_owner_mismatches_appear(report):
         if f.rule == "owner-mismatch"
     }
     assert found[("1", 1)] == (
-        "The text says “The Deputy Director will ensure”, but the responsible owner is “Director”."
+        "The text says “The Deputy Director will ensure”: the Deputy Director does this work, "
+        "but the responsible owner is “Director”."
     )
     assert found[("2", 1)] == (
-        "The text says “The Head of Security will revise”, but the responsible owner is “Director”."
+        "The text says “The Head of Security will revise”: the Head of Security does this "
+        "work, but the responsible owner is “Director”."
     )
-    assert found[("9", 5)] == (
-        "The text says “The Deputy Head of Education, Skills & Work will monitor”, but the "
-        "responsible owner is “Director”."
+    assert found[("10", 4)] == (
+        "The text says “The Deputy Head of Education, Skills & Work will undertake”: the "
+        "Deputy Head of Education, Skills & Work does this work, but the responsible owner is "
+        "“Director”."
     )
+    # Overseers are not doers: "monitored weekly by the Head of Safer Prisons" (7.1), "will
+    # monitor progress and quality assure" (9.5), "Assurance will be completed … by" (9.8).
+    assert sorted(found) == [("1", 1), ("10", 4), ("11", 2), ("2", 1)]
 
 
 def test_director_holds_40_of_52(report):

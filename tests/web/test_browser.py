@@ -309,3 +309,27 @@ def test_the_content_security_policy_refuses_nothing_the_pages_use(
     assert page.evaluate("window.ran") is None  # an injected inline handler does not run
     assert len(refusals) == 1 and "script-src" in refusals[0], refusals
     context.close()
+
+
+def test_marking_a_finding_considered_while_drafting(visitor, administrator):
+    """The considered-finding page: its error focus, and the note left on the draft."""
+    from planwatch.web.plans.services import import_plan_bytes
+
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    page = visitor.page
+    visitor.sign_in("admin")
+    visitor.goto(f"/plans/{plan.pk}/")
+    page.click("button:has-text('Amend as a new version')")
+    visitor.check_accessibility()
+    page.click("a:has-text('Mark as considered the owner mismatch finding on action 2.1')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Mark a finding on action 2.1 as considered"
+    page.click("button:has-text('Mark as considered')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a:has-text('Give the reason the action stays as it is')")
+    assert page.evaluate("document.activeElement.id") == "id_reason"
+    page.fill("#id_reason", "The Director owns the drug strategy on purpose.")
+    page.click("button:has-text('Mark as considered')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text().startswith("Draft plan, version")
+    assert page.locator("text=Considered: The Director owns the drug strategy on purpose.").count()

@@ -65,12 +65,12 @@ def test_plan_page_mirrors_the_published_table_with_findings(users, client_for, 
     page = text_of(client_for(users["viewer"]).get(seed_plan.get_absolute_url()))
     assert "Inspection 8 January 2024 to 18 January 2024" in page
     assert "52 in all: 43 open, 43 overdue, 9 completed" in page
-    assert "37 of 52 actions pass every check of the published standard" in page
+    assert "40 of 52 actions pass every check of the published standard" in page
     assert "Warning: “Director” is the responsible owner of 40 of 52 actions (77%)." in page
     assert "Priority concern 1" in page and "Key concern 11" in page
     assert (
-        "The text says “The Head of Security will revise”, but the responsible owner is "
-        "“Director”." in page
+        "The text says “The Head of Security will revise”: the Head of Security does this "
+        "work, but the responsible owner is “Director”." in page
     )
 
 
@@ -408,8 +408,11 @@ def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
     assert (
         "Action 1.5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
-        "July 2025. 1 quality finding Warning: Nothing in “The Strategic Safety meeting will be "
-        "evaluated.” can be measured" in page
+        "July 2025. Warning Nothing in “The Strategic Safety meeting will be evaluated.” can be "
+        "checked: it says “evaluated” but gives no number, frequency, threshold, date, scope "
+        "(every, each, all) or output to show it was done. Say what will change and how it "
+        "will be seen: a number or rate, how often, for whom, by when, or what will be "
+        "produced. Mark as considered the not measurable finding on action 1.5" in page
     )
     assert "Warning: “Director” is the responsible owner of 41 of 53 actions (77%)." in page
 

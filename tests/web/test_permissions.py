@@ -108,6 +108,7 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "post-update": (("action", "draft action"), Need.UPDATE, Need.UPDATE),
     "edit-action": (("draft action",), Need.EDIT, Need.EDIT),
     "delete-action": (("draft action",), Need.EDIT, Need.EDIT),
+    "consider-finding": (("draft action",), Need.EDIT, Need.EDIT),
     "correct-update": (("update",), Need.UPDATE, Need.UPDATE),
     "evidence": (("evidence",), Need.READ_PRIVATE, Need.READ_PRIVATE),
     "overdue": ((None,), Need.READ_ANY, Need.READ_ANY),

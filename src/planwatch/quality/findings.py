@@ -18,9 +18,15 @@ class Finding:
     suggestion: str
     concern_ref: str | None = None
     action_number: int | None = None  # 1-based within its concern
+    # Why the plan's lead kept the action as it is, when they marked the finding considered
+    # (the web application records it); a considered finding is not counted as open.
+    considered: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.considered is None:
+            del data["considered"]
+        return data
 
     @property
     def where(self) -> str:

@@ -74,6 +74,7 @@ def environment(**options: Any) -> Environment:
             "status_tags": labels.STATUS_TAGS,
             "category_labels": labels.CATEGORIES,
             "rating_labels": labels.RATINGS,
+            "rule_labels": labels.QUALITY_RULES,
         }
     )
     env.filters.update(

@@ -49,6 +49,7 @@ urlpatterns = [
     path("actions/<int:pk>/update/", actions.post_update, name="post-update"),
     path("actions/<int:pk>/edit/", drafting.edit_action, name="edit-action"),
     path("actions/<int:pk>/delete/", drafting.delete_action, name="delete-action"),
+    path("actions/<int:pk>/consider/", drafting.consider_finding, name="consider-finding"),
     path("updates/<int:pk>/correct/", actions.correct_update, name="correct-update"),
     path("evidence/<int:pk>/", actions.evidence_file, name="evidence"),
     path("overdue/", lists.overdue, name="overdue"),

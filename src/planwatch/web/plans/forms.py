@@ -11,7 +11,7 @@ from planwatch.dates import parse_target
 from planwatch.web.govuk import GovDateField
 from planwatch.web.plans import rules
 from planwatch.web.plans.models import Agreement, Category, Rating, Status
-from planwatch.web.plans.services import MAX_TEXT
+from planwatch.web.plans.services import MAX_CONSIDERED_REASON, MAX_TEXT
 
 WITHDRAW = "withdraw"
 
@@ -295,3 +295,32 @@ class JudgementCorrectionForm(forms.Form):
             "max_length": too_long("The reason"),
         },
     )
+
+
+class ConsiderFindingForm(forms.Form):
+    """Mark one of an action's open quality findings as considered, with the reason."""
+
+    rule = forms.ChoiceField(
+        label="Which finding",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the finding you have considered",
+            "invalid_choice": "Select one of the findings shown",
+        },
+    )
+    reason = forms.CharField(
+        label="Why the action stays as it is",
+        help_text="For example, the Deputy Governor quality-assures this work on purpose",
+        max_length=MAX_CONSIDERED_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Give the reason the action stays as it is",
+            "max_length": too_long("The reason", MAX_CONSIDERED_REASON),
+        },
+    )
+
+    def __init__(self, *args: Any, findings: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["rule"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(finding.rule, finding.message) for finding in findings]

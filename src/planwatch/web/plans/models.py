@@ -438,6 +438,30 @@ class Judgement(AppendOnly):
         return labels.RATINGS.get(self.rating, "Withdrawn")
 
 
+class ConsideredFinding(models.Model):
+    """A quality finding the plan's lead weighed and kept on purpose ("the Deputy Governor
+    quality-assures on purpose"), with the reason. It belongs to the action across plan
+    versions (its lineage), so it is not shown again for that action and the submitted
+    plan's quality report counts it as considered, not open."""
+
+    # The version of the plan it was recorded on.
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="considered_findings")
+    lineage = models.UUIDField(editable=False)
+    rule = models.CharField(max_length=40)
+    reason = models.TextField()
+    considered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    considered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["considered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "rule"], name="one_consideration_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} considered: {self.reason[:40]}"
+
+
 class ReminderLog(models.Model):
     """A reminder digest sent to a person on a day, so that none is sent twice that day."""
 

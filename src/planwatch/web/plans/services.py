@@ -24,13 +24,14 @@ from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
-from planwatch.quality import Report, check_plan
+from planwatch.quality import Finding, Report, check_plan
 from planwatch.readers import SUFFIXES, detect_format
 from planwatch.web.plans import evidence as evidence_files
 from planwatch.web.plans import integrity, rules
 from planwatch.web.plans.models import (
     Action,
     Concern,
+    ConsideredFinding,
     Establishment,
     Evidence,
     Inspection,
@@ -62,10 +63,73 @@ class Refused(Exception):
 def quality_report(plan: Plan) -> Report:
     """The plan version's quality report, worked out once when the version is stored or a
     draft changes, and read from the database after that. A submitted version never
-    changes, so its report is also kept in memory once read."""
+    changes, so its report is also kept in memory once read. Findings the plan's lead marked
+    considered (on this or an earlier version) carry their reason and are not counted open."""
     if not plan.is_draft:
-        return _submitted_report(plan.pk, plan.created_at)
-    return _stored_report(plan.pk)
+        report = _submitted_report(plan.pk, plan.created_at)
+    else:
+        report = _stored_report(plan.pk)
+    return report.with_considered(_considered(plan))
+
+
+def _considered(plan: Plan) -> dict[tuple[str, int, str], str]:
+    """The reasons the lead gave, keyed by (concern ref, action number, rule) in this version."""
+    actions = Action.objects.filter(plan=plan)
+    marks = list(
+        ConsideredFinding.objects.filter(lineage__in=actions.values("lineage")).values_list(
+            "lineage", "rule", "reason"
+        )
+    )
+    if not marks:
+        return {}
+    where = {
+        lineage: (ref, position + 1)
+        for lineage, ref, position in actions.values_list("lineage", "concern__ref", "position")
+    }
+    return {(*where[lineage], rule): reason for lineage, rule, reason in marks}
+
+
+MAX_CONSIDERED_REASON = 500
+
+
+def considerable_findings(action: Action) -> list[Finding]:
+    """The findings on a draft's action its lead may mark considered: the open ones that are
+    not errors (an action with no owner or date cannot be kept on purpose)."""
+    return [
+        finding
+        for finding in quality_report(action.plan).for_action(action.concern.ref, action.number)
+        if finding.considered is None and finding.severity != "error"
+    ]
+
+
+def consider_finding(action: Action, rule: str, reason: str, user: Any) -> ConsideredFinding:
+    """Record that the plan's lead weighed an open finding on a draft's action and keeps the
+    action as it is, with the reason; the finding is then shown as considered."""
+    plan = action.plan
+    _require_draft(plan)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Refused("Give the reason the action stays as it is", "reason")
+    if len(reason) > MAX_CONSIDERED_REASON:
+        raise Refused(f"The reason must be {MAX_CONSIDERED_REASON:,} characters or fewer", "reason")
+    with transaction.atomic():
+        Plan.objects.select_for_update().get(pk=plan.pk)
+        if rule not in {finding.rule for finding in considerable_findings(action)}:
+            raise Refused(
+                f"Action {action.label} has no open finding of that kind: choose one of the "
+                "findings shown",
+                "rule",
+            )
+        try:
+            with transaction.atomic():
+                return ConsideredFinding.objects.create(
+                    plan=plan, lineage=action.lineage, rule=rule, reason=reason, considered_by=user
+                )
+        except IntegrityError:
+            # Marked at the same moment by someone else (SQLite does not lock the plan row).
+            raise Refused(
+                f"That finding on action {action.label} has just been marked considered", "rule"
+            ) from None
 
 
 @functools.lru_cache(maxsize=512)

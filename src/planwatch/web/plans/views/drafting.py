@@ -25,8 +25,14 @@ def _draft_only(plan: Plan) -> HttpResponse | None:
     return None if plan.is_draft else redirect(plan.get_absolute_url())
 
 
-def _back_to(plan: Plan, concern: Concern | None = None) -> HttpResponse:
-    anchor = f"#concern-{concern.pk}" if concern is not None else ""
+def _back_to(
+    plan: Plan, concern: Concern | None = None, action: Action | None = None
+) -> HttpResponse:
+    """Back to the draft, at the action just saved (beside its findings) or its concern."""
+    if action is not None:
+        anchor = f"#action-{action.pk}"
+    else:
+        anchor = f"#concern-{concern.pk}" if concern is not None else ""
     return redirect(reverse("edit-plan", args=[plan.pk]) + anchor)
 
 
@@ -134,7 +140,7 @@ def add_action(request: HttpRequest, concern: Concern) -> HttpResponse:
             refused(form, refusal)
         else:
             messages.success(request, f"Action {action.label} added")
-            return _back_to(plan, concern)
+            return _back_to(plan, action=action)
     return page(
         request,
         "drafting/action.html",
@@ -159,7 +165,7 @@ def edit_action(request: HttpRequest, action: Action) -> HttpResponse:
             refused(form, refusal)
         else:
             messages.success(request, f"Action {action.label} changed")
-            return _back_to(plan, action.concern)
+            return _back_to(plan, action=action)
     return page(
         request,
         "drafting/action.html",
@@ -289,3 +295,32 @@ def amend_plan(request: HttpRequest, plan: Plan) -> HttpResponse:
     draft = services.amend(plan, request.user)
     messages.success(request, f"Version {draft.version} is a draft: change it, then submit it")
     return redirect("edit-plan", draft.pk)
+
+
+@requires(Need.EDIT, load=action_by_pk)
+def consider_finding(request: HttpRequest, action: Action) -> HttpResponse:
+    """Mark one of a draft action's open quality findings as considered, with the reason: it
+    is then shown as considered, here and in the submitted plan's quality report."""
+    plan = action.plan
+    if (elsewhere := _draft_only(plan)) is not None:
+        return elsewhere
+    findings = services.considerable_findings(action)
+    form = forms.ConsiderFindingForm(
+        request.POST or None, findings=findings, initial={"rule": request.GET.get("rule")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consider_finding(
+                action, form.cleaned_data["rule"], form.cleaned_data["reason"], request.user
+            )
+        except services.Refused as refusal:
+            refused(form, refusal)
+        else:
+            messages.success(request, f"Finding on action {action.label} marked as considered")
+            return _back_to(plan, action=action)
+    return page(
+        request,
+        "drafting/consider.html",
+        {"plan": plan, "action": action, "findings": findings, "form": form},
+        status=form_status(form),
+    )
