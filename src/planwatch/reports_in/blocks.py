@@ -5,12 +5,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+
 from planwatch.errors import PlanReadError
-from planwatch.readers import detect_format, read_document
-from planwatch.readers.cells import collapse
+from planwatch.readers import detect_format, pdf_tags, read_document
+from planwatch.readers.cells import Document, collapse
 from planwatch.readers.text import decode, split_cell
 from planwatch.reports_in import ReportReadError
 
+# Where the PDF layout reader may run paragraphs of a report together (its paragraph rules
+# are made for table cells; a report's many short lines defeat them): before a numbered
+# concern, an area or expectation line, an item's heading, "What we found", a judgement,
+# a section heading; and after a heading that runs into its first paragraph.
+_RUN_TOGETHER = re.compile(
+    r"(?<=[.!?)])\s+(?=(?i:\(?area\s*:|\((?:safety|respect|purposeful activity|rehabilitation)"
+    r"|expectations?\b|(?:priority |key )?concerns?\s+[A-Z]{0,2}\d|(?:priority|key) concerns\b"
+    r"|(?:main |key )?recommendations?\b|what we found\b|we judged\b|section \d)"
+    r"|\d{1,2}(?:\.\d{1,3})?\.?\s+[A-Z])"
+    r"|(?<=(?i:concerns))\s+(?=\d{1,2}\.\s+[A-Z])"
+    r"|(?<=(?i:what we found))\s+(?=[A-Z])"
+    r"|(?<=[a-z)])\s+(?=(?i:by HM Chief Inspector of Prisons)|(?i:expectations?)\s+\d)"
+)
 # Page furniture the PDF layout reader keeps as paragraphs: page numbers.
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
 
@@ -46,6 +62,39 @@ def _text_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _tagged(data: bytes) -> Document | None:
+    """A tagged PDF's paragraphs and tables as its structure tree marks them (Word's PDFs,
+    as HMIP publishes, are tagged); None when it has no usable tags. The plan reader uses
+    tags only for a plan table, so a report's tags are read here with the same tree reader."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        if not pdfium_c.FPDFCatalog_IsTagged(pdf.raw):
+            return None
+        pages = [pdf[index] for index in range(len(pdf))]
+        textpages = [page.get_textpage() for page in pages]
+        roots, claimed, unclaimed, unmarked = pdf_tags.read_tree(pages, textpages)
+        # As the plan reader: tags that leave text out describe another, or a damaged, file.
+        if claimed == 0 or unclaimed > 0.01 * claimed or unmarked > claimed:
+            return None
+        return pdf_tags.build_document(roots)
+    except (
+        pdf_tags.TagError,
+        pdfium.PdfiumError,
+        ArithmeticError,
+        LookupError,
+        ValueError,
+        TypeError,
+        RecursionError,
+    ):
+        return None
+    finally:
+        pdf.close()
+
+
+def _separated(text: str) -> list[str]:
+    return [part for part in _RUN_TOGETHER.split(text) if part]
+
+
 def _reworded(message: str) -> str:
     """The plan readers' messages, said of a report."""
     for plan_words, report_words in (
@@ -66,12 +115,17 @@ def read_blocks(data: bytes, name: str) -> list[Block]:
         if kind == "text":
             blocks = _text_blocks(decode(data, name).replace("\f", "\n"))
         else:
+            # The readers' checks and refusals first, whatever the format.
             document = read_document(data, name)
-            blocks = [Block(line) for line in document.lines]
+            tagged = _tagged(data) if kind == "pdf" else None
+            # Paragraphs read from a PDF's layout may have run together: split them again.
+            split = _separated if kind == "pdf" and tagged is None else lambda text: [text]
+            document = tagged or document
+            blocks = [Block(part) for line in document.lines for part in split(line)]
             for row in document.rows:
                 cells = [" ".join(cell) for cell in row.cells]
                 if row.outside_table:
-                    blocks.extend(Block(text) for text in cells if text)
+                    blocks.extend(Block(part) for text in cells if text for part in split(text))
                 elif (block := _row(cells)) is not None:
                     blocks.append(block)
     except ReportReadError:
