@@ -88,3 +88,10 @@ def area_name(text: str) -> str | None:
     """A healthy prison area as printed, if the text is one."""
     cleaned = " ".join(text.strip(" .:").split())
     return cleaned if cleaned.lower() in AREA_NAMES else None
+
+
+def establishment_key(name: str) -> str:
+    """A prison's name as compared across documents: "HMP Peterborough" on a review's cover
+    is "HMP Peterborough (Men)" in the plan; "&" and "and" are one."""
+    name = re.sub(r"\([^)]*\)", " ", name.lower()).replace("&", " and ")
+    return " ".join(name.split())
