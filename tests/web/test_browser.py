@@ -305,9 +305,7 @@ def test_report_upload_draft_and_review_confirmation(visitor, administrator):
     page.select_option("#id_match_5", "")
     page.click("button:has-text('Record these judgements')")
     visitor.check_accessibility()
-    assert "5 judgements recorded from the review" in page.inner_text(
-        ".govuk-notification-banner"
-    )
+    assert "5 judgements recorded from the review" in page.inner_text(".govuk-notification-banner")
     assert page.url.endswith(plan.get_absolute_url())
     assert sorted(Judgement.objects.values_list("concern_ref", flat=True)) == [
         "1",

@@ -115,9 +115,9 @@ def test_a_lead_starts_a_draft_from_the_report_with_its_concerns(db, client_for,
         datetime.date(2024, 3, 15),
     )
     assert plan.inspection.report_published == datetime.date(2024, 7, 2)
-    assert [
-        (c.ref, c.category, c.text) for c in plan.concerns.order_by("position")
-    ] == [(c.ref, c.category, c.text) for c in report.concerns]
+    assert [(c.ref, c.category, c.text) for c in plan.concerns.order_by("position")] == [
+        (c.ref, c.category, c.text) for c in report.concerns
+    ]
     # The drafted concerns are the plan's: the published Longshire plan answers the same ones.
     published = json.loads((FIXTURES / "plans" / "hmp-longshire-2024.json").read_text())
     assert [(c.ref, c.category, c.text) for c in plan.concerns.order_by("position")] == [
@@ -142,8 +142,15 @@ def test_what_the_report_did_not_say_is_listed_on_the_draft(db, client_for):
         "The report does not print its publication date: enter it on the draft's dates page"
     ]
     page = client.get(reverse("edit-plan", args=[plan.pk])).content.decode()
-    assert "The report does not print its publication date: enter it on the draft&#39;s dates page" in page
-    assert [c.category for c in plan.concerns.order_by("position")] == ["priority", "priority", "key"]
+    assert (
+        "The report does not print its publication date: enter it on the draft&#39;s dates page"
+        in page
+    )
+    assert [c.category for c in plan.concerns.order_by("position")] == [
+        "priority",
+        "priority",
+        "key",
+    ]
 
 
 def test_an_older_report_drafts_its_recommendations_by_their_references(db, client_for):
@@ -298,7 +305,9 @@ def test_judgements_are_recorded_only_after_the_inspector_confirms(seed_plan, cl
         "Independent review of progress of 18 November 2024 to 20 November 2024, priority "
         "concern 1: We judged that there had been reasonable progress in this area."
     )
-    assert "6 judgements recorded from the review" in client.get(response["Location"]).content.decode()
+    assert (
+        "6 judgements recorded from the review" in client.get(response["Location"]).content.decode()
+    )
     # Confirmed again (the back button): the review is no longer waiting, nothing is added.
     again = client.post(confirm, data)
     assert again.status_code == 302 and again["Location"] == reverse("review-upload")
@@ -358,9 +367,7 @@ def test_one_concern_chosen_twice_records_nothing(longshire, client_for):
         ),
     ],
 )
-def test_a_review_whose_plan_is_not_held_changes_nothing(
-    seed_plan, client_for, review, message
-):
+def test_a_review_whose_plan_is_not_held_changes_nothing(seed_plan, client_for, review, message):
     # Longshire is held, but not the inspection the review followed up.
     builders.plan("HMP Longshire", inspection_start=datetime.date(2021, 5, 10))
     client = client_for(builders.user(role=Role.ADMINISTRATOR))

@@ -1,4 +1,4 @@
-"""Reading HMIP's documents into planwatch: inspection reports (concerns) and reviews of progress."""
+"""Reading HMIP's documents: inspection reports (concerns) and reviews of progress (judgements)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ _PRISON = re.compile(
     r"\b(?:HMP(?:\s*(?:/|&|and)\s*YOI)?|HMYOI|HM\s*YOI|HMIRC|HM Prison|YOI|IRC|STC)\s+\S.*$",
     re.I,
 )
-_OF = re.compile(r"^report on an? .*?\b(?:inspection|review of progress) (?:of|at)\s*(?P<rest>.*)$", re.I)
+_OF = re.compile(
+    r"^report on an? .*?\b(?:inspection|review of progress) (?:of|at)\s*(?P<rest>.*)$", re.I
+)
 _BY = re.compile(r"^by\s+HM\s+Chief\s+Inspector\s+of\s+Prisons,?\s*", re.I)
 _PUBLISHED = re.compile(
     r"^(?:report\s+)?(?:published|publication date)(?:\s+on)?\s*:?\s*(?P<value>.+)$", re.I
@@ -28,8 +30,29 @@ _DATES = re.compile(r"^\d{1,2}(?:st|nd|rd|th)?\b.*\b\d{4}$")
 _NUMBER_WORDS = {
     word: number
     for number, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        )
     )
 }
 

@@ -246,8 +246,41 @@ def read_review(path: str | Path) -> Review:
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    "a an and are as at be been by for from had has have in into is it its not of on or "
-    "the their there this to too was were which with".split()
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "by",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "not",
+        "of",
+        "on",
+        "or",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "too",
+        "was",
+        "were",
+        "which",
+        "with",
+    )
 )
 
 

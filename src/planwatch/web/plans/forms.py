@@ -207,7 +207,7 @@ class ReviewConfirmForm(forms.Form):
     def clean(self):
         cleaned = super().clean() or {}
         chosen: dict[str, str] = {}
-        for (row, bound) in self.rows:
+        for row, bound in self.rows:
             if bound is None:
                 continue
             ref = cleaned.get(bound.name)

@@ -892,9 +892,11 @@ def plan_reviewed(review: Any) -> tuple[Plan | None, list[str]]:
             "The review does not say which inspection it followed up: the latest one held "
             "before the review is taken"
         )
-    plan = plans.select_related("inspection__establishment").order_by(
-        "-inspection__start", "-version"
-    ).first()
+    plan = (
+        plans.select_related("inspection__establishment")
+        .order_by("-inspection__start", "-version")
+        .first()
+    )
     if plan is None:
         when = f"'s inspection of {_when(review)}" if inspection_named else ""
         return None, [

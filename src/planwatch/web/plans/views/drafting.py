@@ -103,7 +103,11 @@ def new_plan_from_report(request: HttpRequest) -> HttpResponse:
                     refused(report_form, refusal)
                 else:
                     count = len(report.warnings)
-                    warned = f"; {count} thing{'s' if count != 1 else ''} to check below" if count else ""
+                    warned = (
+                        f"; {count} thing{'s' if count != 1 else ''} to check below"
+                        if count
+                        else ""
+                    )
                     messages.success(
                         request,
                         f"Draft plan started from the report with its {len(report.concerns)} "

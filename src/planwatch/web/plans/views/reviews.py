@@ -89,7 +89,9 @@ def confirm_review(request: HttpRequest, plan: Plan) -> HttpResponse:
             if bound is not None and (ref := form.cleaned_data.get(bound.name))
         ]
         if not chosen:
-            form.add_error(None, "Choose a concern for at least one judgement; nothing was recorded")
+            form.add_error(
+                None, "Choose a concern for at least one judgement; nothing was recorded"
+            )
         else:
             try:
                 recorded, held = services.record_review(plan, request.user, chosen, judged_on)
