@@ -60,7 +60,7 @@ _NUMBER_WORDS = {
 def number(text: str) -> int | None:
     """A count written in figures or words ("11", "six")."""
     text = text.lower()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     return _NUMBER_WORDS.get(text)
 

@@ -236,7 +236,7 @@ def _check_numbering(report: InspectionReport, counts: tuple[int, int] | None) -
             continue
         seen.add(concern.ref)
         kept.append(concern)
-        if report.layout == "concerns" and concern.ref.isdigit():
+        if report.layout == "concerns" and concern.ref.isdecimal():
             number = int(concern.ref)
             if previous is not None and number != previous + 1:
                 report.warnings.append(
