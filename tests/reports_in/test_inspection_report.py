@@ -169,3 +169,37 @@ def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(ReportReadError) as refused:
         read_report(tmp_path / "none.pdf")
     assert str(refused.value) == f"{tmp_path / 'none.pdf'} does not exist: check the path"
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_automatic_list_numbers_are_read_as_printed(fmt):
+    """Word's and OpenDocument's numbered lists store no number as text."""
+    from planwatch.readers import read_document
+
+    path = REPORTS / f"hmp-peterborough-2024.{fmt}"
+    document = read_document(path.read_bytes(), path.name)
+    paragraphs = document.lines + [
+        text for row in document.rows if row.outside_table for text in row.cells[0]
+    ]
+    assert "About a third of officers were typically unavailable for duty." in " ".join(paragraphs)
+    assert not any(text.startswith("1. About") for text in paragraphs)
+    assert [c.ref for c in read_report(path).concerns] == [str(n) for n in range(1, 12)]
+
+
+def test_numbers_in_each_list_format():
+    from planwatch.reports_in.numbering import _formatted, numbered
+
+    assert [_formatted(4, kind) for kind in ("decimal", "lowerLetter", "A", "lowerRoman", "I")] == [
+        "4",
+        "d",
+        "D",
+        "iv",
+        "IV",
+    ]
+    labelled = [("Intro", None), ("First", "1."), ("Second", "2.")]
+    assert numbered(["Intro", "Not in the list", "First", "Second"], labelled) == [
+        "Intro",
+        "Not in the list",
+        "1. First",
+        "2. Second",
+    ]

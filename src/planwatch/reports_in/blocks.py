@@ -12,7 +12,7 @@ from planwatch.errors import PlanReadError
 from planwatch.readers import detect_format, pdf_tags, read_document
 from planwatch.readers.cells import Document, collapse
 from planwatch.readers.text import decode, split_cell
-from planwatch.reports_in import ReportReadError
+from planwatch.reports_in import ReportReadError, numbering
 
 # Where the PDF layout reader may run paragraphs of a report together (its paragraph rules
 # are made for table cells; a report's many short lines defeat them): before a numbered
@@ -37,6 +37,8 @@ class Block:
 
     text: str
     cells: tuple[str, ...] = ()
+    # Read from a PDF's layout: where its paragraphs begin and end is less certain.
+    from_layout: bool = False
 
     @property
     def is_row(self) -> bool:
@@ -95,6 +97,24 @@ def _separated(text: str) -> list[str]:
     return [part for part in _RUN_TOGETHER.split(text) if part]
 
 
+def _with_numbers(document: Document, data: bytes, kind: str) -> None:
+    """Put back the numbers of automatically numbered paragraphs (Word's and OpenDocument's
+    lists), which the readers' text leaves out."""
+    try:
+        labelled = numbering.docx_labels(data) if kind == "docx" else numbering.odt_labels(data)
+    except Exception:  # the reader has read the file already; without numbers, as it read it
+        return
+    if not any(label for _, label in labelled):
+        return
+    outside = [row for row in document.rows if row.outside_table and row.cells and row.cells[0]]
+    texts = numbering.numbered(
+        [*document.lines, *(" ".join(row.cells[0]) for row in outside)], labelled
+    )
+    document.lines = texts[: len(document.lines)]
+    for row, text in zip(outside, texts[len(document.lines) :], strict=True):
+        row.cells[0] = [text]
+
+
 def _reworded(message: str) -> str:
     """The plan readers' messages, said of a report."""
     for plan_words, report_words in (
@@ -118,14 +138,19 @@ def read_blocks(data: bytes, name: str) -> list[Block]:
             # The readers' checks and refusals first, whatever the format.
             document = read_document(data, name)
             tagged = _tagged(data) if kind == "pdf" else None
+            if kind in ("docx", "odt"):
+                _with_numbers(document, data, kind)
+            layout = kind == "pdf" and tagged is None
             # Paragraphs read from a PDF's layout may have run together: split them again.
-            split = _separated if kind == "pdf" and tagged is None else lambda text: [text]
+            split = _separated if layout else lambda text: [text]
             document = tagged or document
-            blocks = [Block(part) for line in document.lines for part in split(line)]
+            blocks = [Block(part, (), layout) for line in document.lines for part in split(line)]
             for row in document.rows:
                 cells = [" ".join(cell) for cell in row.cells]
                 if row.outside_table:
-                    blocks.extend(Block(part) for text in cells if text for part in split(text))
+                    blocks.extend(
+                        Block(part, (), layout) for text in cells if text for part in split(text)
+                    )
                 elif (block := _row(cells)) is not None:
                     blocks.append(block)
     except ReportReadError:

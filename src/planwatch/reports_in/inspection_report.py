@@ -140,7 +140,13 @@ class _Concerns:
         if expectation is not None:
             self.current.expectation = expectation
             return
-        if not _complete(self.current.text) or text[:1].islower():
+        # A paragraph that carries on the concern: one cut short, or (from a PDF's layout,
+        # where a numbered paragraph's first line may stand apart) any but a heading.
+        if (
+            not _complete(self.current.text)
+            or text[:1].islower()
+            or (block.from_layout and _complete(text))
+        ):
             self.current.text = f"{self.current.text} {text}"
             return
         self._end()
