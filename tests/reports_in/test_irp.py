@@ -131,3 +131,28 @@ def test_a_document_with_no_judgements_is_refused_in_one_line():
         "concern 1: …” followed by “We judged that there had been reasonable progress”): give "
         "an HMIP independent review of progress"
     )
+
+
+def test_unnumbered_concerns_with_their_recommendations_are_matched_by_text():
+    review = _read(
+        "Concern: Levels of violence were high and had risen since the last inspection.\n"
+        "Recommendation: Leaders should reduce violence.\nWhat we found\nViolence fell.\n"
+        "We judged that there had been good progress against this concern.\n"
+        "Concern: Too few prisoners were engaged in education, skills or work.\n"
+        "What we found\nLittle changed.\n"
+        "We judged that there had been no meaningful progress against this concern.\n"
+    )
+    assert [(i.label, i.text, i.rating) for i in review.items] == [
+        (
+            "concern",
+            "Levels of violence were high and had risen since the last inspection.",
+            "good",
+        ),
+        (
+            "concern",
+            "Too few prisoners were engaged in education, skills or work.",
+            "no_meaningful",
+        ),
+    ]
+    matches = match_items(review.items, _plan("hmp-longshire-2024"))
+    assert [(m.concern_ref, m.how) for m in matches] == [("2", "text"), ("3", "text")]

@@ -35,6 +35,11 @@ _ITEM = re.compile(
     rf"recommendation)\s+{_REF}\b\s*[:.–—-]?\s*(?P<text>.*)$",
     re.I,
 )
+# Reviews since 2022 may head each item "Concern:" with no number, followed by the
+# inspectorate's "Recommendation:"; such items are matched by their text.
+_UNNUMBERED = re.compile(
+    r"^(?P<kind>priority concern|key concern|concern|recommendation)\s*:\s*(?P<text>.*)$", re.I
+)
 _TABLE_REF = re.compile(
     r"^(?:(?P<kind>priority concern|key concern|concern|main recommendation|key recommendation|"
     rf"recommendation)\s+)?{_REF}\s*[:.]?$",
@@ -72,6 +77,11 @@ class ReviewItem:
     text: str
     rating: str | None = None  # no_meaningful, insufficient, reasonable, good
     judgement: str = ""  # the judgement as printed
+
+    @property
+    def label(self) -> str:
+        """The item as the review names it: "priority concern 1", or "concern" unnumbered."""
+        return f"{self.kind} {self.ref}".strip()
 
 
 @dataclass
@@ -151,11 +161,16 @@ def _items(review: Review, blocks: Sequence[Block]) -> None:
         if block.is_row:
             continue
         text = block.text
-        heading = _ITEM.match(text)
+        heading = _ITEM.match(text) or _UNNUMBERED.match(text)
         if heading:
             kind = heading["kind"].lower()
+            ref = heading.groupdict().get("ref") or ""
+            if not ref and kind == "recommendation" and current is not None and in_text:
+                # The recommendation made with an unnumbered concern: not the concern's text.
+                in_text = False
+                continue
             current = ReviewItem(
-                ref=heading["ref"],
+                ref=ref,
                 kind=kind,
                 category=_CATEGORIES.get(kind),
                 text=heading["text"].strip(),
@@ -196,14 +211,14 @@ def parse_review(blocks: Sequence[Block], name: str) -> Review:
             review.items.append(item)
             by_ref[ref] = item
             review.warnings.append(
-                f"{item.kind.capitalize()} {ref} is judged in the summary table only: its text "
+                f"{item.label.capitalize()} is judged in the summary table only: its text "
                 "was not found, so it is matched by its number"
             )
         elif item.rating is None:
             item.rating, item.judgement = rating, printed
         elif item.rating != rating:
             review.warnings.append(
-                f"{item.kind.capitalize()} {ref}: the summary table says {printed.lower()}, the "
+                f"{item.label.capitalize()}: the summary table says {printed.lower()}, the "
                 f"text “{item.judgement}”: the text's judgement is taken"
             )
     if not review.items:
@@ -215,7 +230,7 @@ def parse_review(blocks: Sequence[Block], name: str) -> Review:
     for item in review.items:
         if item.rating is None:
             review.warnings.append(
-                f"{item.kind.capitalize()} {item.ref} has no judgement that could be read: it "
+                f"{item.label.capitalize()} has no judgement that could be read: it "
                 "will not be recorded"
             )
     if review.establishment is None:

@@ -383,7 +383,7 @@ def review_import(review, path: str, username: str | None, confirm: bool, consol
     for match in matches:
         item = match.item
         table.add_row(
-            f"{item.kind.capitalize()} {item.ref}: {item.text}".rstrip(": "),
+            f"{item.label.capitalize()}: {item.text}".rstrip(": "),
             labels.RATINGS[item.rating] if item.rating else "none read",
             {"number": "by number", "text": "by text", "": "not matched"}[match.how],
             match.concern_ref or "-",

@@ -197,7 +197,7 @@ class ReviewConfirmForm(forms.Form):
             name = f"match_{index}"
             if row["item"].rating:
                 self.fields[name] = forms.ChoiceField(
-                    label=f"Concern in the plan for {row['item'].kind} {row['item'].ref}",
+                    label=f"Concern in the plan for {row['item'].label}",
                     choices=choices,
                     required=False,
                     initial=row["concern_ref"] or DO_NOT_RECORD,
@@ -220,7 +220,7 @@ class ReviewConfirmForm(forms.Form):
                     "once, or Do not record",
                 )
             else:
-                chosen[ref] = f"{row['item'].kind} {row['item'].ref}"
+                chosen[ref] = row["item"].label
         return cleaned
 
 

@@ -930,7 +930,7 @@ def review_reason(review: Any, item: Any) -> str:
     start, end = _date(review.review_start), _date(review.review_end)
     visit = f" of {start:%-d %B %Y} to {end:%-d %B %Y}" if start and end else ""
     return (
-        f"Independent review of progress{visit}, {item.kind} {item.ref}: "
+        f"Independent review of progress{visit}, {item.label}: "
         f"{item.judgement or labels.RATINGS[item.rating]}"
     )
 
