@@ -297,6 +297,10 @@ def test_report_upload_draft_and_review_confirmation(visitor, administrator):
     assert "does not print its publication date" in page.inner_text("#draft-warnings")
     assert page.locator(".govuk-summary-card").count() == 3
     visitor.goto("/reviews/new/")
+    page.set_input_files("#id_file", str(fixtures / "reviews" / "irp-hmp-fenwick-2022.pdf"))
+    page.click("button:has-text('Read the review')")
+    visitor.check_accessibility()
+    assert "No plan is held for HMP Fenwick" in page.inner_text(".govuk-error-message")
     page.set_input_files("#id_file", str(fixtures / "reviews" / "irp-hmp-peterborough-2024.pdf"))
     page.click("button:has-text('Read the review')")
     visitor.check_accessibility()
