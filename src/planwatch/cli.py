@@ -17,6 +17,8 @@ from planwatch.model import Plan
 from planwatch.pipeline import SAMPLE_PLAN, read_plan
 from planwatch.quality import SEVERITIES, QualityConfig, Report, check_plan
 from planwatch.quality.findings import Finding
+from planwatch.reports_in.inspection_report import InspectionReport, read_report
+from planwatch.reports_in.irp import read_review
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -176,6 +178,61 @@ def _import(args: argparse.Namespace) -> int:
     return import_paths(args.paths, _console(), args.as_user)
 
 
+def print_inspection_report(report: InspectionReport, console: Console) -> None:
+    """Show what was read from an inspection report: its cover and each concern."""
+    period = (
+        f"{report.inspection_start} to {report.inspection_end}"
+        if report.inspection_start and report.inspection_end
+        else "unknown"
+    )
+    console.print(report.establishment or "(establishment not read)", style="bold", markup=False)
+    console.print(
+        f"Inspection: {period}   Report published: {report.report_published or 'unknown'}",
+        markup=False,
+    )
+    table = Table(show_lines=True, expand=True)
+    table.add_column("No.", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Concern", ratio=5)
+    table.add_column("Area", ratio=2)
+    for concern in report.concerns:
+        kind = labels.CATEGORIES[concern.category]
+        table.add_row(
+            concern.ref,
+            f"Main {kind.lower()}" if concern.main else kind,
+            concern.text,
+            concern.area or "",
+        )
+    console.print(table)
+    console.print(labels.plural(len(report.concerns), "concern"), markup=False, highlight=False)
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _report_import(args: argparse.Namespace) -> int:
+    report = read_report(args.file)
+    if args.json:
+        sys.stdout.write(report.to_json() + "\n")
+        return 0
+    console = _console()
+    print_inspection_report(report, console)
+    if args.dry_run:
+        return 0
+    from planwatch.web.commands import report_import
+
+    return report_import(report, args.file, args.as_user, console)
+
+
+def _review_import(args: argparse.Namespace) -> int:
+    review = read_review(args.file)
+    if args.json:
+        sys.stdout.write(review.to_json() + "\n")
+        return 0
+    from planwatch.web.commands import review_import
+
+    return review_import(review, args.file, args.as_user, args.confirm, _console())
+
+
 def _serve(args: argparse.Namespace) -> int:
     from planwatch.web.commands import serve
 
@@ -292,6 +349,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="record the import in the change history as this user's",
     )
     imports.set_defaults(handler=_import)
+
+    report_import = commands.add_parser(
+        "report-import",
+        help="read an HMIP inspection report and start a draft plan with its concerns",
+    )
+    report_import.add_argument("file", metavar="REPORT", help="PDF, DOCX, ODT or text form")
+    report_import.add_argument(
+        "--dry-run", action="store_true", help="only show what was read; start no draft"
+    )
+    report_import.add_argument(
+        "--json", action="store_true", help="only print what was read, as JSON; start no draft"
+    )
+    report_import.add_argument(
+        "--as", dest="as_user", metavar="USERNAME", help="the draft is started by this user"
+    )
+    report_import.set_defaults(handler=_report_import)
+
+    review_import = commands.add_parser(
+        "review-import",
+        help="read an HMIP review of progress, match its judgements to the plan held, and "
+        "record them with --confirm",
+    )
+    review_import.add_argument("file", metavar="REVIEW", help="PDF, DOCX, ODT or text form")
+    review_import.add_argument(
+        "--confirm",
+        action="store_true",
+        help="record the matched judgements (without it, only show the matches)",
+    )
+    review_import.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="the inspector recording the judgements (needed with --confirm)",
+    )
+    review_import.add_argument(
+        "--json", action="store_true", help="only print what was read, as JSON"
+    )
+    review_import.set_defaults(handler=_review_import)
 
     serve = commands.add_parser("serve", help="run the web service (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")

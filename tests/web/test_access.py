@@ -318,9 +318,9 @@ EVERYWHERE = ["Establishments", "Overdue", "Due soon", "Estate report"]
         ("viewer", False, EVERYWHERE),
         ("contributor", False, [*EVERYWHERE, "My actions"]),
         ("lead", False, [*EVERYWHERE, "My actions", "Import"]),
-        ("inspector", False, EVERYWHERE),
-        ("administrator", False, [*EVERYWHERE, "My actions", "Import"]),
-        ("superuser", False, [*EVERYWHERE, "My actions", "Import"]),
+        ("inspector", False, [*EVERYWHERE, "Reviews of progress"]),
+        ("administrator", False, [*EVERYWHERE, "My actions", "Import", "Reviews of progress"]),
+        ("superuser", False, [*EVERYWHERE, "My actions", "Import", "Reviews of progress"]),
     ],
 )
 def test_navigation_offers_only_what_the_user_may_open(settings, who, public, items):

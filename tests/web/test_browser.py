@@ -333,3 +333,48 @@ def test_marking_a_finding_considered_while_drafting(visitor, administrator):
     visitor.check_accessibility()
     assert page.locator("h1").inner_text().startswith("Draft plan, version")
     assert page.locator("text=Considered: The Director owns the drug strategy on purpose.").count()
+
+
+def test_report_upload_draft_and_review_confirmation(visitor, administrator):
+    """The inspection cycle's pages: a draft started from a report, its warnings, and a
+    review of progress matched and confirmed, with the error summaries on the way."""
+    from planwatch.web.plans.models import Judgement
+    from planwatch.web.plans.services import import_plan_bytes
+
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    page = visitor.page
+    visitor.sign_in("admin")
+    visitor.goto("/plans/new/")
+    page.click("button:has-text('Start the draft from the report')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a:has-text('Choose the inspection report to upload')")
+    assert page.evaluate("document.activeElement.id") == "id_file"
+    page.set_input_files("#id_file", str(fixtures / "reports" / "hmp-riverside-2025.pdf"))
+    page.click("button:has-text('Start the draft from the report')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Draft plan, version 1"
+    assert "does not print its publication date" in page.inner_text("#draft-warnings")
+    assert page.locator(".govuk-summary-card").count() == 3
+    visitor.goto("/reviews/new/")
+    page.set_input_files("#id_file", str(fixtures / "reviews" / "irp-hmp-fenwick-2022.pdf"))
+    page.click("button:has-text('Read the review')")
+    visitor.check_accessibility()
+    assert "No plan is held for HMP Fenwick" in page.inner_text(".govuk-error-message")
+    page.set_input_files("#id_file", str(fixtures / "reviews" / "irp-hmp-peterborough-2024.pdf"))
+    page.click("button:has-text('Read the review')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Confirm the judgements from the review"
+    assert Judgement.objects.count() == 0
+    page.select_option("#id_match_5", "")
+    page.click("button:has-text('Record these judgements')")
+    visitor.check_accessibility()
+    assert "5 judgements recorded from the review" in page.inner_text(".govuk-notification-banner")
+    assert page.url.endswith(plan.get_absolute_url())
+    assert sorted(Judgement.objects.values_list("concern_ref", flat=True)) == [
+        "1",
+        "2",
+        "3",
+        "5",
+        "6",
+    ]

@@ -42,6 +42,7 @@ class Need(enum.Enum):
     EDIT = "edit at the record's establishment"
     UPDATE = "post progress on this action"
     JUDGE = "judge at the record's establishment"
+    JUDGE_ANY = "judge at some establishment"
 
 
 class Answer(enum.Enum):
@@ -91,6 +92,9 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "estate": ((None,), Need.READ_ANY, Need.READ_ANY),
     "estate-csv": ((None,), Need.READ_ANY, Need.READ_ANY),
     "new-plan": ((None,), Need.EDIT_ANY, Need.EDIT_ANY),
+    "new-plan-from-report": ((None,), Need.EDIT_ANY, Need.EDIT_ANY),
+    "confirm-review": (("plan", "draft"), Need.JUDGE, Need.JUDGE),
+    "review-upload": ((None,), Need.JUDGE_ANY, Need.JUDGE_ANY),
     "plan": (("plan", "draft"), Need.READ, Need.READ),
     "plan-source": (("plan",), Need.READ, Need.READ),
     "plan-compare": (("plan", "draft"), Need.READ, Need.READ),
@@ -151,6 +155,8 @@ def expected(role: str, need: Need | Answer, kind: str | None, own: bool, public
         ok = Need.READ in anywhere
     elif need is Need.EDIT_ANY:
         ok = Need.EDIT in anywhere
+    elif need is Need.JUDGE_ANY:
+        ok = Need.JUDGE in anywhere
     elif kind in DRAFTS:
         # Drafts are only for those who may edit them; nobody posts progress on or judges one.
         ok = Need.EDIT in here and need not in (Need.UPDATE, Need.JUDGE)

@@ -371,4 +371,137 @@ def _report(verb: str, where: Path, outcome, console) -> int:
     if outcome.problems:
         return 1
     console.print("Checked: every file matches its recorded hash", markup=False)
+
+
+def _user_named(username: str | None, console):
+    """The user named by --as (None when not given); False when there is no such user."""
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        console.print(
+            f"planwatch: there is no user called {username}: check the name, or create "
+            "one with 'planwatch manage createsuperuser'",
+            markup=False,
+        )
+        return False
+    return user
+
+
+def report_import(report, path: str, username: str | None, console) -> int:
+    """Start a draft plan from an inspection report already read. Returns the exit status."""
+    setup_django()
+    migrate()
+    from planwatch.web.plans import services
+
+    user = _user_named(username, console)
+    if user is False:
+        return 2
+    establishment = services.establishment_named(report.establishment)
+    try:
+        with acting_as(user) if user is not None else contextlib.nullcontext():
+            plan = services.start_draft_from_report(report, establishment, user, path)
+    except services.Refused as refusal:
+        console.print(f"planwatch: {refusal.message}", markup=False, soft_wrap=True)
+        return 2
+    console.print(
+        f"Draft started: {plan} with {len(report.concerns)} concerns; add its actions at "
+        f"/plans/{plan.pk}/edit/",
+        markup=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def review_import(review, path: str, username: str | None, confirm: bool, console) -> int:
+    """Show how a review's judgements match the plan held; with confirm, record the matched
+    ones as the inspector named. Returns the exit status."""
+    setup_django()
+    migrate()
+    from rich.table import Table
+
+    from planwatch import labels
+    from planwatch.dates import parse_iso_date
+    from planwatch.reports_in.irp import match_items
+    from planwatch.web.access import permissions
+    from planwatch.web.plans import services
+
+    plan, notes = services.plan_reviewed(review)
+    if plan is None:
+        console.print(f"planwatch: {notes[0]}", markup=False, soft_wrap=True)
+        return 2
+    concerns = list(plan.concerns.order_by("position"))
+    matches = match_items(review.items, [(concern.ref, concern.text) for concern in concerns])
+    console.print(
+        f"{plan.establishment.name}, {plan.inspection.label}: version {plan.version} of its plan",
+        style="bold",
+        markup=False,
+    )
+    table = Table(show_lines=True, expand=True)
+    table.add_column("In the review", ratio=4)
+    table.add_column("Judgement", ratio=2)
+    table.add_column("Matched", no_wrap=True)
+    table.add_column("Concern in the plan", no_wrap=True)
+    for match in matches:
+        item = match.item
+        table.add_row(
+            f"{item.label.capitalize()}: {item.text}".rstrip(": "),
+            labels.RATINGS[item.rating] if item.rating else "none read",
+            {"number": "by number", "text": "by text", "": "not matched"}[match.how],
+            match.concern_ref or "-",
+        )
+    console.print(table)
+    for note in [*notes, *review.warnings]:
+        console.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
+    chosen = [
+        services.ReviewJudgement(
+            next(c for c in concerns if c.ref == match.concern_ref),
+            match.item.rating,
+            services.review_reason(review, match.item),
+        )
+        for match in matches
+        if match.concern_ref is not None and match.item.rating
+    ]
+    if not confirm:
+        console.print(
+            f"Nothing recorded. To record these {len(chosen)} matched judgements: planwatch "
+            f"review-import {path} --confirm --as USERNAME (an inspector for "
+            f"{plan.establishment.name}); to change a match, use the Reviews of progress page",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 0
+    user = _user_named(username, console)
+    if user is False:
+        return 2
+    if user is None:
+        console.print(
+            "planwatch: --confirm needs --as USERNAME, the inspector recording the judgements; "
+            "nothing was recorded",
+            markup=False,
+        )
+        return 2
+    if not permissions.can_judge(user, plan.inspection.establishment_id):
+        console.print(
+            f"planwatch: {user.get_username()} may not record judgements for "
+            f"{plan.establishment.name}; nothing was recorded",
+            markup=False,
+        )
+        return 2
+    try:
+        with acting_as(user):
+            recorded, held = services.record_review(
+                plan, user, chosen, parse_iso_date(review.judged_on)
+            )
+    except services.Refused as refusal:
+        console.print(
+            f"planwatch: {refusal.message}; nothing was recorded", markup=False, soft_wrap=True
+        )
+        return 2
+    console.print(
+        f"{labels.plural(recorded, 'judgement')} recorded, {held} already held",
+        markup=False,
+    )
     return 0

@@ -35,6 +35,8 @@ def navigation(request: Any) -> list[dict[str, Any]]:
         items.append(("my-actions", "My actions"))
     if permissions.anywhere(user, Ability.EDIT):
         items.append(("import", "Import"))
+    if permissions.anywhere(user, Ability.JUDGE):
+        items.append(("review-upload", "Reviews of progress"))
     result = []
     for name, text in items:
         href = reverse(name)

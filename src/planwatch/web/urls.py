@@ -15,6 +15,7 @@ from planwatch.web.plans.views import (
     lists,
     plans,
     reports,
+    reviews,
 )
 
 urlpatterns = [
@@ -32,6 +33,9 @@ urlpatterns = [
     path("estate/", reports.estate, name="estate"),
     path("estate.csv", reports.estate_csv, name="estate-csv"),
     path("plans/new/", drafting.new_plan, name="new-plan"),
+    path("plans/new/from-report/", drafting.new_plan_from_report, name="new-plan-from-report"),
+    path("plans/<int:pk>/review/", reviews.confirm_review, name="confirm-review"),
+    path("reviews/new/", reviews.upload_review, name="review-upload"),
     path("plans/<int:pk>/", plans.plan_page, name="plan"),
     path("plans/<int:pk>/source/", plans.plan_source, name="plan-source"),
     path("plans/<int:pk>/changes/", plans.plan_compare, name="plan-compare"),

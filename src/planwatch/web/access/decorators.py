@@ -25,6 +25,7 @@ class Need(enum.StrEnum):
     JUDGE = "judge"  # judge this concern
     READ_ANY = "read any"  # read some establishment (lists and the estate)
     EDIT_ANY = "edit any"  # edit some establishment (import, new draft)
+    JUDGE_ANY = "judge any"  # judge at some establishment (a review of progress to read)
     ACT_ANY = "act any"  # act for owners somewhere (their own actions)
     SIGNED_IN = "signed in"  # anyone signed in
 
@@ -64,6 +65,8 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
         return permissions.anywhere(user, Ability.READ)
     if need is Need.EDIT_ANY:
         return permissions.anywhere(user, Ability.EDIT)
+    if need is Need.JUDGE_ANY:
+        return permissions.anywhere(user, Ability.JUDGE)
     if need is Need.ACT_ANY:
         return permissions.anywhere(user, Ability.UPDATE_OWN)
     where = establishment_id_of(target)

@@ -161,6 +161,73 @@ class UploadForm(forms.Form):
         return upload
 
 
+class ReportUploadForm(UploadForm):
+    """An inspection report, to start a draft plan with its concerns."""
+
+    file = forms.FileField(
+        label="Inspection report",
+        help_text="HMIP's report as PDF, Word (DOCX), OpenDocument (ODT) or text",
+        error_messages={"required": "Choose the inspection report to upload"},
+    )
+
+
+class ReviewUploadForm(UploadForm):
+    """An independent review of progress, to record its judgements."""
+
+    file = forms.FileField(
+        label="Independent review of progress",
+        help_text="HMIP's review as PDF, Word (DOCX), OpenDocument (ODT) or text",
+        error_messages={"required": "Choose the review of progress to upload"},
+    )
+
+
+DO_NOT_RECORD = ""
+
+
+class ReviewConfirmForm(forms.Form):
+    """One choice per judged review item: the concern it is recorded on, or none."""
+
+    def __init__(self, *args, rows=(), concerns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(DO_NOT_RECORD, "Do not record")] + [
+            (concern.ref, f"{concern.ref}: {_short(concern.text)}") for concern in concerns
+        ]
+        self.rows = []
+        for index, row in enumerate(rows):
+            name = f"match_{index}"
+            if row["item"].rating:
+                self.fields[name] = forms.ChoiceField(
+                    label=f"Concern in the plan for {row['item'].label}",
+                    choices=choices,
+                    required=False,
+                    initial=row["concern_ref"] or DO_NOT_RECORD,
+                )
+            self.rows.append((row, self[name] if name in self.fields else None))
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        chosen: dict[str, str] = {}
+        for row, bound in self.rows:
+            if bound is None:
+                continue
+            ref = cleaned.get(bound.name)
+            if not ref:
+                continue
+            if ref in chosen:
+                self.add_error(
+                    bound.name,
+                    f"Concern {ref} is already chosen for {chosen[ref]}: choose each concern "
+                    "once, or Do not record",
+                )
+            else:
+                chosen[ref] = row["item"].label
+        return cleaned
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class DraftPlanDatesForm(forms.Form):
     inspection_start = GovDateField(label="First day of the inspection")
     inspection_end = GovDateField(label="Last day of the inspection")

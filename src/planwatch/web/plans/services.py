@@ -897,3 +897,178 @@ def record_judgement(
         judgement.entry_hash = integrity.judgement_hash(judgement)
         judgement.save()
     return judgement
+
+
+# --- inspection reports and reviews of progress --------------------------------------------
+
+
+def establishment_named(name: str | None) -> Establishment | None:
+    """The establishment held under the name a report or review prints, compared as people
+    write it ("HMP Peterborough" is "HMP Peterborough (Men)"); None when none or several."""
+    from planwatch.reports_in.common import establishment_key
+
+    if not name:
+        return None
+    exact = Establishment.objects.filter(name=name).first()
+    if exact is not None:
+        return exact
+    key = establishment_key(name)
+    found = [item for item in Establishment.objects.all() if establishment_key(item.name) == key]
+    return found[0] if len(found) == 1 else None
+
+
+def start_draft_from_report(
+    report: Any, establishment: Establishment | None, user: Any, source_name: str
+) -> Plan:
+    """A draft plan for the inspection a report describes, with every concern numbered and
+    categorised as printed, and what could not be read as the draft's warnings; all in one
+    transaction. `establishment` None creates the one the report names (administrators)."""
+    display = PurePath(source_name).name
+    if not report.establishment and establishment is None:
+        raise Refused(f"{display}: the establishment's name could not be read from it", "file")
+    if not (report.inspection_start and report.inspection_end):
+        raise Refused(
+            f"{display}: the inspection's dates could not be read from it: start the draft "
+            "with the form below instead",
+            "file",
+        )
+    start, end = _date(report.inspection_start), _date(report.inspection_end)
+    assert start is not None and end is not None
+    with transaction.atomic():
+        if establishment is None:
+            establishment, _ = Establishment.objects.get_or_create(name=report.establishment)
+        held = (
+            Plan.objects.filter(
+                inspection__establishment=establishment,
+                inspection__start=start,
+                inspection__end=end,
+            )
+            .order_by("-version")
+            .first()
+        )
+        if held is not None:
+            what = "change that draft" if held.is_draft else "amend it"
+            raise Refused(
+                f"{display}: a plan for this inspection is already held ({held}): {what} "
+                "rather than starting another",
+                "file",
+            )
+        plan = start_draft(establishment, start, end, _date(report.report_published), user)
+        for concern in report.concerns:
+            save_concern(
+                plan,
+                {"ref": concern.ref, "category": concern.category, "text": concern.text},
+            )
+        plan.warnings = list(report.warnings)
+        plan.save(update_fields=["warnings"])
+    return plan
+
+
+def plan_reviewed(review: Any) -> tuple[Plan | None, list[str]]:
+    """The latest submitted version of the plan for the inspection a review followed up, and
+    what had to be inferred to find it; (None, [why]) when that plan is not held."""
+    establishment = establishment_named(review.establishment)
+    inspection_named = (
+        f"{review.inspection_start} to {review.inspection_end}"
+        if review.inspection_start
+        else review.inspection_month
+    )
+    if establishment is None:
+        return None, [
+            f"No plan is held for {review.establishment or 'the establishment reviewed'}: "
+            "import its plan first; nothing was recorded"
+        ]
+    plans = Plan.objects.submitted().filter(inspection__establishment=establishment)
+    notes: list[str] = []
+    if review.inspection_start:
+        plans = plans.filter(
+            inspection__start=_date(review.inspection_start),
+            inspection__end=_date(review.inspection_end),
+        )
+    elif review.inspection_month:
+        year, month = (int(part) for part in review.inspection_month.split("-"))
+        plans = plans.filter(inspection__start__year=year, inspection__start__month=month)
+    elif review.review_start:
+        plans = plans.filter(inspection__start__lt=_date(review.review_start))
+        notes.append(
+            "The review does not say which inspection it followed up: the latest one held "
+            "before the review is taken"
+        )
+    plan = (
+        plans.select_related("inspection__establishment")
+        .order_by("-inspection__start", "-version")
+        .first()
+    )
+    if plan is None:
+        when = f"'s inspection of {_when(review)}" if inspection_named else ""
+        return None, [
+            f"No plan is held for {establishment.name}{when}: import that plan first; "
+            "nothing was recorded"
+        ]
+    return plan, notes
+
+
+def _when(review: Any) -> str:
+    if review.inspection_start:
+        start, end = _date(review.inspection_start), _date(review.inspection_end)
+        assert start is not None and end is not None
+        return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+    year, month = (int(part) for part in review.inspection_month.split("-"))
+    return f"{datetime.date(year, month, 1):%B %Y}"
+
+
+@dataclass
+class ReviewJudgement:
+    """One judgement to record from a review: the concern, the rating and the reason."""
+
+    concern: Concern
+    rating: str
+    reason: str
+
+
+def review_reason(review: Any, item: Any) -> str:
+    """The reason recorded with a judgement taken from a review: where it comes from, and the
+    judgement as printed."""
+    start, end = _date(review.review_start), _date(review.review_end)
+    visit = f" of {start:%-d %B %Y} to {end:%-d %B %Y}" if start and end else ""
+    return (
+        f"Independent review of progress{visit}, {item.label}: "
+        f"{item.judgement or labels.RATINGS[item.rating]}"
+    )
+
+
+def record_review(
+    plan: Plan, user: Any, judgements: Sequence[ReviewJudgement], judged_on: datetime.date
+) -> tuple[int, int]:
+    """Record a review's confirmed judgements as this user's, dated judged_on, in one
+    transaction: all or none. A judgement the concern already holds (same rating, date and
+    reason, a review confirmed twice) is not recorded again. Returns (recorded, already held)."""
+    refs = [judgement.concern.ref for judgement in judgements]
+    if len(set(refs)) != len(refs):
+        raise Refused("Each concern can take one judgement from a review: choose it once")
+    recorded = held = 0
+    with transaction.atomic():
+        for judgement in judgements:
+            if judgement.concern.plan_id != plan.pk:
+                raise Refused("A judgement names a concern of another plan: nothing was recorded")
+            latest = (
+                Judgement.objects.of_concern(plan.inspection_id, judgement.concern.ref)
+                .order_by("-recorded_at", "-pk")
+                .first()
+            )
+            if latest is not None and (latest.rating, latest.judged_on, latest.reason) == (
+                judgement.rating,
+                judged_on,
+                judgement.reason,
+            ):
+                held += 1
+                continue
+            record_judgement(
+                judgement.concern,
+                user,
+                rating=judgement.rating,
+                reason=judgement.reason,
+                judged_on=judged_on,
+            )
+            recorded += 1
+    return recorded, held

@@ -7,6 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from planwatch.reports_in import ReportReadError
+from planwatch.reports_in.inspection_report import read_report_bytes
+from planwatch.web.access import permissions
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import forms, rules, services
 from planwatch.web.plans.models import Action, Category, Concern, Establishment, Plan
@@ -57,7 +60,73 @@ def new_plan(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Draft plan started: add its concerns and actions")
             return redirect("edit-plan", plan.pk)
-    return page(request, "drafting/new.html", {"form": form}, status=form_status(form))
+    return page(
+        request,
+        "drafting/new.html",
+        {"form": form, "report_form": forms.ReportUploadForm()},
+        status=form_status(form),
+    )
+
+
+def _report_establishment(user: object, name: str | None) -> tuple[Establishment | None, str]:
+    """The establishment a report names, and why this user may not draft for it ("" if they
+    may; with no establishment held and no reason, an administrator adds it)."""
+    held = services.establishment_named(name)
+    if held is None:
+        if name and permissions.everywhere(user, permissions.Ability.ADD_ESTABLISHMENT):
+            return None, ""
+        return None, (
+            f"{name or 'the establishment it names'} is not held here: ask an administrator "
+            "to add it"
+        )
+    if not permissions.can_edit(user, held.pk):
+        return held, f"you cannot draft plans for {held.name}"
+    return held, ""
+
+
+@requires(Need.EDIT_ANY)
+def new_plan_from_report(request: HttpRequest) -> HttpResponse:
+    """Start a draft from the inspection report: its dates and every concern as printed."""
+    if request.method != "POST":
+        return redirect("new-plan")
+    report_form = forms.ReportUploadForm(request.POST, request.FILES)
+    if report_form.is_valid():
+        upload = report_form.cleaned_data["file"]
+        try:
+            report = read_report_bytes(upload.read(), upload.name)
+        except ReportReadError as error:
+            report_form.add_error("file", str(error))
+        else:
+            establishment, reason = _report_establishment(request.user, report.establishment)
+            if reason:
+                report_form.add_error("file", f"{upload.name}: {reason}")
+            else:
+                try:
+                    plan = services.start_draft_from_report(
+                        report, establishment, request.user, upload.name
+                    )
+                except services.Refused as refusal:
+                    refused(report_form, refusal)
+                else:
+                    count = len(report.warnings)
+                    warned = (
+                        f"; {count} thing{'s' if count != 1 else ''} to check below"
+                        if count
+                        else ""
+                    )
+                    messages.success(
+                        request,
+                        f"Draft plan started from the report with its {len(report.concerns)} "
+                        f"concerns{warned}: add the actions",
+                    )
+                    return redirect("edit-plan", plan.pk)
+    establishments = Establishment.objects.editable_by(request.user)
+    return page(
+        request,
+        "drafting/new.html",
+        {"form": forms.DraftPlanForm(establishments=establishments), "report_form": report_form},
+        status=form_status(report_form),
+    )
 
 
 @requires(Need.EDIT, load=plan_by_pk)
