@@ -33,14 +33,16 @@ KNOWN_FALSE_ALARMS = {
     "owner-mismatch": {"hmp-castlemere-2025:10.5"},
 }
 KNOWN_MISSES = {
-    # "supported to deliver effective sessions": sessions read as an output.
     # "Forums to be held …": forums read as an output though nothing says how many or when.
-    "not-measurable": {"hmp-ashcombe-2019:1.74.1", "hmp-castlemere-2025:7.2"},
+    "not-measurable": {"hmp-castlemere-2025:7.2"},
+    # "The Head of Safer Custody will quality assure key work entries": an active checking
+    # verb is read as oversight, not as the work itself.
+    "owner-mismatch": {"hmp-ashcombe-2025:11.2"},
 }
 # The figures reached when the rules were reworked: a change that lowers one fails here.
 FLOORS = {
-    "owner-mismatch": (0.95, 1.0),
-    "not-measurable": (1.0, 0.96),
+    "owner-mismatch": (0.96, 0.96),
+    "not-measurable": (1.0, 0.98),
     "uncertain-delivery": (1.0, 1.0),
     "completed-unevidenced": (1.0, 1.0),
 }
@@ -56,9 +58,11 @@ def scores(plans):
     return score_split(plans)
 
 
-def test_the_development_part_is_five_plans_of_at_least_250_actions(plans):
-    assert len(plans) == 5
-    assert sum(len(item.plan.actions) for item in plans) >= 250
+def test_the_development_part_is_eight_plans_of_at_least_400_actions(plans):
+    # Five written for it, and the first held-out part's three, moved here once its misses
+    # had been seen (tests/fixtures/quality/dev/README-from-first-heldout.md).
+    assert len(plans) == 8
+    assert sum(len(item.plan.actions) for item in plans) >= 400
     assert {item.labels["split"] for item in plans} == {"dev"}
 
 
@@ -95,7 +99,7 @@ def test_warning_rules_meet_the_precision_target_on_the_development_part(scores)
     for rule, score in scores.items():
         if RULE_SEVERITY[rule] == "warning":
             assert score.precision >= 0.9, rule
-    assert round(total(scores).precision, 2) == 0.99
+    assert round(total(scores).precision, 2) == 1.0
 
 
 def test_a_missing_held_out_folder_is_an_empty_split(tmp_path):

@@ -246,8 +246,10 @@ def test_completed_at_submission_is_listed_and_flagged_without_evidence():
     findings = [
         f for f in check_plan(plan_with(done, promised)).findings if f.rule.startswith("completed")
     ]
+    # Every completed action is listed; the one that only promises is warned about too.
     assert [(f.rule, f.severity, f.action_number) for f in findings] == [
         ("completed-at-submission", "info", 1),
+        ("completed-at-submission", "info", 2),
         ("completed-unevidenced", "warning", 2),
     ]
 
@@ -420,3 +422,38 @@ def test_summary_counts_and_share_passing():
     assert summary["by_rule"] == {"missing-owner": 1, "plan-timeliness": 1, "unreadable-target": 1}
     assert summary["actions_per_owner"] == {"Head of Safety": 2, "(none)": 1}
     assert summary["targets_by_month"] == {"2024-07": 2, "unreadable": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Staff will be encouraged to treat all prisoners fairly.",
+        "Workshop instructors will be supported to deliver effective sessions.",
+        "Staff will be made aware of the needs of older prisoners.",
+        "Awareness of self-harm will be raised across the establishment.",
+        "Release on temporary licence will be used more to help prisoners find accommodation.",
+        "Regime curtailments will be kept to a minimum where possible.",
+        "Access to landing telephones will be kept under review.",
+        "Healthcare will work with the prison to improve access to appointments.",
+        "Sentence plans will be more meaningful.",
+        "Food comments books will be checked.",
+    ],
+)
+def test_soft_aims_are_not_measured_by_a_scope_or_an_output(text):
+    findings = check_plan(plan_with(act(text=text))).findings
+    assert [f.rule for f in findings if f.rule == "not-measurable"] == ["not-measurable"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Staff will be encouraged to attend the monthly equality forum.",
+        "Every reply to a complaint will be quality assured by the Head of Business Assurance.",
+        "Two new appointments clinics a week will be added.",
+        "Food comments books will be checked weekly and the results shared with the catering "
+        "manager.",
+    ],
+)
+def test_soft_aims_with_a_number_or_frequency_and_checks_with_a_scope_are_measurable(text):
+    findings = check_plan(plan_with(act(text=text))).findings
+    assert "not-measurable" not in [f.rule for f in findings], text

@@ -388,10 +388,24 @@ _FUTURE = re.compile(r"\bwill\b|\bto be\b|\bplan(?:s|ned)? to\b", re.I)
 
 
 def completed_at_submission(plan: Plan, config: QualityConfig) -> list[Finding]:
+    """Every action already marked done is listed (info), so that its evidence is checked;
+    one whose text only says what will happen is a warning as well: nothing shows it done."""
     findings = []
     for concern, number, action in _numbered(plan):
         if action.target != "completed":
             continue
+        findings.append(
+            Finding(
+                "completed-at-submission",
+                "info",
+                f"Already {_quote(action.target_text)} when the plan was submitted: "
+                f"{_quote(action.text, 70)}",
+                "Check that the evidence of completion is held and that the change "
+                "will be sustained.",
+                concern.ref,
+                number,
+            )
+        )
         future = _FUTURE.search(action.text)
         if future and not _DONE.search(action.text):
             findings.append(
@@ -401,19 +415,6 @@ def completed_at_submission(plan: Plan, config: QualityConfig) -> list[Finding]:
                     f"Marked {_quote(action.target_text)} but the text only says what "
                     f"will happen ({_quote(action.text, 70)}).",
                     "Say what was done, when, and what shows it (minutes, an audit, data).",
-                    concern.ref,
-                    number,
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    "completed-at-submission",
-                    "info",
-                    f"Already {_quote(action.target_text)} when the plan was submitted: "
-                    f"{_quote(action.text, 70)}",
-                    "Check that the evidence of completion is held and that the change "
-                    "will be sustained.",
                     concern.ref,
                     number,
                 )
@@ -452,7 +453,7 @@ _EVIDENCE = re.compile(
     r"(?<!\btimes)"
     r"|\bwill\s+each\b"
     # Doing verbs whose result can be seen.
-    r"|\b(?:introduc\w*|implement\w*|commission\w*|recruit(?:ed)?|appoint\w*|publish\w*|"
+    r"|\b(?:introduc\w*|implement\w*|commission\w*|recruit(?:ed)?|appoint(?:ed|ing|s)?|publish\w*|"
     r"launch\w*|install\w*|revised?|creat(?:e|ed)|establish(?:ed)?|replac(?:e|ed)|"
     r"refurbish\w*|redecorat\w*|paint(?:ed)?|repair(?:ed)?|resurfac\w*|produc(?:e|ed)|"
     r"clear(?:ed)?|re-?opened|opened|extended)\b",
@@ -497,8 +498,37 @@ _VAGUE_OUTPUT = re.compile(
 )
 
 
+# Aims about attitudes, effort or "more" of something: a scope ("all prisoners") or an
+# output ("effective sessions") does not make them checkable; only a number, a frequency, a
+# threshold or a date does. "Staff will be encouraged to treat all prisoners fairly", "staff
+# will be made aware of…", "awareness will be raised", "kept under review", "kept to a
+# minimum", "used more", "work with X to improve Y".
+_SOFT_AIM = re.compile(
+    r"\b(?:encouraged|supported|helped) to\b|\bmade aware\b|\braise(?:d)? (?:the )?awareness\b"
+    r"|\bawareness\b[^.;]{0,40}\braised\b|\bkept under review\b|\bkept to a minimum\b"
+    r"|\b(?:used|offered|promoted) more\b|\bmore (?:meaningful|effective|consistent|engaging)\b"
+    r"|\bwork(?:ing)? (?:closely |jointly |collaboratively )?with\b[^.;]{0,60}\bto "
+    r"(?:improve|ensure|enhance|strengthen|develop|increase|reduce)\b",
+    re.I,
+)
+# Checking as the whole action says nothing of how often or what follows ("food comments
+# books will be checked"), unless a scope or a frequency does ("every reply will be quality
+# assured by…"): vague wording, measured as any other.
+_CHECKED = re.compile(r"\bwill (?:be )?(?:checked|quality assured?)\b", re.I)
+# What still measures a soft aim: a number, rate, threshold, frequency or month.
+_HARD_MEASURE = re.compile(
+    rf"\d|%|\bper ?cent\b|\b(?:{_NUMBER_WORDS})\b(?![\s-]part(?:y|ies))|\b(?:{_MONTHS})\b"
+    r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|termly|annual(?:ly)?|yearly|"
+    r"at least|no more than|no fewer than|baseline|backlog)\b"
+    rf"|\b(?:each|every|per)\s+(?:{_PERIOD})s?\b",
+    re.I,
+)
+
+
 def _measurable(text: str) -> bool:
     """Whether anything in the text lets a reader check that the action was delivered."""
+    if _SOFT_AIM.search(text):
+        return bool(_HARD_MEASURE.search(text))
     if _EVIDENCE.search(text):
         return True
     return bool(_OUTPUT.search(_VAGUE_OUTPUT.sub(" ", text)))
@@ -509,7 +539,11 @@ def not_measurable(plan: Plan, config: QualityConfig) -> list[Finding]:
     for concern, number, action in _numbered(plan):
         if action.target == "completed":
             continue
-        vague = _VAGUE.search(action.text)
+        vague = (
+            _VAGUE.search(action.text)
+            or _SOFT_AIM.search(action.text)
+            or _CHECKED.search(action.text)
+        )
         if vague and not _measurable(action.text):
             findings.append(
                 Finding(
