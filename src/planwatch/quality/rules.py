@@ -879,7 +879,9 @@ RULE_SEVERITY = {
     "unreadable-target": "warning",
     "target-before-submission": "warning",
     "target-too-far": "warning",
-    "owner-mismatch": "warning",
+    # Information only: precision 0.77 (10 of 13) on the held-out part, below the 0.9 a
+    # warning needs (docs/quality-rules.md).
+    "owner-mismatch": "info",
     "owner-concentration": "warning",
     "completed-at-submission": "info",
     "completed-unevidenced": "warning",
