@@ -366,6 +366,16 @@ def test_report_upload_draft_and_review_confirmation(visitor, administrator):
     visitor.check_accessibility()
     assert page.locator("h1").inner_text() == "Confirm the judgements from the review"
     assert Judgement.objects.count() == 0
+    # On a phone too: each review item stacked, its match chosen without sideways scrolling.
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("#id_match_5").bounding_box()["width"] <= 375
+    page.set_viewport_size({"width": 1200, "height": 900})
+    # At a desktop width the table stays within the page's column.
+    assert page.evaluate(
+        "document.querySelector('table').getBoundingClientRect().right"
+        " <= document.querySelector('main').getBoundingClientRect().right + 1"
+    )
     page.select_option("#id_match_5", "")
     page.click("button:has-text('Record these judgements')")
     visitor.check_accessibility()

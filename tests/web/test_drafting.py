@@ -351,3 +351,33 @@ def test_several_early_targets_are_named_together(held, lead_client):
         "2 actions (1.1, 1.2) have targets before the submission date: correct them, or "
         "confirm that the plan is to be submitted as it is" in text_of(response)
     )
+
+
+def test_a_plan_without_actions_cannot_be_submitted(held, lead_client):
+    draft = start(lead_client, held[0].establishment)
+    add_concern(lead_client, draft)
+    response = submit(lead_client, draft, TODAY)
+    assert response.status_code == 400
+    assert "There is a problem Add at least one action before submitting the plan" in text_of(
+        response
+    )
+    draft.refresh_from_db()
+    assert draft.state == Plan.State.DRAFT
+
+
+def test_a_new_version_cannot_be_dated_before_the_version_it_replaces(held, lead_client):
+    plan = held[0]  # submitted on 22 May 2024
+    response = lead_client.post(f"/plans/{plan.pk}/amend/")
+    draft = Plan.objects.get(state=Plan.State.DRAFT)
+    assert response["Location"] == f"/plans/{draft.pk}/edit/"
+    refused = submit(lead_client, draft, "2024-05-01")
+    assert refused.status_code == 400
+    assert "A new version cannot be submitted before version 1 was (22 May 2024)" in text_of(
+        refused
+    )
+    draft.refresh_from_db()
+    assert (draft.state, draft.submitted_on) == (Plan.State.DRAFT, None)
+    accepted = submit(lead_client, draft, "2024-05-22", confirm=True)
+    assert accepted.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.state, draft.submitted_on) == (Plan.State.SUBMITTED, datetime.date(2024, 5, 22))

@@ -371,6 +371,7 @@ def _report(verb: str, where: Path, outcome, console) -> int:
     if outcome.problems:
         return 1
     console.print("Checked: every file matches its recorded hash", markup=False)
+    return 0
 
 
 def _user_named(username: str | None, console):

@@ -84,6 +84,9 @@ def environment(**options: Any) -> Environment:
             "govuk_date": govuk.format_date,
             "govuk_time": govuk.format_time,
             "govuk_target": govuk.format_target,
+            # The first letter in capitals, the rest as written ("Inspection of 8 January"):
+            # Jinja's own capitalize lowers every other letter.
+            "sentence_case": lambda text: str(text)[:1].upper() + str(text)[1:],
         }
     )
     return env

@@ -107,7 +107,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "secret": secret,
-            "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
+            "tokens": ApiToken.objects.filter(
+                user_id=int(request.user.pk or 0), revoked_at__isnull=True
+            ),
         },
         status=form_status(form),
     )

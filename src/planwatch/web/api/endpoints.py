@@ -295,7 +295,8 @@ class ActionFilters(Paging):
     as_of: schemas.OptionalDay = None
 
 
-def _list_item(action: Action, as_of: datetime.date) -> dict[str, Any]:
+def _list_item(action: Any, as_of: datetime.date) -> dict[str, Any]:
+    """An action annotated by ActionQuerySet.with_state (state_status, state_due, …)."""
     status = action.state_status
     if status != labels.COMPLETED and action.state_due and action.state_due < as_of:
         status = labels.OVERDUE
@@ -466,8 +467,8 @@ def post_update(
     )
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        name = {"evidence_files": "files", "__all__": None}.get(field, field)
-        raise services.Refused(str(errors[0]), name)
+        blamed: str | None = {"evidence_files": "files", "__all__": None}.get(field, field)
+        raise services.Refused(str(errors[0]), blamed)
     update = services.record_update(found, user, **form.update_values())
     return Status(201, _update(update, private=True))
 

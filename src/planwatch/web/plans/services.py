@@ -634,6 +634,8 @@ def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
     problems = []
     if not plan.concerns.exists():
         problems.append("Add at least one concern before submitting the plan")
+    elif not Action.objects.filter(plan=plan).exists():
+        problems.append("Add at least one action before submitting the plan")
     if submitted_on > rules.today():
         problems.append("The date the plan is submitted must be today or in the past")
     ended = plan.inspection.end
@@ -645,6 +647,20 @@ def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
     if published and submitted_on < published:
         problems.append(
             f"The plan cannot be submitted before the report was published ({published:%-d %B %Y})"
+        )
+    # A new version replaces the one before from the day it is submitted: dated earlier, it
+    # would rewrite which plan was in force, and every figure, on days already past.
+    previous = (
+        plan.versions()
+        .submitted()
+        .filter(version__lt=plan.version, submitted_on__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    if previous is not None and previous.submitted_on and submitted_on < previous.submitted_on:
+        problems.append(
+            f"A new version cannot be submitted before version {previous.version} was "
+            f"({previous.submitted_on:%-d %B %Y})"
         )
     return problems
 
