@@ -196,8 +196,29 @@ STATICFILES_DIRS = [
     GOVUK_FRONTEND / "assets",
     ("govuk", GOVUK_FRONTEND),
 ]
+# Evidence and imported plan files: in the data folder by default; in an S3-compatible object
+# store (AWS S3, MinIO, …) when PLANWATCH_S3_BUCKET is set, so that several web servers and
+# workers share them.
+PLANWATCH_S3_BUCKET = os.environ.get("PLANWATCH_S3_BUCKET", "")
+FILE_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if PLANWATCH_S3_BUCKET:
+    FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PLANWATCH_S3_BUCKET,
+            "endpoint_url": os.environ.get("PLANWATCH_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PLANWATCH_S3_REGION") or None,
+            "access_key": os.environ.get("PLANWATCH_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PLANWATCH_S3_SECRET_ACCESS_KEY") or None,
+            # Files are private, served only through the service's permission checks; a
+            # name already taken gets a new name rather than replacing the file.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": FILE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
