@@ -57,6 +57,7 @@ def main() -> None:
         f"{len(pairs)} labelled pairs ({len(parts['tune'])} tuning, {len(parts['held_out'])} "
         f"held out), {len(texts)} texts"
     )
+
     # The threshold the tuning part chooses: the one with the best F0.5 (precision weighs
     # twice recall: a wrong "raised before" misleads more than a missed one).
     def f_half(threshold: float) -> float:
@@ -72,7 +73,10 @@ def main() -> None:
         threshold = step / 100
         tune = measure(parts["tune"], scores["tune"], threshold)
         held = measure(parts["held_out"], scores["held_out"], threshold)
-        print(f"  {threshold:.2f}     {tune[0]:.2f}    {tune[1]:.2f}     {held[0]:.2f}       {held[1]:.2f}")
+        print(
+            f"  {threshold:.2f}     {tune[0]:.2f}    {tune[1]:.2f}     "
+            f"{held[0]:.2f}       {held[1]:.2f}"
+        )
     precision, recall = measure(parts["held_out"], scores["held_out"], similarity.THRESHOLD)
     verdict = "meets" if precision >= 0.85 and recall >= 0.7 else "misses"
     print(
@@ -83,7 +87,8 @@ def main() -> None:
     estate = [f"{texts[index % len(texts)]} ({index // len(texts)})" for index in range(3900)]
     started = time.perf_counter()
     links = similarity.similar_pairs(estate)
-    print(f"whole estate, 3,900 concerns: {len(links):,} links in {time.perf_counter() - started:.1f} s")
+    elapsed = time.perf_counter() - started
+    print(f"whole estate, 3,900 concerns: {len(links):,} pairs in {elapsed:.1f} s")
 
 
 if __name__ == "__main__":

@@ -57,3 +57,16 @@ RATINGS: dict[str, str] = {
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """ "1 warning", "2 warnings": a count with its noun agreeing."""
     return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
+
+
+# What a concern's owners had reported when inspectors judged it (docs/domain-rules.md).
+REPORTED: dict[str, str] = {
+    "all": "All actions completed",
+    "some": "Some actions completed",
+    "deferred": "Actions deferred, none completed",
+    "none": "No action completed",
+}
+# Judgements that say a concern was not met: "reported complete but judged ..." counts these.
+NOT_MET_RATINGS: tuple[str, ...] = ("no_meaningful", "insufficient")
+# What worked elsewhere lists concerns judged with these first.
+MET_RATINGS: tuple[str, ...] = ("good", "reasonable")

@@ -1,0 +1,200 @@
+"""Writes what the estate learns: links between concerns on the same matter when plans are
+stored, and what owners had reported when a concern was judged. Called by services inside
+their transactions, and by `planwatch similar --recompute` for the whole estate."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from planwatch import similarity
+from planwatch.web.plans import rules
+from planwatch.web.plans.learned import ConcernLink, SelfReport
+from planwatch.web.plans.models import Action, Concern, Judgement, Plan, ProgressUpdate
+
+# Links kept from each concern to concerns at other establishments, the closest first: a
+# matter raised across the estate would otherwise link every concern to hundreds.
+ELSEWHERE_KEPT = 20
+
+
+@dataclass(frozen=True)
+class _Row:
+    pk: int
+    text: str
+    inspection: int
+    establishment: int
+    draft: bool
+
+
+def _rows(concerns: Iterable[Concern] | object) -> list[_Row]:
+    return [
+        _Row(pk, text, inspection, establishment, state == Plan.State.DRAFT)
+        for pk, text, inspection, establishment, state in concerns.values_list(  # type: ignore[attr-defined]
+            "pk",
+            "text",
+            "plan__inspection_id",
+            "plan__inspection__establishment_id",
+            "plan__state",
+        )
+    ]
+
+
+def _link(rows: list[_Row], fresh: list[_Row]) -> list[ConcernLink]:
+    """Links between the fresh concerns and every compared concern (weights from all)."""
+    index = {row.pk: position for position, row in enumerate(rows)}
+    for row in fresh:
+        if row.pk not in index:
+            index[row.pk] = len(rows)
+            rows.append(row)
+    pairs = similarity.similar_pairs(
+        [row.text for row in rows], among=[index[row.pk] for row in fresh]
+    )
+    found: dict[int, list[ConcernLink]] = {}
+
+    def add(source: _Row, target: _Row, score: float) -> None:
+        found.setdefault(source.pk, []).append(
+            ConcernLink(
+                concern_id=source.pk,
+                other_id=target.pk,
+                score=score,
+                same_establishment=source.establishment == target.establishment,
+                other_inspection_id=target.inspection,
+                other_establishment_id=target.establishment,
+            )
+        )
+
+    for pair in pairs:
+        first, second = rows[pair.first], rows[pair.second]
+        if first.inspection == second.inspection or (first.draft and second.draft):
+            continue  # one report's own concerns do not recur in it
+        if not second.draft:
+            add(first, second, pair.score)
+        if not first.draft:
+            add(second, first, pair.score)
+    kept: list[ConcernLink] = []
+    for links in found.values():
+        links.sort(key=lambda link: -link.score)
+        elsewhere = [link for link in links if not link.same_establishment]
+        kept.extend(link for link in links if link.same_establishment)
+        kept.extend(elsewhere[:ELSEWHERE_KEPT])
+    return kept
+
+
+def refresh_links(plan: Plan) -> int:
+    """Link a plan's concerns to those on the same matter: called whenever a plan is stored,
+    submitted, or a draft's concerns change. Returns the number of links written."""
+    with transaction.atomic():
+        if plan.is_draft:
+            ConcernLink.objects.filter(concern__plan=plan).delete()
+        else:
+            newest = Plan.objects.filter(inspection=plan.inspection_id).newest_versions()
+            if newest.get(plan.inspection_id) != plan.pk:
+                return 0  # an older version: its newest version speaks for its concerns
+            # The previous versions' links (and links to them) are replaced by this one's.
+            of_inspection = Concern.objects.filter(plan__inspection=plan.inspection_id)
+            ConcernLink.objects.filter(concern__in=of_inspection).delete()
+            ConcernLink.objects.filter(other__in=of_inspection).delete()
+        fresh = _rows(Concern.objects.filter(plan=plan))
+        if not fresh:
+            return 0
+        links = _link(_rows(Concern.objects.compared()), fresh)
+        ConcernLink.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        return len(links)
+
+
+def recompute_links() -> int:
+    """Every link across the estate, worked out afresh. Returns the number written."""
+    with transaction.atomic():
+        ConcernLink.objects.all().delete()
+        compared = _rows(Concern.objects.compared())
+        drafts = _rows(Concern.objects.filter(plan__state=Plan.State.DRAFT))
+        links = _link(list(compared), compared + drafts)
+        ConcernLink.objects.bulk_create(links, batch_size=2000)
+        return len(links)
+
+
+# --- self-reported against judged --------------------------------------------------------
+
+
+def _statuses_on(concern: Concern, day: datetime.date) -> list[str]:
+    """The stored statuses of a concern's actions at the end of `day` (rules.state)."""
+    actions = list(Action.objects.filter(concern=concern).order_by("position"))
+    updates: dict[object, list[ProgressUpdate]] = {}
+    for update in ProgressUpdate.objects.filter(lineage__in={a.lineage for a in actions}):
+        updates.setdefault(update.lineage, []).append(update)
+    submitted = concern.plan.submitted_on
+    return [
+        rules.state(
+            action.target, action.target_due, updates.get(action.lineage, []), day, submitted
+        ).status
+        for action in actions
+    ]
+
+
+def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
+    """What owners had reported on the day of each judgement in effect on an inspection's
+    concerns (one concern, with `ref`). Returns the number of rows written."""
+    from planwatch.web.plans.models import Inspection
+
+    with transaction.atomic():
+        stale = SelfReport.objects.filter(inspection_id=inspection_id)
+        judgements = Judgement.objects.filter(inspection_id=inspection_id).in_effect()
+        if ref is not None:
+            stale = stale.filter(concern_ref=ref)
+            judgements = judgements.filter(concern_ref=ref)
+        stale.delete()
+        inspection = Inspection.objects.get(pk=inspection_id)
+        written = []
+        for judgement in judgements.select_related("concern__plan"):
+            version = Plan.objects.judged_version(inspection_id, judgement.judged_on)
+            concern = judgement.concern
+            if version is not None:
+                concern = (
+                    Concern.objects.select_related("plan")
+                    .filter(plan=version, ref=judgement.concern_ref)
+                    .first()
+                    or concern
+                )
+            statuses = _statuses_on(concern, judgement.judged_on)
+            reported = rules.reported_progress(statuses)
+            if reported is None:
+                continue
+            written.append(
+                SelfReport(
+                    judgement=judgement,
+                    concern=concern,
+                    establishment_id=inspection.establishment_id,
+                    inspection_id=inspection_id,
+                    concern_ref=judgement.concern_ref,
+                    year=inspection.start.year if inspection.start else None,
+                    judged_on=judgement.judged_on,
+                    rating=judgement.rating,
+                    actions=len(statuses),
+                    completed=statuses.count("completed"),
+                    deferred=statuses.count("deferred"),
+                    reported=reported,
+                )
+            )
+        SelfReport.objects.bulk_create(written)
+        return len(written)
+
+
+def refresh_self_reports_for_action(action: Action) -> None:
+    """An update changes what was reported on a judgement's day only when the judgement is
+    dated today or later; refreshing whenever the concern has a judgement is cheap and sure."""
+    inspection_id = action.plan.inspection_id
+    ref = action.concern.ref
+    if Judgement.objects.of_concern(inspection_id, ref).exists():
+        refresh_self_reports(inspection_id, ref)
+
+
+def recompute_self_reports() -> int:
+    with transaction.atomic():
+        SelfReport.objects.all().delete()
+        total = 0
+        for inspection_id in set(Judgement.objects.values_list("inspection_id", flat=True)):
+            total += refresh_self_reports(inspection_id)
+        return total

@@ -1,0 +1,433 @@
+"""What the estate's pages read of what it has learned: a concern's earlier and similar
+concerns and how their plans fared, an establishment's recurring concerns, self-reported
+against judged progress, and the estate's themes. Read only from stored links and records."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from planwatch import labels
+from planwatch.charts import Chart, Series
+from planwatch.web.plans import rules, taxonomy
+from planwatch.web.plans.learned import ConcernLink, SelfReport
+from planwatch.web.plans.models import Action, Concern, Establishment, Judgement, Plan
+
+ELSEWHERE_SHOWN = 10
+# Links read before ordering by judgement: more than are shown, so that a judged concern a
+# little less alike can come before unjudged closer ones.
+ELSEWHERE_READ = 40
+
+
+def compared_concern(concern: Concern) -> Concern:
+    """The concern whose links speak for this one: the same concern in the newest submitted
+    version of its plan (itself for drafts and newest versions)."""
+    if concern.plan.is_draft:
+        return concern
+    newest = Plan.objects.filter(inspection=concern.plan.inspection_id).newest_versions()
+    plan_id = newest.get(concern.plan.inspection_id)
+    if plan_id is None or plan_id == concern.plan_id:
+        return concern
+    found = (
+        Concern.objects.select_related("plan__inspection__establishment")
+        .filter(plan_id=plan_id, ref=concern.ref)
+        .first()
+    )
+    return found or concern
+
+
+@dataclass
+class Fared:
+    """Another concern and how its plan fared: its actions' statuses and any judgement."""
+
+    concern: Concern
+    score: float
+    actions: list[tuple[Action, str]] = field(default_factory=list)
+    judgement: Judgement | None = None
+
+    @property
+    def completed(self) -> int:
+        return sum(status == labels.COMPLETED for _, status in self.actions)
+
+    @property
+    def inspection(self) -> Any:
+        return self.concern.plan.inspection
+
+    @property
+    def met(self) -> bool:
+        return self.judgement is not None and self.judgement.rating in labels.MET_RATINGS
+
+
+def _fared(links: list[ConcernLink], today: datetime.date) -> list[Fared]:
+    """Each linked concern with its actions' final (or current) statuses and judgement."""
+    if not links:
+        return []
+    concerns = Concern.objects.select_related("plan__inspection__establishment").in_bulk(
+        [link.other_id for link in links]
+    )
+    in_force = set(Plan.objects.in_force_by_establishment(today).values())
+    actions: dict[int, list[tuple[Action, str]]] = defaultdict(list)
+    for action in Action.objects.filter(concern_id__in=list(concerns)).order_by(
+        "concern_id", "position"
+    ):
+        status = action.display_status(today)
+        if action.plan_id not in in_force and action.status != labels.COMPLETED:
+            status = labels.SUPERSEDED  # its plan left every figure unfinished
+        actions[action.concern_id].append((action, status))
+    judgements: dict[tuple[int, str], Judgement] = {}
+    wanted = {(c.plan.inspection_id, c.ref) for c in concerns.values()}
+    for judgement in (
+        Judgement.objects.filter(inspection_id__in={key[0] for key in wanted})
+        .in_effect()
+        .order_by("judged_on", "recorded_at", "pk")
+    ):
+        key = (judgement.inspection_id, judgement.concern_ref)
+        if key in wanted:
+            judgements[key] = judgement
+    found = []
+    for link in links:
+        other = concerns[link.other_id]
+        found.append(
+            Fared(
+                concern=other,
+                score=link.score,
+                actions=actions.get(other.pk, []),
+                judgement=judgements.get((other.plan.inspection_id, other.ref)),
+            )
+        )
+    return found
+
+
+@dataclass
+class ConcernLessons:
+    concern: Concern
+    earlier: list[Fared]
+    later: list[Fared]
+    elsewhere: list[Fared]
+
+    @property
+    def earlier_years(self) -> list[int]:
+        return sorted(
+            {f.inspection.start.year for f in self.earlier if f.inspection.start is not None}
+        )
+
+
+def concern_lessons(concern: Concern, user: Any) -> ConcernLessons:
+    """The same establishment's earlier and later concerns on the same matter, and up to ten
+    at other establishments (those judged good or reasonable progress first), each as the
+    user may see them."""
+    today = rules.today()
+    source = compared_concern(concern)
+    links = ConcernLink.objects.filter(concern=source).visible_to(user)
+    recurring = _fared(list(links.recurring().order_by("-score")), today)
+    start = concern.plan.inspection.start or datetime.date.min
+
+    def when(item: Fared) -> datetime.date:
+        return item.inspection.start or datetime.date.min
+
+    earlier = sorted((f for f in recurring if when(f) < start), key=when)
+    later = sorted((f for f in recurring if when(f) >= start), key=when)
+    candidates = _fared(list(links.elsewhere().order_by("-score")[:ELSEWHERE_READ]), today)
+    candidates.sort(key=lambda item: (not item.met, -item.score))
+    return ConcernLessons(concern, earlier, later, candidates[:ELSEWHERE_SHOWN])
+
+
+@dataclass
+class Recurring:
+    """Concerns of one establishment on one matter, raised at more than one inspection."""
+
+    concerns: list[Concern]
+
+    @property
+    def latest(self) -> Concern:
+        return self.concerns[-1]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(
+            {c.plan.inspection.start.year for c in self.concerns if c.plan.inspection.start}
+        )
+
+
+def recurring_concerns(establishment: Establishment) -> list[Recurring]:
+    """The establishment's matters raised at more than one inspection: its compared concerns
+    joined by their links, the most often raised and most recent first."""
+    concerns = {
+        concern.pk: concern
+        for concern in Concern.objects.compared()
+        .filter(plan__inspection__establishment=establishment)
+        .select_related("plan__inspection")
+    }
+    parent = {pk: pk for pk in concerns}
+
+    def root(pk: int) -> int:
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    for first, second in (
+        ConcernLink.objects.recurring()
+        .filter(concern_id__in=list(concerns), other_id__in=list(concerns))
+        .values_list("concern_id", "other_id")
+    ):
+        parent[root(first)] = root(second)
+    groups: dict[int, list[Concern]] = defaultdict(list)
+    for pk, concern in concerns.items():
+        groups[root(pk)].append(concern)
+
+    def order(concern: Concern) -> tuple[datetime.date, int]:
+        return (concern.plan.inspection.start or datetime.date.min, concern.position)
+
+    found = [
+        Recurring(sorted(members, key=order))
+        for members in groups.values()
+        if len({member.plan.inspection_id for member in members}) > 1
+    ]
+    found.sort(key=lambda item: (-len(item.years), [-year for year in reversed(item.years)]))
+    return found
+
+
+# --- self-reported against judged -------------------------------------------------------
+
+
+@dataclass
+class SelfReported:
+    """Concerns with both a self-report and a judgement, counted."""
+
+    rows: list[SelfReport]
+    cells: dict[tuple[str, str], int]  # (reported, rating) -> concerns
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def reported_complete(self) -> int:
+        return sum(row.reported == "all" for row in self.rows)
+
+    @property
+    def complete_not_met(self) -> int:
+        return sum(
+            row.reported == "all" and row.rating in labels.NOT_MET_RATINGS for row in self.rows
+        )
+
+    @property
+    def share(self) -> float | None:
+        """Of concerns reported complete, the share judged insufficient or no meaningful
+        progress (None when none was reported complete)."""
+        if not self.reported_complete:
+            return None
+        return self.complete_not_met / self.reported_complete
+
+    def chart(self, id_: str = "self-reported") -> Chart:
+        ratings = list(labels.RATINGS)
+        colours = {
+            "no_meaningful": "overdue",
+            "insufficient": "deferred",
+            "reasonable": "in_progress",
+            "good": "completed",
+        }
+        return Chart(
+            id=id_,
+            title="Judgements by what owners had reported when each concern was judged",
+            description=(
+                "Stacked bars, one for each thing owners had reported (all actions completed, "
+                "some, deferred, none), split by the inspectors' judgement. The table beside "
+                "the chart gives the figures."
+            ),
+            categories=tuple(labels.REPORTED.values()),
+            series=tuple(
+                Series(
+                    colours[rating],
+                    labels.RATINGS[rating],
+                    tuple(self.cells.get((reported, rating), 0) for reported in labels.REPORTED),
+                )
+                for rating in ratings
+            ),
+        )
+
+
+def self_reported(
+    user: Any,
+    establishment: Establishment | None = None,
+    year: int | None = None,
+    area: str = "",
+    topic: str = "",
+    as_of: datetime.date | None = None,
+) -> SelfReported:
+    """Self-reported against judged, for the concerns the user may see: one establishment
+    or all, an inspection year, an area and a topic; each concern's latest judgement."""
+    found = SelfReport.objects.visible_to(user).select_related(
+        "concern", "inspection", "establishment"
+    )
+    if establishment is not None:
+        found = found.filter(establishment=establishment)
+    if year is not None:
+        found = found.filter(year=year)
+    found = taxonomy.filter_concerns(found, "concern__", area, topic)
+    rows = found.latest_by_concern(as_of)
+    rows.sort(key=lambda row: (row.establishment.name, row.year or 0, row.concern.position))
+    cells = Counter((row.reported, row.rating) for row in rows)
+    return SelfReported(rows=rows, cells=dict(cells))
+
+
+def self_reported_years(user: Any, establishment: Establishment | None = None) -> list[int]:
+    found = SelfReport.objects.visible_to(user).exclude(year=None)
+    if establishment is not None:
+        found = found.filter(establishment=establishment)
+    return sorted(set(found.values_list("year", flat=True)), reverse=True)
+
+
+def self_reported_by_establishment(result: SelfReported) -> list[dict[str, Any]]:
+    """The estate page's table: each establishment's counts."""
+    table: dict[int, dict[str, Any]] = {}
+    for row in result.rows:
+        entry = table.setdefault(
+            row.establishment_id,
+            {"establishment": row.establishment, "judged": 0, "complete": 0, "not_met": 0},
+        )
+        entry["judged"] += 1
+        if row.reported == "all":
+            entry["complete"] += 1
+            entry["not_met"] += row.rating in labels.NOT_MET_RATINGS
+    return sorted(table.values(), key=lambda entry: entry["establishment"].name)
+
+
+# --- estate themes -------------------------------------------------------------------------
+
+
+@dataclass
+class Themes:
+    years: list[int]
+    kinds: dict[str, str]  # key -> name of the rows (areas when held, else categories)
+    counts: dict[tuple[int, str], int]  # (year, kind) -> concerns
+    recurring: dict[tuple[int, str], int]  # (year, kind) -> raised at an earlier inspection too
+    totals: dict[int, int]
+    by_establishment: list[dict[str, Any]]  # where concerns recur most
+    topics: list[dict[str, Any]]  # the topics that recur most (when topics are held)
+
+    def recurring_in(self, year: int) -> int:
+        return sum(number for (when, _), number in self.recurring.items() if when == year)
+
+    def chart(self) -> Chart:
+        return Chart(
+            id="themes-by-year",
+            title=f"Concerns by {'area' if taxonomy.has_areas() else 'kind'} and inspection year",
+            description=(
+                "Stacked bars, one per inspection year, counting the concerns raised that year "
+                f"by {'healthy prison area' if taxonomy.has_areas() else 'kind of concern'}. "
+                "The table beside the chart gives the figures."
+            ),
+            categories=tuple(str(year) for year in self.years),
+            series=tuple(
+                Series(
+                    ("completed", "in_progress", "deferred", "not_started", "overdue")[n % 5],
+                    name,
+                    tuple(self.counts.get((year, key), 0) for year in self.years),
+                )
+                for n, (key, name) in enumerate(self.kinds.items())
+            ),
+        )
+
+
+def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Themes:
+    """Concerns across the estate by inspection year and area (or kind of concern until
+    areas are held); how many were raised at an earlier inspection too; where concerns recur
+    most; and, once topics are held, the topics that recur most and where."""
+    concerns = Concern.objects.compared().visible_to(user)
+    if category:
+        concerns = concerns.filter(category=category)
+    concerns = taxonomy.filter_concerns(concerns, "", area, topic)
+    by = "area" if taxonomy.has_areas() else "category"
+    kinds = taxonomy.areas() if by == "area" else dict(labels.CATEGORIES)
+    if by == "area":
+        kinds = {**kinds, "": "No area"}
+    counts: dict[tuple[int, str], int] = {}
+    totals: Counter[int] = Counter()
+    for year, kind, number in (
+        concerns.exclude(plan__inspection__start=None)
+        .values_list("plan__inspection__start__year", by)
+        .annotate(number=_count())
+        .order_by()
+    ):
+        counts[(year, kind or "")] = counts.get((year, kind or ""), 0) + number
+        totals[year] += number
+    raised_again = (
+        ConcernLink.objects.visible_to(user)
+        .recurring()
+        .filter(concern__in=concerns.values("pk"))
+        .filter(other_inspection__start__lt=_start_of_concern())
+    )
+    recurring: Counter[tuple[int, str]] = Counter()
+    where: Counter[int] = Counter()
+    for _, year, kind, establishment_id in set(
+        raised_again.values_list(
+            "concern_id",
+            "concern__plan__inspection__start__year",
+            f"concern__{by}",
+            "other_establishment_id",
+        )
+    ):
+        recurring[(year, kind or "")] += 1
+        where[establishment_id] += 1
+    names = dict(Establishment.objects.filter(pk__in=list(where)).values_list("pk", "slug"))
+    full = dict(Establishment.objects.filter(pk__in=list(where)).values_list("pk", "name"))
+    by_establishment = [
+        {"name": full[pk], "slug": names[pk], "recurring": number}
+        for pk, number in sorted(where.items(), key=lambda item: (-item[1], full[item[0]]))[:20]
+    ]
+    return Themes(
+        years=sorted(totals),
+        kinds=kinds,
+        counts=counts,
+        recurring=dict(recurring),
+        totals=dict(totals),
+        by_establishment=by_establishment,
+        topics=_recurring_topics(concerns),
+    )
+
+
+def _count() -> Any:
+    from django.db.models import Count
+
+    return Count("pk")
+
+
+def _start_of_concern() -> Any:
+    from django.db.models import F
+
+    return F("concern__plan__inspection__start")
+
+
+def _recurring_topics(concerns: Any) -> list[dict[str, Any]]:
+    """Each topic raised at two or more inspections of one establishment: the establishments
+    where it recurs, the topics recurring at the most establishments first."""
+    if not taxonomy.has_topics():
+        return []
+    names = taxonomy.topics()
+    seen: dict[tuple[str, int], set[int]] = defaultdict(set)
+    slugs: dict[int, tuple[str, str]] = {}
+    for topic, establishment_id, name, slug, inspection_id in concerns.values_list(
+        "topic_links__topic",
+        "plan__inspection__establishment_id",
+        "plan__inspection__establishment__name",
+        "plan__inspection__establishment__slug",
+        "plan__inspection_id",
+    ):
+        if topic:
+            seen[(topic, establishment_id)].add(inspection_id)
+            slugs[establishment_id] = (name, slug)
+    by_topic: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (topic, establishment_id), inspections in seen.items():
+        if len(inspections) > 1:
+            by_topic[topic].append(slugs[establishment_id])
+    return sorted(
+        (
+            {"key": topic, "name": names.get(topic, topic), "establishments": sorted(places)}
+            for topic, places in by_topic.items()
+        ),
+        key=lambda entry: (-len(entry["establishments"]), entry["name"]),
+    )
