@@ -389,3 +389,48 @@ def test_the_command_recomputes_the_estate(estate, capsys):
         "establishment too, 22 links in all; 6 judged concerns with what owners had reported"
     )
     assert _pairs() == EXPECTED_LINKS
+
+
+def test_the_figure_in_the_progress_and_estate_reports(estate, client_for):
+    from planwatch.web.plans import reports
+
+    alpha = estate["alpha"]
+    report = reports.progress_report(
+        alpha, datetime.date(2021, 1, 1), Plan.objects.get(pk=estate["alpha19"].pk)
+    )
+    found = report.self_reported
+    assert (found.total, found.reported_complete, found.complete_not_met) == (2, 1, 1)
+    client = client_for(estate["people"]["admin"])
+    page = client.get(
+        reverse("progress-report", args=[alpha.slug])
+        + f"?as_of=2021-01-01&plan={estate['alpha19'].pk}"
+    )
+    text = " ".join(
+        lxml_html.fromstring(page.content).get_element_by_id("self-reported").text_content().split()
+    )
+    assert text == (
+        "Self-reported against judged: of the 2 concerns of this plan judged by 1 January 2021, "
+        "1 had every action reported completed on the day they were judged, and 1 of those were "
+        "judged insufficient or no meaningful progress."
+    )
+    rows = reports.estate_report(
+        [alpha, estate["beta"].inspection.establishment], datetime.date(2024, 12, 31)
+    )
+    assert [row.self_reported.summary for row in rows] == ["1 of 1", "0 of 1"]
+    page = client.get(reverse("estate") + "?as_of=2024-12-31")
+    headline = lxml_html.fromstring(page.content).get_element_by_id("self-reported-headline")
+    assert " ".join(headline.text_content().split()).startswith(
+        "Of the 3 judged concerns whose owners had reported every action completed, 2 (67%) "
+        "were judged insufficient or no meaningful progress"
+    )
+    # Before Beta's and Gamma's judgements only Alpha's count.
+    page = client.get(reverse("estate") + "?as_of=2023-12-31")
+    headline = lxml_html.fromstring(page.content).get_element_by_id("self-reported-headline")
+    assert "Of the 1 judged concerns" in " ".join(headline.text_content().split())
+    lines = client.get(reverse("estate-csv") + "?as_of=2024-12-31").content.decode().splitlines()
+    assert lines[0].endswith(",reported_complete,reported_complete_judged_not_met")
+    assert [line.split(",")[0] + "," + ",".join(line.split(",")[-2:]) for line in lines[1:]] == [
+        "HMP Alpha,1,1",
+        "HMP Beta,1,0",
+        "HMP Gamma,1,1",
+    ]

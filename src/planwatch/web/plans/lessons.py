@@ -215,6 +215,13 @@ class SelfReported:
         )
 
     @property
+    def summary(self) -> str:
+        """The headline in words, for reports' tables."""
+        if not self.reported_complete:
+            return "none reported complete"
+        return f"{self.complete_not_met} of {self.reported_complete}"
+
+    @property
     def share(self) -> float | None:
         """Of concerns reported complete, the share judged insufficient or no meaningful
         progress (None when none was reported complete)."""
@@ -270,8 +277,26 @@ def self_reported(
     found = taxonomy.filter_concerns(found, "concern__", area, topic)
     rows = found.latest_by_concern(as_of)
     rows.sort(key=lambda row: (row.establishment.name, row.year or 0, row.concern.position))
+    return counted(rows)
+
+
+def counted(rows: list[SelfReport]) -> SelfReported:
     cells = Counter((row.reported, row.rating) for row in rows)
     return SelfReported(rows=rows, cells=dict(cells))
+
+
+def self_reported_for_reports(
+    as_of: datetime.date, establishments: list[int], inspection_id: int | None = None
+) -> dict[int, SelfReported]:
+    """{establishment id: self-reported against judged} as of a day, for the progress and
+    estate reports (each concern's latest judgement dated by then)."""
+    found = SelfReport.objects.filter(establishment_id__in=establishments)
+    if inspection_id is not None:
+        found = found.filter(inspection_id=inspection_id)
+    by_establishment: dict[int, list[SelfReport]] = defaultdict(list)
+    for row in found.latest_by_concern(as_of):
+        by_establishment[row.establishment_id].append(row)
+    return {where: counted(rows) for where, rows in by_establishment.items()}
 
 
 def self_reported_years(user: Any, establishment: Establishment | None = None) -> list[int]:
