@@ -434,3 +434,55 @@ def test_the_figure_in_the_progress_and_estate_reports(estate, client_for):
         "HMP Beta,1,0",
         "HMP Gamma,1,1",
     ]
+
+
+def test_open_data_carries_each_concerns_links(estate, tmp_path):
+    import json
+
+    from planwatch.cli import main
+
+    target = tmp_path / "open.json"
+    assert main(["export", "--all", "--format", "json", "--output", str(target)]) == 0
+    plans = json.loads(target.read_text())["plans"]
+    alpha25 = next(
+        plan
+        for plan in plans
+        if plan["establishment"] == "HMP Alpha" and plan["inspection_start"] == "2025-01-08"
+    )
+    first = alpha25["concerns"][0]
+    earlier = first["raised_at_other_inspections"]
+    assert {(item["inspection_start"], item["ref"]) for item in earlier} == {
+        ("2019-01-08", "1"),
+        ("2022-01-08", "1"),
+    }
+    assert earlier[0]["similarity"] >= earlier[1]["similarity"] >= 0.19
+    assert {item["establishment"] for item in first["similar_elsewhere"]} == {
+        "HMP Beta",
+        "HMP Gamma",
+    }
+    assert alpha25["concerns"][1]["raised_at_other_inspections"] == []
+    target = tmp_path / "open.csv"
+    assert main(["export", "--all", "--format", "csv", "--output", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    counts = {
+        (row["establishment"], row["inspection_start"][:4], row["concern_ref"]): (
+            row["concern_raised_at_other_inspections"],
+            row["concern_similar_elsewhere"],
+        )
+        for row in rows
+    }
+    assert counts[("HMP Alpha", "2025", "1")] == ("2", "2")
+    # Beta's concern 1 is on the matter of Alpha's three and Gamma's one.
+    assert counts[("HMP Beta", "2023", "1")] == ("0", "4")
+    assert counts[("HMP Beta", "2023", "2")] == ("0", "1")
+    assert counts[("HMP Gamma", "2023", "2")] == ("0", "0")
+
+
+def test_a_plans_download_lists_only_links_the_reader_may_see(estate, client_for):
+    import json
+
+    client = client_for(estate["people"]["alpha viewer"])
+    response = client.get(reverse("plan-export", args=[estate["alpha25"].pk, "json"]))
+    first = json.loads(response.content)["concerns"][0]
+    assert len(first["raised_at_other_inspections"]) == 2
+    assert first["similar_elsewhere"] == []
