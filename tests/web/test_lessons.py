@@ -66,6 +66,10 @@ def _complete(plan: Plan, ref: str, numbers: list[int], author, when: str) -> No
 
 @pytest.fixture
 def estate(db):
+    return build_estate()
+
+
+def build_estate() -> dict:
     """Alpha inspected in 2019, 2022 and 2025; Beta and Gamma in 2023; judgements and
     progress as the tests below count them."""
     people = {"admin": builders.user("estate-admin", Role.ADMINISTRATOR)}
