@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Chosen on the "tune" part of tests/fixtures/similar/pairs.json (benchmarks/similar.py
 # prints precision and recall at it on the held-out part).
@@ -157,7 +158,7 @@ def _joined(text: str) -> str:
     return " ".join(words(text))
 
 
-def _vectors(corpus: Sequence[str]) -> object:
+def _vectors(corpus: Sequence[str]) -> Any:
     """Each text as the words it uses and the letter sequences within them (three to five
     letters), weighted half each: the letters catch forms the stemming misses ("violent",
     "violence"), the words keep the matter. The cosine of two rows is the mean of the two
@@ -189,7 +190,7 @@ def similar_pairs(
     rows = sorted(set(among)) if among is not None else list(range(len(corpus)))
     if not rows:
         return []
-    scores = (matrix[rows] @ matrix.T).tocoo()  # type: ignore[attr-defined]
+    scores = (matrix[rows] @ matrix.T).tocoo()
     found: dict[tuple[int, int], float] = {}
     for row, column, value in zip(scores.row, scores.col, scores.data, strict=True):
         first, second = rows[int(row)], int(column)
@@ -203,5 +204,5 @@ def similar_pairs(
 def score(corpus: Sequence[str], first: int, second: int) -> float:
     """The similarity of two texts of `corpus`, weighted by the whole corpus."""
     matrix = _vectors(corpus)
-    product = matrix[first] @ matrix[second].T  # type: ignore[index]
+    product = matrix[first] @ matrix[second].T
     return float(product.toarray()[0][0])

@@ -318,7 +318,8 @@ def similar(recompute: bool, console) -> int:
     migrate()
     from planwatch import labels
     from planwatch.web.plans import learning
-    from planwatch.web.plans.models import Concern, ConcernLink, SelfReport
+    from planwatch.web.plans.learned import ConcernLink, SelfReport
+    from planwatch.web.plans.models import Concern
 
     started = time.perf_counter()
     if recompute:

@@ -20,7 +20,8 @@ def links_of(plan: Plan, user: Any = None) -> dict[str, ConcernLinks]:
     the newest version of the plan; with `user`, only those the user may read (without, as
     the command line sees them: every submitted plan)."""
     from planwatch.web.plans import lessons
-    from planwatch.web.plans.models import Concern, ConcernLink
+    from planwatch.web.plans.learned import ConcernLink
+    from planwatch.web.plans.models import Concern
 
     concerns = list(plan.concerns.select_related("plan__inspection"))
     sources = {concern.ref: lessons.compared_concern(concern).pk for concern in concerns}

@@ -5,8 +5,8 @@ their transactions, and by `planwatch similar --recompute` for the whole estate.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -29,10 +29,10 @@ class _Row:
     draft: bool
 
 
-def _rows(concerns: Iterable[Concern] | object) -> list[_Row]:
+def _rows(concerns: Any) -> list[_Row]:
     return [
         _Row(pk, text, inspection, establishment, state == Plan.State.DRAFT)
-        for pk, text, inspection, establishment, state in concerns.values_list(  # type: ignore[attr-defined]
+        for pk, text, inspection, establishment, state in concerns.values_list(
             "pk",
             "text",
             "plan__inspection_id",

@@ -404,7 +404,10 @@ class SelfReportQuerySet(models.QuerySet):
         JudgementQuerySet.latest_by_concern chooses it."""
         found = self if as_of is None else self.filter(judged_on__lte=as_of)
         latest: dict[tuple[int, str], Any] = {}
-        for row in found.order_by("judged_on", "judgement__recorded_at", "judgement_id"):
+        rows: list[Any] = list(
+            found.order_by("judged_on", "judgement__recorded_at", "judgement_id")
+        )
+        for row in rows:
             latest[(row.inspection_id, row.concern_ref)] = row
         return list(latest.values())
 
