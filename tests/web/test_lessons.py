@@ -490,3 +490,31 @@ def test_a_plans_download_lists_only_links_the_reader_may_see(estate, client_for
     first = json.loads(response.content)["concerns"][0]
     assert len(first["raised_at_other_inspections"]) == 2
     assert first["similar_elsewhere"] == []
+
+
+def test_the_drafting_page_links_each_concern_to_what_worked_elsewhere(estate, client_for):
+    lead = builders.user("drafting-lead", Role.LEAD, estate["alpha"])
+    with builders.on("2025-07-01"):
+        draft = services.amend(estate["alpha25"], lead)
+    client = client_for(lead)
+    page = lxml_html.fromstring(client.get(reverse("edit-plan", args=[draft.pk])).content)
+    concern = builders.concern(draft, "1")
+    link = page.xpath(f"//div[@id='concern-{concern.pk}']//a[starts-with(., 'What worked')]")
+    assert [item.get("href") for item in link] == [f"/concerns/{concern.pk}/#elsewhere"]
+    response = client.get(link[0].get("href"))
+    assert response.status_code == 200
+    found = lessons.concern_lessons(concern, lead)
+    # The lead reads Alpha only: nothing elsewhere, the earlier inspections' concerns shown.
+    assert [item.inspection.start.year for item in found.earlier] == [2019, 2022]
+    # The version it amends is the same concern, not a later one.
+    assert found.later == []
+    assert found.elsewhere == []
+
+
+@pytest.mark.parametrize("query", ["?category=urgent", "?area=nowhere", "?topic=nowhere"])
+def test_themes_refuse_a_filter_they_cannot_use(estate, client_for, query):
+    client = client_for(estate["people"]["admin"])
+    response = client.get(reverse("themes") + query)
+    assert response.status_code == 400
+    assert b"Choose a" in response.content
+    assert client.get(reverse("themes-csv") + query).status_code == 400
