@@ -186,19 +186,33 @@ def similar_pairs(
     corpus."""
     if len(corpus) < 2:
         return []
+    import numpy
+
     matrix = _vectors(corpus)
-    rows = sorted(set(among)) if among is not None else list(range(len(corpus)))
-    if not rows:
+    rows = numpy.array(
+        sorted(set(among)) if among is not None else range(len(corpus)), dtype=numpy.int64
+    )
+    if not len(rows):
         return []
-    scores = (matrix[rows] @ matrix.T).tocoo()
-    found: dict[tuple[int, int], float] = {}
-    for row, column, value in zip(scores.row, scores.col, scores.data, strict=True):
-        first, second = rows[int(row)], int(column)
-        if first == second or value < threshold:
-            continue
-        key = (min(first, second), max(first, second))
-        found[key] = round(float(value), 4)
-    return [Pair(first, second, score) for (first, second), score in sorted(found.items())]
+    fresh = numpy.zeros(len(corpus), dtype=bool)
+    fresh[rows] = True
+    found: list[Pair] = []
+    # In slices of rows, so that the products held at once stay small.
+    for begin in range(0, len(rows), 500):
+        chosen = rows[begin : begin + 500]
+        scores = (matrix[chosen] @ matrix.T).tocoo()
+        firsts = chosen[scores.row]
+        seconds = scores.col.astype(numpy.int64)
+        # Each pair once: from the lower position, unless the other text is not fresh.
+        keep = (scores.data >= threshold) & (firsts != seconds)
+        keep &= (firsts < seconds) | ~fresh[seconds]
+        for first, second, value in zip(
+            firsts[keep], seconds[keep], scores.data[keep], strict=True
+        ):
+            low, high = (int(first), int(second)) if first < second else (int(second), int(first))
+            found.append(Pair(low, high, round(float(value), 4)))
+    found.sort(key=lambda pair: (pair.first, pair.second))
+    return found
 
 
 def score(corpus: Sequence[str], first: int, second: int) -> float:

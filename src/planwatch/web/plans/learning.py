@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from planwatch import similarity
+from planwatch import labels, similarity
 from planwatch.web.plans import rules
 from planwatch.web.plans.learned import ConcernLink, SelfReport
 from planwatch.web.plans.models import Action, Concern, Judgement, Plan, ProgressUpdate
@@ -52,34 +52,34 @@ def _link(rows: list[_Row], fresh: list[_Row]) -> list[ConcernLink]:
     pairs = similarity.similar_pairs(
         [row.text for row in rows], among=[index[row.pk] for row in fresh]
     )
-    found: dict[int, list[ConcernLink]] = {}
-
-    def add(source: _Row, target: _Row, score: float) -> None:
-        found.setdefault(source.pk, []).append(
-            ConcernLink(
-                concern_id=source.pk,
-                other_id=target.pk,
-                score=score,
-                same_establishment=source.establishment == target.establishment,
-                other_inspection_id=target.inspection,
-                other_establishment_id=target.establishment,
-            )
-        )
-
+    # (score, target) per source, made into links only once the closest are chosen.
+    found: dict[int, list[tuple[float, _Row]]] = {}
     for pair in pairs:
         first, second = rows[pair.first], rows[pair.second]
         if first.inspection == second.inspection or (first.draft and second.draft):
             continue  # one report's own concerns do not recur in it
         if not second.draft:
-            add(first, second, pair.score)
+            found.setdefault(first.pk, []).append((pair.score, second))
         if not first.draft:
-            add(second, first, pair.score)
+            found.setdefault(second.pk, []).append((pair.score, first))
+    by_pk = {row.pk: row for row in rows}
     kept: list[ConcernLink] = []
-    for links in found.values():
-        links.sort(key=lambda link: -link.score)
-        elsewhere = [link for link in links if not link.same_establishment]
-        kept.extend(link for link in links if link.same_establishment)
-        kept.extend(elsewhere[:ELSEWHERE_KEPT])
+    for source_pk, targets in found.items():
+        source = by_pk[source_pk]
+        targets.sort(key=lambda item: (-item[0], item[1].pk))
+        same = [item for item in targets if item[1].establishment == source.establishment]
+        elsewhere = [item for item in targets if item[1].establishment != source.establishment]
+        for score, target in same + elsewhere[:ELSEWHERE_KEPT]:
+            kept.append(
+                ConcernLink(
+                    concern_id=source.pk,
+                    other_id=target.pk,
+                    score=score,
+                    same_establishment=target.establishment == source.establishment,
+                    other_inspection_id=target.inspection,
+                    other_establishment_id=target.establishment,
+                )
+            )
     return kept
 
 
@@ -119,24 +119,21 @@ def recompute_links() -> int:
 # --- self-reported against judged --------------------------------------------------------
 
 
-def _statuses_on(concern: Concern, day: datetime.date) -> list[str]:
-    """The stored statuses of a concern's actions at the end of `day` (rules.state)."""
-    actions = list(Action.objects.filter(concern=concern).order_by("position"))
-    updates: dict[object, list[ProgressUpdate]] = {}
-    for update in ProgressUpdate.objects.filter(lineage__in={a.lineage for a in actions}):
-        updates.setdefault(update.lineage, []).append(update)
-    submitted = concern.plan.submitted_on
-    return [
-        rules.state(
-            action.target, action.target_due, updates.get(action.lineage, []), day, submitted
-        ).status
-        for action in actions
-    ]
+@dataclass(frozen=True)
+class _Update:
+    """What rules.state needs of an update, read without the rest of it."""
+
+    pk: int
+    status: str
+    new_target_date: datetime.date | None
+    evidence_date: datetime.date | None
+    recorded_at: datetime.datetime
 
 
 def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
     """What owners had reported on the day of each judgement in effect on an inspection's
-    concerns (one concern, with `ref`). Returns the number of rows written."""
+    concerns (one concern, with `ref`). Returns the number of rows written. A few queries an
+    inspection, however many concerns it has."""
     from planwatch.web.plans.models import Inspection
 
     with transaction.atomic():
@@ -146,19 +143,66 @@ def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
             stale = stale.filter(concern_ref=ref)
             judgements = judgements.filter(concern_ref=ref)
         stale.delete()
+        judged = list(judgements.order_by("pk"))
+        if not judged:
+            return 0
         inspection = Inspection.objects.get(pk=inspection_id)
+        versions = [
+            rules.PlanFacts(*row)
+            for row in Plan.objects.submitted()
+            .filter(inspection_id=inspection_id)
+            .values_list(
+                "pk",
+                "inspection__establishment_id",
+                "inspection_id",
+                "inspection__start",
+                "version",
+                "in_force_from",
+            )
+        ]
+
+        def version_on(day: datetime.date) -> int | None:
+            # The newest version in force from on or before the day: the plan-in-force rule
+            # within one inspection.
+            return rules.plans_in_force(versions, day).get(inspection.establishment_id)
+
+        wanted = {(version_on(j.judged_on), j.concern_ref) for j in judged}
+        concerns = {
+            (concern.plan_id, concern.ref): concern
+            for concern in Concern.objects.select_related("plan").filter(
+                plan_id__in={plan for plan, _ in wanted if plan is not None},
+                ref__in={concern_ref for _, concern_ref in wanted},
+            )
+        }
+        fallback = Concern.objects.select_related("plan").in_bulk({j.concern_id for j in judged})
+        chosen = {
+            j.pk: concerns.get((version_on(j.judged_on), j.concern_ref), fallback[j.concern_id])
+            for j in judged
+        }
+        actions: dict[int, list[Action]] = {}
+        for action in Action.objects.filter(
+            concern_id__in={c.pk for c in chosen.values()}
+        ).order_by("position"):
+            actions.setdefault(action.concern_id, []).append(action)
+        updates: dict[object, list[_Update]] = {}
+        for lineage, *facts in ProgressUpdate.objects.filter(
+            lineage__in={a.lineage for found in actions.values() for a in found}
+        ).values_list("lineage", "pk", "status", "new_target_date", "evidence_date", "recorded_at"):
+            updates.setdefault(lineage, []).append(_Update(*facts))
         written = []
-        for judgement in judgements.select_related("concern__plan"):
-            version = Plan.objects.judged_version(inspection_id, judgement.judged_on)
-            concern = judgement.concern
-            if version is not None:
-                concern = (
-                    Concern.objects.select_related("plan")
-                    .filter(plan=version, ref=judgement.concern_ref)
-                    .first()
-                    or concern
-                )
-            statuses = _statuses_on(concern, judgement.judged_on)
+        for judgement in judged:
+            concern = chosen[judgement.pk]
+            day = judgement.judged_on
+            statuses = [
+                rules.state(
+                    action.target,
+                    action.target_due,
+                    updates.get(action.lineage, []),
+                    day,
+                    concern.plan.submitted_on,
+                ).status
+                for action in actions.get(concern.pk, [])
+            ]
             reported = rules.reported_progress(statuses)
             if reported is None:
                 continue
@@ -170,11 +214,11 @@ def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
                     inspection_id=inspection_id,
                     concern_ref=judgement.concern_ref,
                     year=inspection.start.year if inspection.start else None,
-                    judged_on=judgement.judged_on,
+                    judged_on=day,
                     rating=judgement.rating,
                     actions=len(statuses),
-                    completed=statuses.count("completed"),
-                    deferred=statuses.count("deferred"),
+                    completed=statuses.count(labels.COMPLETED),
+                    deferred=statuses.count(labels.DEFERRED),
                     reported=reported,
                 )
             )

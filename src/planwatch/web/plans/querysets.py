@@ -120,18 +120,6 @@ class PlanQuerySet(models.QuerySet):
                 newest[inspection] = (version, pk)
         return {inspection: pk for inspection, (_, pk) in newest.items()}
 
-    def judged_version(self, inspection_id: int, day: datetime.date) -> Plan | None:
-        """The version of an inspection's plan in force for its concerns on `day`: the
-        newest version submitted on or before it (docs/domain-rules.md, "Self-reported
-        against judged")."""
-        found: Plan | None = (
-            self.submitted()
-            .filter(inspection_id=inspection_id, in_force_from__lte=day)
-            .order_by("-version")
-            .first()
-        )
-        return found
-
     def latest_of_inspection(self, plan: Plan) -> Plan | None:
         """The newest submitted version of the plan's inspection."""
         result: Plan | None = (
