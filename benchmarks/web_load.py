@@ -44,17 +44,57 @@ LEARNING_TARGET_P95_MS = 300
 LEARNING_PAGES = {"concern", "self-reported", "estate self-reported", "themes"}
 
 
-def prepare_environment(database_url: str | None) -> None:
-    data_dir = tempfile.mkdtemp(prefix="planwatch-load-")
+def prepare_environment(database_url: str | None, keep: str | None = None) -> bool:
+    """Point planwatch at a fresh data folder (or `keep`); True when `keep` already holds a
+    built SQLite estate to load again."""
+    data_dir = keep or tempfile.mkdtemp(prefix="planwatch-load-")
+    built = bool(keep) and not database_url and Path(data_dir, "planwatch.sqlite3").exists()
     os.environ["PLANWATCH_DATA_DIR"] = data_dir
     os.environ["PLANWATCH_PUBLIC_READ"] = "1"  # the pages as the public reads them
     os.environ["DJANGO_SETTINGS_MODULE"] = "planwatch.web.settings"
-    Path(data_dir, "static").mkdir()
+    Path(data_dir, "static").mkdir(parents=True, exist_ok=True)
     if database_url:
         os.environ["DATABASE_URL"] = database_url
         recreate_postgres_database(database_url)
     else:
         os.environ.pop("DATABASE_URL", None)
+    return built
+
+
+def estate_held() -> dict:
+    """The figures and pages of an estate built by an earlier run (--keep)."""
+    import django
+
+    django.setup()
+    from planwatch.web.plans.models import (
+        Action,
+        Concern,
+        ConcernLink,
+        Establishment,
+        Plan,
+        ProgressUpdate,
+        SelfReport,
+    )
+
+    return {
+        "establishments": Establishment.objects.count(),
+        "plans": Plan.objects.count(),
+        "actions": Action.objects.count(),
+        "updates": ProgressUpdate.objects.count(),
+        "seconds": 0.0,
+        "plan_ids": list(
+            Plan.objects.filter(inspection__start__year=2025).values_list("pk", flat=True)[:20]
+        ),
+        "links": ConcernLink.objects.count(),
+        "links_seconds": float("nan"),
+        "self_reports": SelfReport.objects.count(),
+        "self_reports_seconds": float("nan"),
+        "concern_ids": list(
+            Concern.objects.filter(plan__inspection__start__year=2025)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:40]
+        ),
+    }
 
 
 def recreate_postgres_database(url: str) -> None:
@@ -384,10 +424,15 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=int, default=15, help="load per page with wrk (when installed)"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="SQLite: build the estate in DIR and keep it; load it again when DIR holds one",
+    )
     args = parser.parse_args()
 
-    prepare_environment(args.database_url)
-    estate = build_estate()
+    built = prepare_environment(args.database_url, args.keep)
+    estate = estate_held() if built else build_estate()
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(
         f"{backend}: {estate['establishments']} establishments, {estate['plans']} plans, "

@@ -167,7 +167,7 @@ def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
             return rules.plans_in_force(versions, day).get(inspection.establishment_id)
 
         wanted = {(version_on(j.judged_on), j.concern_ref) for j in judged}
-        concerns = {
+        concerns: dict[tuple[int | None, str], Concern] = {
             (concern.plan_id, concern.ref): concern
             for concern in Concern.objects.select_related("plan").filter(
                 plan_id__in={plan for plan, _ in wanted if plan is not None},
@@ -185,10 +185,13 @@ def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
         ).order_by("position"):
             actions.setdefault(action.concern_id, []).append(action)
         updates: dict[object, list[_Update]] = {}
-        for lineage, *facts in ProgressUpdate.objects.filter(
+        rows: Any = ProgressUpdate.objects.filter(
             lineage__in={a.lineage for found in actions.values() for a in found}
-        ).values_list("lineage", "pk", "status", "new_target_date", "evidence_date", "recorded_at"):
-            updates.setdefault(lineage, []).append(_Update(*facts))
+        ).values_list("lineage", "pk", "status", "new_target_date", "evidence_date", "recorded_at")
+        for lineage, pk, status, new_target, evidence, recorded in rows:
+            updates.setdefault(lineage, []).append(
+                _Update(pk, status, new_target, evidence, recorded)
+            )
         written = []
         for judgement in judged:
             concern = chosen[judgement.pk]

@@ -117,9 +117,10 @@ def estate(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _self_reported_cells(row: reports.EstateRow) -> list[int]:
+def _self_reported_cells(row: reports.EstateRow) -> list[int | str]:
+    """Empty when no concern of the establishment was judged: nothing was counted."""
     found = row.self_reported
-    return [found.reported_complete, found.complete_not_met] if found else [0, 0]
+    return [found.reported_complete, found.complete_not_met] if found else ["", ""]
 
 
 @requires(Need.READ_ANY)
