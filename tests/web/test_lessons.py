@@ -518,3 +518,43 @@ def test_themes_refuse_a_filter_they_cannot_use(estate, client_for, query):
     assert response.status_code == 400
     assert b"Choose a" in response.content
     assert client.get(reverse("themes-csv") + query).status_code == 400
+
+
+def test_the_statuses_come_from_the_version_in_force_on_the_judgements_day(estate):
+    lead = builders.user("beta-lead", Role.LEAD, estate["beta"].inspection.establishment)
+    with builders.on("2024-02-10"):
+        draft = services.amend(estate["beta"], lead)
+        services.save_action(
+            builders.concern(draft, "1"),
+            {"text": "Review the regime each quarter.", "owner": "Governor", "target_text": "2024"},
+        )
+        services.submit(draft, datetime.date(2024, 2, 10), confirm_early_targets=True)
+    inspector = builders.user("second-visit", Role.INSPECTOR)
+    builders.judgement(builders.concern(draft, "1"), inspector, "reasonable", "2024-03-01")
+    rows = SelfReport.objects.filter(establishment__name="HMP Beta", concern_ref="1").order_by(
+        "judged_on"
+    )
+    # Judged on 15 January: version 1, both actions completed. On 1 March: version 2, whose
+    # third action had not been started.
+    assert [
+        (
+            row.judged_on.isoformat(),
+            row.concern.plan.version,
+            row.actions,
+            row.completed,
+            row.reported,
+        )
+        for row in rows
+    ] == [("2024-01-15", 1, 2, 2, "all"), ("2024-03-01", 2, 3, 2, "some")]
+    result = lessons.self_reported(estate["people"]["admin"], year=2023)
+    latest = {
+        row.concern_ref: row.reported for row in result.rows if row.establishment.name == "HMP Beta"
+    }
+    assert latest == {"1": "some", "2": "deferred"}
+    as_before = lessons.self_reported_for_reports(
+        datetime.date(2024, 2, 1), [estate["beta"].inspection.establishment_id]
+    )
+    assert [row.reported for row in as_before[estate["beta"].inspection.establishment_id].rows] == [
+        "all",
+        "deferred",
+    ]

@@ -257,6 +257,22 @@ class SelfReported:
         )
 
 
+SELF_REPORT_FIELDS = (
+    "judgement_id",
+    "concern_id",
+    "establishment_id",
+    "inspection_id",
+    "concern_ref",
+    "year",
+    "judged_on",
+    "rating",
+    "actions",
+    "completed",
+    "deferred",
+    "reported",
+)
+
+
 def self_reported(
     user: Any,
     establishment: Establishment | None = None,
@@ -267,8 +283,18 @@ def self_reported(
 ) -> SelfReported:
     """Self-reported against judged, for the concerns the user may see: one establishment
     or all, an inspection year, an area and a topic; each concern's latest judgement."""
-    found = SelfReport.objects.visible_to(user).select_related(
-        "concern", "inspection", "establishment"
+    # Only what the pages and CSV show: the estate holds thousands of judged concerns.
+    found = (
+        SelfReport.objects.visible_to(user)
+        .select_related("concern__plan", "inspection", "establishment")
+        .only(
+            *SELF_REPORT_FIELDS,
+            "concern__position",
+            "concern__plan__version",
+            "inspection__start",
+            "establishment__name",
+            "establishment__slug",
+        )
     )
     if establishment is not None:
         found = found.filter(establishment=establishment)
