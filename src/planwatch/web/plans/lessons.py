@@ -190,6 +190,13 @@ def recurring_concerns(establishment: Establishment) -> list[Recurring]:
     return found
 
 
+def recurring_topics(establishment: Establishment) -> list[str]:
+    """The names of the topics raised at more than one of the establishment's inspections
+    (empty until concerns carry topics)."""
+    concerns = Concern.objects.compared().filter(plan__inspection__establishment=establishment)
+    return [entry["name"] for entry in _recurring_topics(concerns)]
+
+
 # --- self-reported against judged -------------------------------------------------------
 
 

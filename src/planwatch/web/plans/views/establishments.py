@@ -60,5 +60,6 @@ def establishment_page(request: HttpRequest, establishment: Establishment) -> Ht
             "can_edit": can_edit,
             "can_read_private": permissions.can_read_private(request.user, establishment.pk),
             "recurring": lessons.recurring_concerns(establishment),
+            "recurring_topics": lessons.recurring_topics(establishment),
         },
     )
