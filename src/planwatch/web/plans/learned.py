@@ -60,6 +60,9 @@ class SelfReport(models.Model):
     completed = models.PositiveIntegerField()
     deferred = models.PositiveIntegerField()
     reported = models.CharField(max_length=10, choices=list(labels.REPORTED.items()))
+    # The concern's latest judgement in effect (by date judged, then recorded): what the
+    # pages count, each concern once.
+    latest = models.BooleanField(default=False)
 
     objects = SelfReportQuerySet.as_manager()
 
@@ -67,6 +70,7 @@ class SelfReport(models.Model):
         indexes = [
             models.Index(fields=["establishment", "year"], name="self_report_where_idx"),
             models.Index(fields=["year"], name="self_report_year_idx"),
+            models.Index(fields=["latest", "establishment"], name="self_report_latest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -225,6 +225,16 @@ def refresh_self_reports(inspection_id: int, ref: str | None = None) -> int:
                     reported=reported,
                 )
             )
+        # Each concern's latest judgement is the one the pages count (rules as
+        # JudgementQuerySet.latest_by_concern: by date judged, then recorded).
+        newest: dict[str, SelfReport] = {}
+        for row in sorted(
+            written,
+            key=lambda row: (row.judged_on, row.judgement.recorded_at, row.judgement.pk),
+        ):
+            newest[row.concern_ref] = row
+        for row in newest.values():
+            row.latest = True
         SelfReport.objects.bulk_create(written)
         return len(written)
 

@@ -13,7 +13,14 @@ from planwatch import labels
 from planwatch.charts import Chart, Series
 from planwatch.web.plans import rules, taxonomy
 from planwatch.web.plans.learned import ConcernLink, SelfReport
-from planwatch.web.plans.models import Action, Concern, Establishment, Judgement, Plan
+from planwatch.web.plans.models import (
+    Action,
+    Concern,
+    Establishment,
+    Inspection,
+    Judgement,
+    Plan,
+)
 
 ELSEWHERE_SHOWN = 10
 # Links read before ordering by judgement: more than are shown, so that a judged concern a
@@ -204,21 +211,23 @@ def recurring_topics(establishment: Establishment) -> list[str]:
 class SelfReported:
     """Concerns with both a self-report and a judgement, counted."""
 
-    rows: list[SelfReport]
     cells: dict[tuple[str, str], int]  # (reported, rating) -> concerns
+    rows: list[SelfReport] = field(default_factory=list)  # each concern, where listed
 
     @property
     def total(self) -> int:
-        return len(self.rows)
+        return sum(self.cells.values())
 
     @property
     def reported_complete(self) -> int:
-        return sum(row.reported == "all" for row in self.rows)
+        return sum(number for (reported, _), number in self.cells.items() if reported == "all")
 
     @property
     def complete_not_met(self) -> int:
         return sum(
-            row.reported == "all" and row.rating in labels.NOT_MET_RATINGS for row in self.rows
+            number
+            for (reported, rating), number in self.cells.items()
+            if reported == "all" and rating in labels.NOT_MET_RATINGS
         )
 
     @property
@@ -280,21 +289,41 @@ SELF_REPORT_FIELDS = (
 )
 
 
+def _judged(
+    user: Any,
+    establishment: Establishment | None = None,
+    year: int | None = None,
+    area: str = "",
+    topic: str = "",
+) -> Any:
+    """Each concern's latest judgement in effect with what owners had reported, as the user
+    may see them, narrowed to an establishment, an inspection year, an area and a topic."""
+    found = SelfReport.objects.visible_to(user).filter(latest=True)
+    if establishment is not None:
+        found = found.filter(establishment=establishment)
+    if year is not None:
+        found = found.filter(year=year)
+    return taxonomy.filter_concerns(found, "concern__", area, topic)
+
+
 def self_reported(
     user: Any,
     establishment: Establishment | None = None,
     year: int | None = None,
     area: str = "",
     topic: str = "",
-    as_of: datetime.date | None = None,
+    listed: bool = True,
 ) -> SelfReported:
     """Self-reported against judged, for the concerns the user may see: one establishment
-    or all, an inspection year, an area and a topic; each concern's latest judgement."""
+    or all, an inspection year, an area and a topic; each concern's latest judgement. With
+    `listed`, each concern too; without, only the counts (made by the database)."""
+    found = _judged(user, establishment, year, area, topic)
+    if not listed:
+        cells = found.values_list("reported", "rating").annotate(number=_count()).order_by()
+        return SelfReported(cells={(r, g): n for r, g, n in cells})
     # Only what the pages and CSV show: the estate holds thousands of judged concerns.
-    found = (
-        SelfReport.objects.visible_to(user)
-        .select_related("concern__plan", "inspection", "establishment")
-        .only(
+    rows = list(
+        found.select_related("concern__plan", "inspection", "establishment").only(
             *SELF_REPORT_FIELDS,
             "concern__position",
             "concern__plan__version",
@@ -303,19 +332,13 @@ def self_reported(
             "establishment__slug",
         )
     )
-    if establishment is not None:
-        found = found.filter(establishment=establishment)
-    if year is not None:
-        found = found.filter(year=year)
-    found = taxonomy.filter_concerns(found, "concern__", area, topic)
-    rows = found.latest_by_concern(as_of)
     rows.sort(key=lambda row: (row.establishment.name, row.year or 0, row.concern.position))
     return counted(rows)
 
 
 def counted(rows: list[SelfReport]) -> SelfReported:
     cells = Counter((row.reported, row.rating) for row in rows)
-    return SelfReported(rows=rows, cells=dict(cells))
+    return SelfReported(cells=dict(cells), rows=rows)
 
 
 def self_reported_for_reports(
@@ -339,19 +362,29 @@ def self_reported_years(user: Any, establishment: Establishment | None = None) -
     return sorted(set(found.values_list("year", flat=True)), reverse=True)
 
 
-def self_reported_by_establishment(result: SelfReported) -> list[dict[str, Any]]:
-    """The estate page's table: each establishment's counts."""
+def self_reported_by_establishment(
+    user: Any, year: int | None = None, area: str = "", topic: str = ""
+) -> list[dict[str, Any]]:
+    """The estate page's table: each establishment's judged concerns, those reported
+    complete, and of those the ones judged insufficient or no meaningful progress."""
     table: dict[int, dict[str, Any]] = {}
-    for row in result.rows:
-        entry = table.setdefault(
-            row.establishment_id,
-            {"establishment": row.establishment, "judged": 0, "complete": 0, "not_met": 0},
-        )
-        entry["judged"] += 1
-        if row.reported == "all":
-            entry["complete"] += 1
-            entry["not_met"] += row.rating in labels.NOT_MET_RATINGS
-    return sorted(table.values(), key=lambda entry: entry["establishment"].name)
+    for where, reported, rating, number in (
+        _judged(user, None, year, area, topic)
+        .values_list("establishment_id", "reported", "rating")
+        .annotate(number=_count())
+        .order_by()
+    ):
+        entry = table.setdefault(where, {"judged": 0, "complete": 0, "not_met": 0})
+        entry["judged"] += number
+        if reported == "all":
+            entry["complete"] += number
+            if rating in labels.NOT_MET_RATINGS:
+                entry["not_met"] += number
+    names = Establishment.objects.only("name", "slug").in_bulk(list(table))
+    return sorted(
+        ({"establishment": names[where], **entry} for where, entry in table.items()),
+        key=lambda entry: entry["establishment"].name,
+    )
 
 
 # --- estate themes -------------------------------------------------------------------------
@@ -403,14 +436,20 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
     kinds = taxonomy.areas() if by == "area" else dict(labels.CATEGORIES)
     if by == "area":
         kinds = {**kinds, "": "No area"}
+    # Grouped by inspection and its year found here: SQLite extracts a year in Python, row
+    # by row, which the estate's thousands of concerns would pay on every request.
+    years = {
+        pk: start.year
+        for pk, start in Inspection.objects.exclude(start=None).values_list("pk", "start")
+    }
     counts: dict[tuple[int, str], int] = {}
     totals: Counter[int] = Counter()
-    for year, kind, number in (
-        concerns.exclude(plan__inspection__start=None)
-        .values_list("plan__inspection__start__year", by)
-        .annotate(number=_count())
-        .order_by()
+    for inspection_id, kind, number in (
+        concerns.values_list("plan__inspection_id", by).annotate(number=_count()).order_by()
     ):
+        if inspection_id not in years:
+            continue
+        year = years[inspection_id]
         counts[(year, kind or "")] = counts.get((year, kind or ""), 0) + number
         totals[year] += number
     raised_again = (
@@ -421,15 +460,17 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
     )
     recurring: Counter[tuple[int, str]] = Counter()
     where: Counter[int] = Counter()
-    for _, year, kind, establishment_id in set(
+    for _, inspection_id, kind, establishment_id in set(
         raised_again.values_list(
             "concern_id",
-            "concern__plan__inspection__start__year",
+            "concern__plan__inspection_id",
             f"concern__{by}",
             "other_establishment_id",
         )
     ):
-        recurring[(year, kind or "")] += 1
+        if inspection_id not in years:
+            continue
+        recurring[(years[inspection_id], kind or "")] += 1
         where[establishment_id] += 1
     names = dict(Establishment.objects.filter(pk__in=list(where)).values_list("pk", "slug"))
     full = dict(Establishment.objects.filter(pk__in=list(where)).values_list("pk", "name"))

@@ -48,17 +48,21 @@ def _filters(request: HttpRequest, years: list[int]) -> tuple[dict[str, Any], st
     return {"year": year, "area": area, "topic": topic}, error or problem
 
 
-def _self_reported(request: HttpRequest, establishment: Establishment | None) -> dict[str, Any]:
+def _self_reported(
+    request: HttpRequest, establishment: Establishment | None, listed: bool = True
+) -> dict[str, Any]:
     years = lessons.self_reported_years(request.user, establishment)
     chosen, error = _filters(request, years)
-    result = lessons.self_reported(request.user, establishment, **chosen)
+    # The estate's page shows counts only (made by the database); lists are per establishment.
+    listed = listed and establishment is not None
+    result = lessons.self_reported(request.user, establishment, listed=listed, **chosen)
     chart = result.chart()
     return {
         "establishment": establishment,
         "result": result,
         "chart": chart,
         "svg": render_svg(chart),
-        "by_establishment": lessons.self_reported_by_establishment(result)
+        "by_establishment": lessons.self_reported_by_establishment(request.user, **chosen)
         if establishment is None
         else [],
         "years": years,
@@ -118,7 +122,14 @@ SELF_REPORTED_COLUMNS = [
 
 
 def _self_reported_csv(request: HttpRequest, establishment: Establishment | None) -> HttpResponse:
-    context = _self_reported(request, establishment)
+    years = lessons.self_reported_years(request.user, establishment)
+    chosen, error = _filters(request, years)
+    context = {
+        "error": error,
+        "result": lessons.self_reported(request.user, establishment, **chosen)
+        if not error
+        else None,
+    }
     if context["error"]:
         return _bad_filter(context["error"])
     rows: list[list[Any]] = [SELF_REPORTED_COLUMNS]
