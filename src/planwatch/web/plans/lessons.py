@@ -67,43 +67,66 @@ class Fared:
         return self.judgement is not None and self.judgement.rating in labels.MET_RATINGS
 
 
-def _fared(links: list[ConcernLink], today: datetime.date) -> list[Fared]:
-    """Each linked concern with its actions' final (or current) statuses and judgement."""
+def _fared(links: list[ConcernLink]) -> list[Fared]:
+    """Each linked concern with its latest judgement in effect (actions: _with_actions)."""
     if not links:
         return []
     concerns = Concern.objects.select_related("plan__inspection__establishment").in_bulk(
         [link.other_id for link in links]
     )
-    in_force = set(Plan.objects.in_force_by_establishment(today).values())
-    actions: dict[int, list[tuple[Action, str]]] = defaultdict(list)
-    for action in Action.objects.filter(concern_id__in=list(concerns)).order_by(
-        "concern_id", "position"
-    ):
-        status = action.display_status(today)
-        if action.plan_id not in in_force and action.status != labels.COMPLETED:
-            status = labels.SUPERSEDED  # its plan left every figure unfinished
-        actions[action.concern_id].append((action, status))
-    judgements: dict[tuple[int, str], Judgement] = {}
     wanted = {(c.plan.inspection_id, c.ref) for c in concerns.values()}
+    judgements: dict[tuple[int, str], Judgement] = {}
     for judgement in (
-        Judgement.objects.filter(inspection_id__in={key[0] for key in wanted})
+        Judgement.objects.filter(
+            inspection_id__in={key[0] for key in wanted},
+            concern_ref__in={key[1] for key in wanted},
+        )
         .in_effect()
+        .only("pk", "inspection_id", "concern_ref", "rating", "judged_on", "recorded_at")
         .order_by("judged_on", "recorded_at", "pk")
     ):
         key = (judgement.inspection_id, judgement.concern_ref)
         if key in wanted:
             judgements[key] = judgement
-    found = []
-    for link in links:
-        other = concerns[link.other_id]
-        found.append(
-            Fared(
-                concern=other,
-                score=link.score,
-                actions=actions.get(other.pk, []),
-                judgement=judgements.get((other.plan.inspection_id, other.ref)),
-            )
+    return [
+        Fared(
+            concern=concerns[link.other_id],
+            score=link.score,
+            judgement=judgements.get(
+                (concerns[link.other_id].plan.inspection_id, concerns[link.other_id].ref)
+            ),
         )
+        for link in links
+    ]
+
+
+def _with_actions(found: list[Fared], today: datetime.date) -> list[Fared]:
+    """Fill in each concern's actions with their final (or current) statuses."""
+    if not found:
+        return found
+    in_force = set(Plan.objects.in_force_by_establishment(today).values())
+    actions: dict[int, list[tuple[Action, str]]] = defaultdict(list)
+    for action in (
+        Action.objects.filter(concern_id__in=[item.concern.pk for item in found])
+        .only(
+            "pk",
+            "concern_id",
+            "plan_id",
+            "position",
+            "text",
+            "owner",
+            "status",
+            "target_due",
+            "deferred_to",
+        )
+        .order_by("concern_id", "position")
+    ):
+        status = action.display_status(today)
+        if action.plan_id not in in_force and action.status != labels.COMPLETED:
+            status = labels.SUPERSEDED  # its plan left every figure unfinished
+        actions[action.concern_id].append((action, status))
+    for item in found:
+        item.actions = actions.get(item.concern.pk, [])
     return found
 
 
@@ -128,7 +151,7 @@ def concern_lessons(concern: Concern, user: Any) -> ConcernLessons:
     today = rules.today()
     source = compared_concern(concern)
     links = ConcernLink.objects.filter(concern=source).visible_to(user)
-    recurring = _fared(list(links.recurring().order_by("-score")), today)
+    recurring = _fared(list(links.recurring().order_by("-score")))
     start = concern.plan.inspection.start or datetime.date.min
 
     def when(item: Fared) -> datetime.date:
@@ -136,9 +159,12 @@ def concern_lessons(concern: Concern, user: Any) -> ConcernLessons:
 
     earlier = sorted((f for f in recurring if when(f) < start), key=when)
     later = sorted((f for f in recurring if when(f) >= start), key=when)
-    candidates = _fared(list(links.elsewhere().order_by("-score")[:ELSEWHERE_READ]), today)
+    candidates = _fared(list(links.elsewhere().order_by("-score")[:ELSEWHERE_READ]))
     candidates.sort(key=lambda item: (not item.met, -item.score))
-    return ConcernLessons(concern, earlier, later, candidates[:ELSEWHERE_SHOWN])
+    elsewhere = candidates[:ELSEWHERE_SHOWN]
+    # Actions for those shown only, in one query.
+    _with_actions(earlier + later + elsewhere, today)
+    return ConcernLessons(concern, earlier, later, elsewhere)
 
 
 @dataclass
