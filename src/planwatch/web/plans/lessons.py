@@ -466,7 +466,8 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
     # by row, which the estate's thousands of concerns would pay on every request.
     years = {
         pk: start.year
-        for pk, start in Inspection.objects.exclude(start=None).values_list("pk", "start")
+        for pk, start in Inspection.objects.values_list("pk", "start")
+        if start is not None
     }
     counts: dict[tuple[int, str], int] = {}
     totals: Counter[int] = Counter()

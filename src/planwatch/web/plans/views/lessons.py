@@ -124,16 +124,11 @@ SELF_REPORTED_COLUMNS = [
 def _self_reported_csv(request: HttpRequest, establishment: Establishment | None) -> HttpResponse:
     years = lessons.self_reported_years(request.user, establishment)
     chosen, error = _filters(request, years)
-    context = {
-        "error": error,
-        "result": lessons.self_reported(request.user, establishment, **chosen)
-        if not error
-        else None,
-    }
-    if context["error"]:
-        return _bad_filter(context["error"])
+    if error:
+        return _bad_filter(error)
+    result = lessons.self_reported(request.user, establishment, **chosen)
     rows: list[list[Any]] = [SELF_REPORTED_COLUMNS]
-    for row in context["result"].rows:
+    for row in result.rows:
         start = row.inspection.start
         rows.append(
             [
