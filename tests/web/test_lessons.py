@@ -558,3 +558,13 @@ def test_the_statuses_come_from_the_version_in_force_on_the_judgements_day(estat
         "all",
         "deferred",
     ]
+
+
+def test_themes_follow_a_newly_stored_plan(estate):
+    admin = estate["people"]["admin"]
+    assert 2024 not in lessons.themes(admin).totals
+    _plan("HMP Delta", 2024, {"1": LIBRARY, "2": SHOWERS})
+    assert lessons.themes(admin).totals[2024] == 2
+    # Another process's cache notices too: the plans and links it was worked out from changed.
+    lessons._THEMES.clear()
+    assert lessons.themes(admin).totals[2024] == 2

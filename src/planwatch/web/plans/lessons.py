@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
+
 from planwatch import labels
 from planwatch.charts import Chart, Series
 from planwatch.web.plans import rules, taxonomy
@@ -450,7 +452,51 @@ class Themes:
         )
 
 
+# The themes as last worked out, per reader's establishments and filters, kept while no plan
+# is stored and no link written (every request checks): the estate's concerns change only then.
+_THEMES: dict[tuple[Any, ...], Themes] = {}
+
+
+def forget_themes(**_: Any) -> None:
+    _THEMES.clear()
+
+
+# A plan written in this process changes the themes: forget them at once (other processes
+# notice by the generation below).
+models.signals.post_save.connect(forget_themes, sender=Plan, weak=False)
+
+
+def _generation() -> tuple[Any, ...]:
+    from django.db.models import Count, Max
+
+    links = ConcernLink.objects.aggregate(held=Count("pk"), newest=Max("pk"))
+    plans = Plan.objects.submitted().aggregate(
+        held=Count("pk"), newest=Max("pk"), latest=Max("in_force_from")
+    )
+    return (links["held"], links["newest"], plans["held"], plans["newest"], plans["latest"])
+
+
 def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Themes:
+    """themes_now(), kept until the estate's plans or links change."""
+    from planwatch.web.access import permissions
+
+    readable = permissions.readable_establishment_ids(user)
+    key = (
+        None if readable is None else frozenset(readable),
+        area,
+        topic,
+        category,
+        _generation(),
+    )
+    found = _THEMES.get(key)
+    if found is None:
+        if len(_THEMES) > 64:
+            _THEMES.clear()
+        found = _THEMES[key] = themes_now(user, area, topic, category)
+    return found
+
+
+def themes_now(user: Any, area: str = "", topic: str = "", category: str = "") -> Themes:
     """Concerns across the estate by inspection year and area (or kind of concern until
     areas are held); how many were raised at an earlier inspection too; where concerns recur
     most; and, once topics are held, the topics that recur most and where."""
