@@ -40,3 +40,4 @@ bench:
 	$(PYTHON) benchmarks/parse_text.py
 	$(PYTHON) benchmarks/import_formats.py
 	$(PYTHON) benchmarks/quality_precision.py
+	$(PYTHON) benchmarks/similar.py

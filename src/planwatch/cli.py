@@ -260,6 +260,12 @@ def _remind(args: argparse.Namespace) -> int:
     return remind(args.as_of, args.window, args.dry_run, _console())
 
 
+def _similar(args: argparse.Namespace) -> int:
+    from planwatch.web import commands as web_commands
+
+    return web_commands.similar(args.recompute, _console())
+
+
 def _verify(args: argparse.Namespace) -> int:
     from planwatch.web.commands import verify
 
@@ -443,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("source", metavar="SRC", help="a folder `planwatch backup` wrote")
     restore.set_defaults(handler=_restore)
+
+    similar = commands.add_parser(
+        "similar",
+        help="concerns on the same matter: how many links are held; --recompute works "
+        "them out again for the whole estate",
+    )
+    similar.add_argument(
+        "--recompute",
+        action="store_true",
+        help="work out every link between similar concerns, and what owners had reported "
+        "when each concern was judged, afresh",
+    )
+    similar.set_defaults(handler=_similar)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

@@ -76,3 +76,16 @@ QUALITY_RULES: dict[str, str] = {
     "duplicate-action": "duplicate action",
     "plan-timeliness": "plan timeliness",
 }
+
+
+# What a concern's owners had reported when inspectors judged it (docs/domain-rules.md).
+REPORTED: dict[str, str] = {
+    "all": "All actions completed",
+    "some": "Some actions completed",
+    "deferred": "Actions deferred, none completed",
+    "none": "No action completed",
+}
+# Judgements that say a concern was not met: "reported complete but judged ..." counts these.
+NOT_MET_RATINGS: tuple[str, ...] = ("no_meaningful", "insufficient")
+# What worked elsewhere lists concerns judged with these first.
+MET_RATINGS: tuple[str, ...] = ("good", "reasonable")

@@ -247,6 +247,40 @@ def test_judgement_radios_error_focus_and_other_pages(visitor, administrator):
     assert page.evaluate("document.activeElement.id") == "id_concern-text"
 
 
+def test_what_the_estate_learns_pages(visitor, transactional_db):
+    """The concern page with earlier and similar concerns, recurring concerns on the
+    establishment page, self-reported against judged and the estate's themes."""
+    from tests.web.test_lessons import build_estate
+
+    estate = build_estate()
+    page = visitor.page
+    visitor.sign_in("estate-admin")
+    concern = estate["alpha25"].concerns.get(ref="1")
+    slug = estate["alpha"].slug
+    for path in (
+        f"/concerns/{concern.pk}/",
+        f"/establishments/{slug}/",
+        f"/establishments/{slug}/self-reported/",
+        f"/establishments/{slug}/self-reported/?year=1890",
+        "/estate/self-reported/?year=2023",
+        "/estate/themes/",
+        "/estate/themes/?category=key",
+    ):
+        visitor.goto(path)
+    # From the plan's concern to its page, and on to a concern elsewhere.
+    visitor.goto(f"/plans/{estate['alpha25'].pk}/")
+    page.click(f"#concern-{concern.pk} a:has-text('Raised before, and what worked elsewhere')")
+    visitor.check_accessibility()
+    assert (
+        page.locator("#raised-before").inner_text()
+        == "Raised at the 2019 and 2022 inspections too."
+    )
+    page.locator(".govuk-summary-card", has_text="HMP Beta").locator("a:has-text('Open')").click()
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Priority concern 1"
+    assert "HMP Beta" in page.locator(".govuk-caption-l").inner_text()
+
+
 def test_pages_work_without_javascript(browser, live_server, administrator):
     from planwatch.web.plans.services import import_plan_bytes
 

@@ -220,7 +220,7 @@ def test_the_estate_report_as_of_a_day_uses_the_plan_in_force_that_day(supersede
     assert before_new.startswith(f"{TESTSHIRE},2025-04-30,1,2,1,1,0,")
     before_any = get(client, "/estate.csv?as_of=2023-05-21").splitlines()[1]
     # No plan was in force: nothing was counted, which the CSV leaves empty, not zero.
-    assert before_any == f"{TESTSHIRE},2023-05-21,,,,,,,,,,,,"
+    assert before_any == f"{TESTSHIRE},2023-05-21,,,,,,,,,,,,,,"
 
 
 def test_a_newer_version_is_in_force_only_from_its_submission(db):

@@ -228,9 +228,10 @@ def test_estate_page_sorts_and_exports_csv(brookfield, admin_client):
     assert csv_text.splitlines() == [
         "establishment,as_of,plan_version,open,overdue,completed,deferred,due_so_far,"
         "delivered_on_time,on_time_share,judgements_no_meaningful_progress,"
-        "judgements_insufficient_progress,judgements_reasonable_progress,judgements_good_progress",
-        "HMP Oldbury,2020-11-15,1,4,3,1,0,3,0,0.000,0,0,0,0",
-        "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0",
+        "judgements_insufficient_progress,judgements_reasonable_progress,judgements_good_progress,"
+        "reported_complete,reported_complete_judged_not_met",
+        "HMP Oldbury,2020-11-15,1,4,3,1,0,3,0,0.000,0,0,0,0,,",
+        "HMYOI Brookfield,2020-11-15,1,2,1,1,1,3,1,0.333,0,0,1,0,0,0",
     ]
 
 

@@ -505,4 +505,35 @@ def review_import(review, path: str, username: str | None, confirm: bool, consol
         f"{labels.plural(recorded, 'judgement')} recorded, {held} already held",
         markup=False,
     )
+
+
+def similar(recompute: bool, console) -> int:
+    """Links between concerns on the same matter: count them, or work them all out again
+    (with what owners had reported when each concern was judged)."""
+    import time
+
+    setup_django()
+    migrate()
+    from planwatch import labels
+    from planwatch.web.plans import learning
+    from planwatch.web.plans.learned import ConcernLink, SelfReport
+    from planwatch.web.plans.models import Concern
+
+    started = time.perf_counter()
+    if recompute:
+        learning.recompute_links()
+        learning.recompute_self_reports()
+    links = ConcernLink.objects.all()
+    compared = Concern.objects.compared().count()
+    recurring = links.filter(same_establishment=True).values("concern").distinct().count()
+    message = (
+        f"{labels.plural(compared, 'concern')} compared: "
+        f"{labels.plural(recurring, 'concern')} raised at another inspection of the same "
+        f"establishment too, {labels.plural(links.count(), 'link')} in all; "
+        f"{labels.plural(SelfReport.objects.count(), 'judged concern')} with what owners "
+        "had reported"
+    )
+    if recompute:
+        message += f" (worked out again in {time.perf_counter() - started:.1f} s)"
+    console.print(message, markup=False, soft_wrap=True)
     return 0

@@ -9,7 +9,7 @@ from typing import Any
 
 from planwatch.owners import OwnerIndex
 from planwatch.writers.cells import SafeCsvDictWriter, keep_as_text
-from planwatch.writers.layout import PlanExport
+from planwatch.writers.layout import ConcernLinks, LinkedConcern, PlanExport
 
 COLUMNS = (
     "establishment",
@@ -34,6 +34,8 @@ COLUMNS = (
     "deferred_to",
     "last_update",
     "plan_in_force",
+    "concern_raised_at_other_inspections",
+    "concern_similar_elsewhere",
 )
 
 
@@ -45,6 +47,25 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
+def _link_counts(export: PlanExport, ref: str) -> tuple[Any, Any]:
+    if export.links is None:
+        return "", ""
+    found = export.links.get(ref, ConcernLinks())
+    return len(found.recurring), len(found.elsewhere)
+
+
+def _linked(items: tuple[LinkedConcern, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "establishment": item.establishment,
+            "inspection_start": item.inspection_start,
+            "ref": item.ref,
+            "similarity": item.similarity,
+        }
+        for item in items
+    ]
+
+
 def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
     """One record per action, with the plan and concern it belongs to, in COLUMNS order."""
     records = []
@@ -52,6 +73,7 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
         plan = export.plan
         owners = OwnerIndex(action.owner for action in plan.actions)
         for concern in plan.concerns:
+            recurring, elsewhere = _link_counts(export, concern.ref)
             for number, action in enumerate(concern.actions, start=1):
                 progress = export.progress_of(concern, number)
                 records.append(
@@ -80,6 +102,8 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
                         "deferred_to": _iso(progress.deferred_to) if progress else "",
                         "last_update": _iso(progress.last_update) if progress else "",
                         "plan_in_force": _flag(progress.in_force if progress else None),
+                        "concern_raised_at_other_inspections": recurring,
+                        "concern_similar_elsewhere": elsewhere,
                     }
                 )
     return records
@@ -132,6 +156,10 @@ def plan_record(export: PlanExport) -> dict[str, Any]:
         data["version"] = export.version
     owners = OwnerIndex(action.owner for action in export.plan.actions)
     for concern, concern_data in zip(export.plan.concerns, data["concerns"], strict=True):
+        if export.links is not None:
+            found = export.links.get(concern.ref, ConcernLinks())
+            concern_data["raised_at_other_inspections"] = _linked(found.recurring)
+            concern_data["similar_elsewhere"] = _linked(found.elsewhere)
         for number, action_data in enumerate(concern_data["actions"], start=1):
             progress = export.progress_of(concern, number)
             action_data["owner_normalised"] = (

@@ -53,6 +53,25 @@ class ActionProgress:
     in_force: bool | None = None  # whether the plan version was in force on the day
 
 
+@dataclass(frozen=True)
+class LinkedConcern:
+    """A concern on the same matter in another plan, as open data names it."""
+
+    establishment: str
+    inspection_start: str | None
+    ref: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ConcernLinks:
+    """A concern's concerns on the same matter: at the same establishment's other
+    inspections, and at other establishments."""
+
+    recurring: tuple[LinkedConcern, ...] = ()
+    elsewhere: tuple[LinkedConcern, ...] = ()
+
+
 @dataclass
 class PlanExport:
     """A plan to write, with its version and, where held, each action's progress."""
@@ -68,6 +87,9 @@ class PlanExport:
         """Whether this is a re-issue: submitted later than the plan first was."""
         submitted = self.plan.plan_submitted
         return bool(self.first_submitted and submitted and self.first_submitted < submitted)
+
+    # {concern number: its links}, for stored plans; None for a plan read from a file.
+    links: dict[str, ConcernLinks] | None = None
 
     def progress_of(self, concern: Concern, number: int) -> ActionProgress | None:
         return self.progress.get((concern.ref, number))

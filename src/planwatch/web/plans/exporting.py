@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -11,12 +12,48 @@ from planwatch.web.plans import rules
 from planwatch.web.plans.models import Plan
 from planwatch.web.plans.reports import plan_states
 from planwatch.writers import PlanExport
-from planwatch.writers.layout import ActionProgress
+from planwatch.writers.layout import ActionProgress, ConcernLinks, LinkedConcern
 
 
-def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
+def links_of(plan: Plan, user: Any = None) -> dict[str, ConcernLinks]:
+    """{concern number: its concerns on the same matter elsewhere}, from the stored links of
+    the newest version of the plan; with `user`, only those the user may read (without, as
+    the command line sees them: every submitted plan)."""
+    from planwatch.web.plans import lessons
+    from planwatch.web.plans.learned import ConcernLink
+    from planwatch.web.plans.models import Concern
+
+    concerns = list(plan.concerns.select_related("plan__inspection"))
+    sources = {concern.ref: lessons.compared_concern(concern).pk for concern in concerns}
+    links = ConcernLink.objects.filter(concern_id__in=list(sources.values()))
+    if user is not None:
+        links = links.visible_to(user)
+    found: dict[int, dict[bool, list[LinkedConcern]]] = {}
+    others = Concern.objects.select_related("plan__inspection__establishment").in_bulk(
+        list(links.values_list("other_id", flat=True))
+    )
+    for link in links.order_by("-score", "other_id"):
+        other = others[link.other_id]
+        inspection = other.plan.inspection
+        found.setdefault(link.concern_id, {True: [], False: []})[link.same_establishment].append(
+            LinkedConcern(
+                establishment=inspection.establishment.name,
+                inspection_start=inspection.start.isoformat() if inspection.start else None,
+                ref=other.ref,
+                similarity=round(link.score, 3),
+            )
+        )
+    result = {}
+    for ref, source in sources.items():
+        kinds = found.get(source, {True: [], False: []})
+        result[ref] = ConcernLinks(recurring=tuple(kinds[True]), elsewhere=tuple(kinds[False]))
+    return result
+
+
+def export_of(plan: Plan, as_of: datetime.date | None = None, user: Any = None) -> PlanExport:
     """A stored plan ready to write, with each action's progress as of a date (today by
-    default), worked out by the same rules as every page and report."""
+    default), worked out by the same rules as every page and report, and each concern's
+    concerns on the same matter (those `user` may read, when given)."""
     as_of = as_of or rules.today()
     standing = Plan.objects.standing(plan, as_of)
     progress = {}
@@ -41,6 +78,7 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
         version=plan.version,
         progress=progress,
         first_submitted=first.submitted_on.isoformat() if first and first.submitted_on else None,
+        links=links_of(plan, user),
     )
 
 

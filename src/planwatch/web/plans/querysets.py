@@ -109,6 +109,17 @@ class PlanQuerySet(models.QuerySet):
         newer_inspection = rank(newer.inspection) > rank(plan.inspection)
         return Standing(NEWER_INSPECTION if newer_inspection else NOT_YET, newer)
 
+    def newest_versions(self) -> dict[int, int]:
+        """{inspection id: id of its newest submitted version} among these plans: the
+        versions whose concerns are compared across the estate."""
+        newest: dict[int, tuple[int, int]] = {}
+        for pk, inspection, version in self.submitted().values_list(
+            "pk", "inspection_id", "version"
+        ):
+            if inspection not in newest or version > newest[inspection][0]:
+                newest[inspection] = (version, pk)
+        return {inspection: pk for inspection, (_, pk) in newest.items()}
+
     def latest_of_inspection(self, plan: Plan) -> Plan | None:
         """The newest submitted version of the plan's inspection."""
         result: Plan | None = (
@@ -337,7 +348,56 @@ EMPTY_COUNTS: dict[str, int] = {
 
 
 class ConcernQuerySet(models.QuerySet):
-    pass
+    def compared(self) -> ConcernQuerySet:
+        """Concerns of the newest submitted version of each inspection's plan: those compared
+        across the estate, one per concern however many versions its plan has."""
+        newest = _model("Plan").objects.newest_versions()
+        return self.filter(plan_id__in=list(newest.values()))
+
+    def visible_to(self, user: Any) -> ConcernQuerySet:
+        """Concerns of submitted plans at the establishments the user may read."""
+        from planwatch.web.access import permissions
+
+        found = self.filter(plan__state="submitted")
+        readable = permissions.readable_establishment_ids(user)
+        if readable is None:
+            return found
+        return found.filter(plan__inspection__establishment_id__in=readable)
+
+
+class ConcernLinkQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ConcernLinkQuerySet:
+        """Links to concerns the user may read (the other end is always a submitted plan)."""
+        from planwatch.web.access import permissions
+
+        readable = permissions.readable_establishment_ids(user)
+        return self if readable is None else self.filter(other_establishment_id__in=readable)
+
+    def recurring(self) -> ConcernLinkQuerySet:
+        return self.filter(same_establishment=True)
+
+    def elsewhere(self) -> ConcernLinkQuerySet:
+        return self.filter(same_establishment=False)
+
+
+class SelfReportQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> SelfReportQuerySet:
+        from planwatch.web.access import permissions
+
+        readable = permissions.readable_establishment_ids(user)
+        return self if readable is None else self.filter(establishment_id__in=readable)
+
+    def latest_by_concern(self, as_of: datetime.date | None = None) -> list[Any]:
+        """One row per concern: its latest judgement in effect, judged by `as_of`, as
+        JudgementQuerySet.latest_by_concern chooses it."""
+        found = self if as_of is None else self.filter(judged_on__lte=as_of)
+        latest: dict[tuple[int, str], Any] = {}
+        rows: list[Any] = list(
+            found.order_by("judged_on", "judgement__recorded_at", "judgement_id")
+        )
+        for row in rows:
+            latest[(row.inspection_id, row.concern_ref)] = row
+        return list(latest.values())
 
 
 class UpdateQuerySet(models.QuerySet):

@@ -6,10 +6,11 @@ import calendar
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from planwatch import labels
 from planwatch.charts import Chart, Series
-from planwatch.web.plans import rules
+from planwatch.web.plans import lessons, rules
 from planwatch.web.plans.models import (
     OVERDUE,
     SUPERSEDED,
@@ -120,6 +121,9 @@ class ProgressReport:
     overdue: list[ActionState] = field(default_factory=list)
     deferred: list[ActionState] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # Of this plan's concerns judged by `as_of`: reported complete, and of those judged
+    # insufficient or no meaningful progress (lessons.SelfReported), or None.
+    self_reported: Any = None
 
 
 def progress_report(
@@ -160,6 +164,9 @@ def progress_report(
                 "judgement": judgements.get(concern.ref),
             }
         )
+    report.self_reported = lessons.self_reported_for_reports(
+        as_of, [establishment.pk], plan.inspection_id
+    ).get(establishment.pk)
     report.overdue = [state for state in states if state.status == OVERDUE]
     report.deferred = [state for state in states if state.deferred_to]
     report.charts = [status_over_time(plan, states, as_of), targets_by_month(states, as_of)]
@@ -243,6 +250,7 @@ class EstateRow:
     due_so_far: int = 0
     delivered_on_time: int = 0
     judgements: dict[str, int] = field(default_factory=dict)
+    self_reported: Any = None  # lessons.SelfReported for the establishment, or None
 
     @property
     def on_time_share(self) -> float | None:
@@ -266,10 +274,12 @@ def estate_report(establishments: list[Establishment], as_of: datetime.date) -> 
         inspection__establishment__in=establishments
     ).in_force_by_establishment(as_of)
     plans = Plan.objects.select_related("inspection").in_bulk(list(in_force.values()))
+    judged = lessons.self_reported_for_reports(as_of, [item.pk for item in establishments])
     rows = []
     for establishment in establishments:
         plan = plans.get(in_force.get(establishment.pk, 0))
         row = EstateRow(establishment=establishment, plan=plan)
+        row.self_reported = judged.get(establishment.pk)
         rows.append(row)
         if plan is None:
             continue

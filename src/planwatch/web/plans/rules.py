@@ -160,3 +160,19 @@ def parse_query_date(text: str) -> datetime.date:
         raise ValueError(
             f"Enter the date as year-month-day, for example 2024-07-31 ({error})"
         ) from None
+
+
+def reported_progress(statuses: Sequence[str]) -> str | None:
+    """What a concern's owners had reported, from its actions' stored statuses on a day:
+    "all" completed, "some" completed, "deferred" (none completed, one or more deferred) or
+    "none"; None for a concern without actions (nothing was reported)."""
+    if not statuses:
+        return None
+    completed = sum(status == labels.COMPLETED for status in statuses)
+    if completed == len(statuses):
+        return "all"
+    if completed:
+        return "some"
+    if labels.DEFERRED in statuses:
+        return "deferred"
+    return "none"

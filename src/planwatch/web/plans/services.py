@@ -27,7 +27,7 @@ from planwatch.pipeline import read_plan_bytes
 from planwatch.quality import Finding, Report, check_plan
 from planwatch.readers import SUFFIXES, detect_format
 from planwatch.web.plans import evidence as evidence_files
-from planwatch.web.plans import integrity, rules
+from planwatch.web.plans import integrity, learning, rules
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -305,6 +305,9 @@ def store_plan(
         plan.source_file.save(f"{sha256}{extension}", ContentFile(data), save=False)
         plan.save()
     _refresh_quality(plan)
+    learning.refresh_links(plan)
+    if previous is not None:
+        learning.refresh_self_reports(inspection.pk)
     return plan
 
 
@@ -556,6 +559,7 @@ def save_concern(plan: Plan, data: dict[str, Any], concern: Concern | None = Non
         concern.text = _limit(data["text"], "text", "The concern")
         concern.save()
         _refresh_quality(plan)
+        learning.refresh_links(plan)
     return concern
 
 
@@ -697,6 +701,8 @@ def submit(plan: Plan, submitted_on: datetime.date, confirm_early_targets: bool 
         plan.in_force_from = submitted_on
         plan.save()
         _refresh_quality(plan)
+        learning.refresh_links(plan)
+        learning.refresh_self_reports(plan.inspection_id)
 
 
 def amend(plan: Plan, user: Any) -> Plan:
@@ -718,6 +724,7 @@ def amend(plan: Plan, user: Any) -> Plan:
         _write_concerns(draft, latest.to_model())
         carry_over(draft, latest)
         _refresh_quality(draft)
+        learning.refresh_links(draft)
     return draft
 
 
@@ -823,6 +830,7 @@ def record_update(
         # Every version sharing the lineage (a draft amendment, say) follows the update too.
         others = Action.objects.filter(lineage=locked.lineage).exclude(pk=locked.pk)
         refresh_state([locked, *others])
+        learning.refresh_self_reports_for_action(locked)
     return update
 
 
@@ -912,6 +920,7 @@ def record_judgement(
         judgement.previous_hash = previous.entry_hash if previous else ""
         judgement.entry_hash = integrity.judgement_hash(judgement)
         judgement.save()
+        learning.refresh_self_reports(plan.inspection_id, concern.ref)
     return judgement
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from planwatch.web.access import permissions
 from planwatch.web.access.decorators import Need, requires
-from planwatch.web.plans import rules
+from planwatch.web.plans import lessons, rules
 from planwatch.web.plans.models import Action, Establishment, Plan
 from planwatch.web.plans.querysets import EMPTY_COUNTS
 from planwatch.web.plans.views.common import establishment_by_slug, page
@@ -59,5 +59,7 @@ def establishment_page(request: HttpRequest, establishment: Establishment) -> Ht
             "in_force": in_force,
             "can_edit": can_edit,
             "can_read_private": permissions.can_read_private(request.user, establishment.pk),
+            "recurring": lessons.recurring_concerns(establishment),
+            "recurring_topics": lessons.recurring_topics(establishment),
         },
     )

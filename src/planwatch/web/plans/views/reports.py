@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from planwatch import labels
 from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
-from planwatch.web.plans import reports
+from planwatch.web.plans import lessons, reports
 from planwatch.web.plans.models import Establishment, Plan, Rating
 from planwatch.web.plans.views.common import as_of, establishment_by_slug, page
 from planwatch.writers.cells import SafeCsvWriter
@@ -118,9 +118,18 @@ def estate(request: HttpRequest) -> HttpResponse:
             "descending": descending,
             "columns": {key: label for key, (label, _) in reports.ESTATE_COLUMNS.items()},
             "ratings": list(labels.RATINGS.values()),
+            "self_reported": lessons.counted(
+                [item for row in rows if row.self_reported for item in row.self_reported.rows]
+            ),
         },
         status=400 if error else 200,
     )
+
+
+def _self_reported_cells(row: reports.EstateRow) -> list[int | str]:
+    """Empty when no concern of the establishment was judged: nothing was counted."""
+    found = row.self_reported
+    return [found.reported_complete, found.complete_not_met] if found else ["", ""]
 
 
 @requires(Need.READ_ANY)
@@ -146,12 +155,17 @@ def estate_csv(request: HttpRequest) -> HttpResponse:
             "on_time_share",
         ]
         + [f"judgements_{label.lower().replace(' ', '_')}" for label in ratings]
+        + ["reported_complete", "reported_complete_judged_not_met"]
     )
     for row in rows:
         share = row.on_time_share
         if row.plan is None:
             # No plan in force that day: nothing was counted, which is not zero.
-            writer.writerow([row.establishment.name, day.isoformat()] + [""] * (8 + len(ratings)))
+            writer.writerow(
+                [row.establishment.name, day.isoformat()]
+                + [""] * (8 + len(ratings))
+                + _self_reported_cells(row)
+            )
             continue
         writer.writerow(
             [
@@ -167,6 +181,7 @@ def estate_csv(request: HttpRequest) -> HttpResponse:
                 "" if share is None else f"{share:.3f}",
             ]
             + [row.judgements.get(label, 0) for label in ratings]
+            + _self_reported_cells(row)
         )
     response = HttpResponse(
         output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
