@@ -505,6 +505,7 @@ def review_import(review, path: str, username: str | None, confirm: bool, consol
         f"{labels.plural(recorded, 'judgement')} recorded, {held} already held",
         markup=False,
     )
+    return 0
 
 
 def similar(recompute: bool, console) -> int:
