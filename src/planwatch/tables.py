@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from planwatch.dates import parse_target
+from planwatch.dates import parse_target, yearless_quarter
 from planwatch.errors import PlanReadError
 from planwatch.header import read_header
 from planwatch.model import Action, Concern, Plan
@@ -205,8 +206,10 @@ def _target_cut(before: str, after: str) -> bool:
 class _PlanBuilder:
     """Walks the rows once, keeping the current section, concern and unfinished row."""
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, submitted: date | None = None) -> None:
         self.columns = columns
+        # The plan's submission: a target quarter printed without a year is placed from it.
+        self.submitted = submitted
         self.pending: _Block | None = None
         self.pending_new_page = False
         self.carry_new_page = False
@@ -338,10 +341,21 @@ class _PlanBuilder:
             zip(texts, owners, targets, strict=True)
         ):
             number = first_number + offset
-            target = parse_target(target_text)
+            target = parse_target(target_text, self.submitted)
             if not owner:
                 self.warn(f"{label} action {number}: no responsible owner")
-            if target is None:
+            quarter = yearless_quarter(target_text)
+            if quarter is not None and self.submitted is not None and target is not None:
+                self.warn(
+                    f"{label} action {number}: target '{target_text}' gives no year; read as "
+                    f"the end of Q{quarter} next after the plan's submission ({target})"
+                )
+            elif quarter is not None and target is None:
+                self.warn(
+                    f"{label} action {number}: target '{target_text}' gives no year and the "
+                    "plan has no readable submission date to place it by: left unreadable"
+                )
+            elif target is None:
                 if target_text:
                     self.warn(
                         f"{label} action {number}: target date '{target_text}' not understood"
@@ -422,7 +436,13 @@ def build_plan(document: Document, name: str) -> Plan:
             f"{name} does not name the establishment: the header block needs a line such as "
             "'Action Plan: HMP Peterborough (Men)' or 'Establishment: HMP Peterborough'"
         )
-    builder = _PlanBuilder(columns)
+    submitted = None
+    if header.plan_submitted:
+        try:
+            submitted = date.fromisoformat(header.plan_submitted)
+        except ValueError:
+            submitted = None
+    builder = _PlanBuilder(columns, submitted)
     # A section heading just above the table ("Priority concerns") opens its first section.
     for row in document.rows[:header_index]:
         filled = [cell for cell in row.cells if cell]
