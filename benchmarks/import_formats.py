@@ -29,8 +29,17 @@ from planwatch.pipeline import read_plan_bytes
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
 DOCUMENTS = FIXTURES / "documents"
 # NAME.pdf is LibreOffice's untagged export; the others are NAME.PRODUCER.pdf.
-PRODUCERS = ("lo", "lo-tagged", "weasyprint", "chromium", "chromium-untagged", "chromium-tight")
-UNTAGGED = ("lo", "chromium-untagged", "chromium-tight")
+PRODUCERS = (
+    "lo",
+    "lo-tagged",
+    "weasyprint",
+    "chromium",
+    "chromium-untagged",
+    "chromium-tight",
+    "lo-borderless",
+    "chromium-borderless",
+)
+UNTAGGED = ("lo", "chromium-untagged", "chromium-tight")  # with drawn borders
 REPEATS = 5  # each file is read this many times; the best time counts
 
 

@@ -43,6 +43,11 @@ _AGREEMENT = (
 _SMALL_WORDS = {"of", "and", "the", "for", "&", "in", "on"}
 
 
+def is_section_heading(text: str) -> bool:
+    """Whether a paragraph is a section heading ("Priority concerns", "Recommendations")."""
+    return _SECTION.match(collapse(text)) is not None
+
+
 def column_role(title: str) -> str | None:
     """What a column holds, from its header title; None if it is not a plan column."""
     text = _NUMBERING.sub("", collapse(title))

@@ -380,6 +380,30 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     return {key: layout.merged(lines) for key, lines in regions.items()}
 
 
+def _glyph_runs(chars: _Chars) -> list[layout.Run]:
+    """The page's runs of text with each glyph's left and right edges, for a table whose
+    cells have no borders to place them by."""
+    runs = []
+    text = chars.text
+    address, pointers = chars.address, chars.pointers
+    box_left, box_right = chars.box_left, chars.box_right
+    for first, last in chars.runs():
+        x, baseline = chars.origin(first)
+        size = chars.size(first)
+        if not 1.0 < size < 200.0:
+            size = max(chars.box(first)[3] - baseline, 1.0) / layout.ASCENT
+        glyphs = []
+        for index in range(first, last + 1):
+            char = text[index]
+            if char.isspace():
+                glyphs.append((char, 0.0, 0.0))
+                continue
+            _CHAR_BOX(address, index, pointers[0], pointers[1], pointers[2], pointers[3])
+            glyphs.append((char, box_left.value, box_right.value))
+        runs.append(layout.Run(glyphs, baseline, size))
+    return runs
+
+
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
@@ -397,6 +421,11 @@ TAGS_READ = "PDF read from its tags: cells and paragraphs as the document marks 
 LAYOUT_READ = (
     "PDF read from its layout ({reason}): cells from the drawn borders, paragraphs from "
     "the spacing and length of lines"
+)
+UNRULED_READ = (
+    "PDF read from its layout ({reason}): its table has no drawn borders, so columns were "
+    "placed by the header row's titles and rows by where their text starts: check the "
+    "cells were read as printed"
 )
 
 
@@ -450,14 +479,20 @@ def read_pdf(data: bytes, name: str) -> Document:
         tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):
             return tagged
-        document.warnings.append(LAYOUT_READ.format(reason=tagged))
         _read_pages(document, pages, textpages)
+        unruled = None if _has_plan_header(document) else _read_unruled(textpages)
+        if unruled is not None:
+            document = unruled
+            document.warnings.insert(0, UNRULED_READ.format(reason=tagged))
+            return document
+        document.warnings.insert(0, LAYOUT_READ.format(reason=tagged))
         if not document.rows and any(_UNRULED_HEADER.search(line) for line in document.lines):
             # The column titles are there but no borders are drawn round the cells.
             raise PlanReadError(
-                f"{name}: its plan table has no drawn borders and the PDF has no usable tags "
-                f"({tagged}), so its cells cannot be told apart: give the Word version, or a "
-                "PDF saved from Word (Word tags its PDFs)"
+                f"{name}: its plan table has no drawn borders, the PDF has no usable tags "
+                f"({tagged}) and its column titles do not stand apart, so its cells cannot be "
+                "told apart: give the Word version, or a PDF saved from Word (Word tags its "
+                "PDFs)"
             )
     except pdfium.PdfiumError:
         raise PlanReadError(
@@ -466,6 +501,28 @@ def read_pdf(data: bytes, name: str) -> Document:
     finally:
         pdf.close()
     return document
+
+
+def _has_plan_header(document: Document) -> bool:
+    from planwatch.tables import find_columns
+
+    return any(find_columns(row) for row in document.rows)
+
+
+def _read_unruled(textpages: list[pdfium.PdfTextPage]) -> Document | None:
+    """The plan table read from text positions alone (no borders are drawn round its
+    cells), or None if no line of text reads as its header row."""
+    from planwatch.tables import find_columns, is_section_heading
+
+    def roles_of(titles: list[str]) -> dict[str, int] | None:
+        columns = find_columns(Row(cells=[[title] if title else [] for title in titles]))
+        return None if columns is None else columns.index
+
+    pages = [_glyph_runs(_Chars(textpage)) for textpage in textpages]
+    table = layout.read_unruled(pages, roles_of, is_section_heading)
+    if table is None:
+        return None
+    return Document(lines=table.lines, rows=table.rows)
 
 
 def _read_pages(
