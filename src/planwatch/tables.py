@@ -90,6 +90,10 @@ def find_columns(row: Row) -> Columns | None:
             index[role] = position
     needed = {"action", "owner", "target"}
     if needed <= index.keys() and ({"concern", "ref"} & index.keys()):
+        if "ref" not in index and index.get("concern") == 1 and column_role(titles[0]) is None:
+            # A first column before the concerns whose title could not be read (misread
+            # by OCR, or left blank) holds their numbers.
+            index["ref"] = 0
         return Columns(index=index, titles=titles)
     return None
 

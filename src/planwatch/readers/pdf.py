@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.errors import PlanReadError
 from planwatch.readers import pdf_layout as layout
-from planwatch.readers import pdf_tags
+from planwatch.readers import pdf_scan, pdf_tags
 from planwatch.readers.cells import Cell, Document, Row
 
 # Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
@@ -116,12 +117,16 @@ def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
 
 
 def _grids(page: pdfium.PdfPage) -> list[_Grid]:
-    """One grid per ruled table on the page, top to bottom.
+    """One grid per ruled table on the page, top to bottom."""
+    return _grids_from(*_rules(page))
+
+
+def _grids_from(verticals: list[_Rule], horizontals: list[_Rule]) -> list[_Grid]:
+    """One grid per ruled table among a page's rules, top to bottom.
 
     Tables are told apart by the vertical extent of their side borders: two tables on one
     page (a table of key facts above the plan, say) have separate column borders.
     """
-    verticals, horizontals = _rules(page)
     extents: list[list[float]] = []  # [bottom, top] of each table, merged where they overlap
     for rule in sorted(verticals, key=lambda rule: -rule.end):
         if extents and rule.end >= extents[-1][0] - _SAME_POSITION:
@@ -388,7 +393,7 @@ def _glyph_runs(chars: _Chars) -> list[layout.Run]:
     address, pointers = chars.address, chars.pointers
     box_left, box_right = chars.box_left, chars.box_right
     for first, last in chars.runs():
-        x, baseline = chars.origin(first)
+        baseline = chars.origin(first)[1]
         size = chars.size(first)
         if not 1.0 < size < 200.0:
             size = max(chars.box(first)[3] - baseline, 1.0) / layout.ASCENT
@@ -472,10 +477,7 @@ def read_pdf(data: bytes, name: str) -> Document:
         pages = [pdf[index] for index in range(len(pdf))]
         textpages = [page.get_textpage() for page in pages]
         if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
-            raise PlanReadError(
-                f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
-                "give the Word version or a PDF exported from Word"
-            )
+            return _read_scan(pages, name)
         tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):
             return tagged
@@ -503,6 +505,77 @@ def read_pdf(data: bytes, name: str) -> Document:
     return document
 
 
+OCR_READ = (
+    "PDF read through OCR (it has no text layer: it is a scan), so its text may hold "
+    "misread letters or figures: check the names, dates and numbers against the scan"
+)
+
+
+def _read_scan(pages: list[pdfium.PdfPage], name: str) -> Document:
+    """A scan: its table rules found in the page images, its text read by OCR (each table
+    column apart, so that no line of text runs across cells), and the result read from
+    its layout as an untagged PDF's is."""
+    pdf_scan.check_ocr(name, len(pages))
+    grids: list[list[_Grid]] = []
+    images = []
+    owners: list[int] = []  # the scanned page each image to OCR comes from
+    for number, page in enumerate(pages):
+        image = pdf_scan.render(page)
+        rules, cleaned = pdf_scan.find_rules(image, page.get_height())
+        page_grids = _grids_from(
+            [_Rule(rule.position, rule.start, rule.end) for rule in rules.verticals],
+            [_Rule(rule.position, rule.start, rule.end) for rule in rules.horizontals],
+        )
+        grids.append(page_grids)
+        for part in pdf_scan.parts(cleaned, page.get_height(), _cell_boxes(page_grids)):
+            images.append(part)
+            owners.append(number)
+    data = pdf_scan.ocr(images, name)
+    pdf = _open(data, name)
+    document = Document(warnings=[OCR_READ])
+    try:
+        ocr_pages = [pdf[index] for index in range(len(pdf))]
+        textpages = [page.get_textpage() for page in ocr_pages]
+        if len(ocr_pages) != len(images) or not any(
+            pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages
+        ):
+            raise PlanReadError(
+                f"{name} is a scan in which OCR found no text: give the Word version"
+            )
+        scanned = [
+            (page_grids, [tp for tp, owner in zip(textpages, owners, strict=True) if owner == n])
+            for n, page_grids in enumerate(grids)
+        ]
+        _read_pages(document, pages, [], scanned)
+        if not _has_plan_header(document):
+            # A scan of a table printed without borders.
+            unruled = _read_unruled(textpages)
+            if unruled is not None:
+                unruled.warnings = [OCR_READ, *unruled.warnings]
+                return unruled
+    finally:
+        pdf.close()
+    return document
+
+
+def _cell_boxes(grids: list[_Grid]) -> list[list[tuple[float, float, float, float]]]:
+    """For each table column, the (left, bottom, right, top) of every cell starting in it
+    (a cell merged across columns belongs to its first), to be read apart from the rest."""
+    columns: list[list[tuple[float, float, float, float]]] = []
+    for grid in grids:
+        boxes: list[list[tuple[float, float, float, float]]] = [
+            [] for _ in range(len(grid.columns) - 1)
+        ]
+        for band in range(len(grid.rows) - 1):
+            drawn = grid.drawn(band)
+            for first, end in itertools.pairwise(drawn):
+                boxes[first].append(
+                    (grid.columns[first], grid.rows[band + 1], grid.columns[end], grid.rows[band])
+                )
+        columns += [column for column in boxes if column]
+    return columns
+
+
 def _has_plan_header(document: Document) -> bool:
     from planwatch.tables import find_columns
 
@@ -526,24 +599,37 @@ def _read_unruled(textpages: list[pdfium.PdfTextPage]) -> Document | None:
 
 
 def _read_pages(
-    document: Document, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+    document: Document,
+    pages: list[pdfium.PdfPage],
+    textpages: list[pdfium.PdfTextPage],
+    scanned: list[tuple[list[_Grid], list[pdfium.PdfTextPage]]] | None = None,
 ) -> None:
-    """Place each page's text in the ruled tables drawn on it, row band by column."""
+    """Place each page's text in the ruled tables drawn on it, row band by column. For a
+    scan, `scanned` gives each page's grids (from the rules in its image) and the OCR'd
+    text of its parts (each table column, and the page outside the tables, read apart)."""
     # First read every region's lines; paragraphs are found once the document's line
     # pitch is known.
     placed_pages = []
-    for page, textpage in zip(pages, textpages, strict=True):
-        grids = _grids(page)
+    for number, page in enumerate(pages):
+        if scanned is None:
+            grids, parts = _grids(page), [textpages[number]]
+        else:
+            grids, parts = scanned[number]
         width = page.get_width()
         regions = {}
-        for key, lines in _page_lines(_Chars(textpage), grids).items():
-            kind, number, band, column = key
-            if kind == "cell":
-                grid = grids[number]
-                end = grid.span(band, column)[1]
-                regions[key] = (lines, grid.columns[column], grid.columns[end])
-            else:
-                regions[key] = (lines, 0.0, width)
+        for part in parts:
+            for key, lines in _page_lines(_Chars(part), grids).items():
+                kind, table, band, column = key
+                if key in regions:
+                    # Two parts of a scan that both read text here (a letter cut by a
+                    # column's edge): keep both, in reading order.
+                    lines = layout.merged(regions[key][0] + lines)
+                if kind == "cell":
+                    grid = grids[table]
+                    end = grid.span(band, column)[1]
+                    regions[key] = (lines, grid.columns[column], grid.columns[end])
+                else:
+                    regions[key] = (lines, 0.0, width)
         placed_pages.append((grids, regions))
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
     pitch = layout.usual_pitch(groups)

@@ -1,0 +1,215 @@
+"""Scanned PDFs: table rules found in the page images, and the text read by OCR (ocrmypdf)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from planwatch.errors import PlanReadError
+
+# Pages are rendered at this resolution for rule finding and OCR (Tesseract reads 10pt
+# type best from about 300 dots per inch).
+DPI = 300
+# How long OCR may take for one file, and the most pages it is asked to read: a plan is a
+# few pages; a scan of hundreds is not one.
+OCR_TIMEOUT = int(os.environ.get("PLANWATCH_OCR_TIMEOUT", "300"))
+MAX_OCR_PAGES = 40
+# A rule is a run of dark pixels at least this long (in points), at most this thick:
+# longer than any letter or dash, thinner than shading.
+MIN_HORIZONTAL = 36.0
+MIN_VERTICAL = 14.0
+MAX_THICKNESS = 3.0
+# Pixels are averaged along a rule's direction in windows this long; a window this dark
+# lies on a rule (text strokes leave gaps).
+WINDOW = 12
+DARK = 110
+INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
+
+
+@dataclass
+class Rule:
+    """A rule drawn in a page image, in PDF points (y grows upwards): `position` is x for a
+    vertical rule, y for a horizontal one; it runs from `start` to `end` along the other."""
+
+    position: float
+    start: float
+    end: float
+
+
+@dataclass
+class PageRules:
+    verticals: list[Rule]
+    horizontals: list[Rule]
+
+
+# Pixel values mapped to "1" where dark enough to lie on a rule, "0" elsewhere.
+_DARKNESS = bytes(ord("1") if value < DARK else ord("0") for value in range(256))
+_DARK_RUN = re.compile(rb"1+")
+
+
+def _runs(image: Image.Image) -> list[tuple[int, int, int]]:
+    """The dark runs in each row of a window-averaged image: (row, first, last)."""
+    width = image.width
+    marks = image.tobytes().translate(_DARKNESS)
+    return [
+        (row, match.start() - row * width, match.end() - 1 - row * width)
+        for row in range(image.height)
+        for match in _DARK_RUN.finditer(marks, row * width, (row + 1) * width)
+    ]
+
+
+def _rules(
+    runs: list[tuple[int, int, int]], minimum: int, thickest: int
+) -> list[tuple[float, int, int]]:
+    """Runs on neighbouring lines that overlap are one rule: (middle line, first, last)."""
+    rules: list[list[int]] = []  # [first line, last line, first, last]
+    for line, first, last in sorted(runs):
+        if last - first + 1 < minimum:
+            continue
+        for rule in rules:
+            if line - rule[1] <= 1 and first <= rule[3] and last >= rule[2]:
+                rule[1] = line
+                rule[2], rule[3] = min(rule[2], first), max(rule[3], last)
+                break
+        else:
+            rules.append([line, line, first, last])
+    return [
+        ((rule[0] + rule[1]) / 2, rule[2], rule[3])
+        for rule in rules
+        if rule[1] - rule[0] + 1 <= thickest
+    ]
+
+
+def find_rules(image: Image.Image, page_height: float) -> tuple[PageRules, Image.Image]:
+    """The horizontal and vertical rules in a page image rendered at DPI, in PDF points,
+    and the image with them painted out (so OCR does not read them as letters)."""
+    gray = image.convert("L")
+    width, height = gray.size
+    scale = DPI / 72.0
+    thickest = max(int(MAX_THICKNESS * scale), 1)
+    cleaned = gray.copy()
+    draw = ImageDraw.Draw(cleaned)
+    # Horizontal rules: average along x in windows, then find long dark runs in each row.
+    across = gray.resize((max(width // WINDOW, 1), height), Image.Resampling.BOX)
+    runs = _runs(across)
+    horizontals = []
+    for y, first, last in _rules(runs, int(MIN_HORIZONTAL * scale / WINDOW), thickest):
+        left, right = first * WINDOW, (last + 1) * WINDOW
+        horizontals.append(Rule(page_height - y / scale, left / scale, right / scale))
+        draw.rectangle((left, y - thickest, right, y + thickest), fill=255)
+    # Vertical rules likewise, in the image turned on its side (rows become columns).
+    down = gray.resize((width, max(height // WINDOW, 1)), Image.Resampling.BOX)
+    runs = _runs(down.transpose(Image.Transpose.TRANSPOSE))
+    verticals = []
+    for x, first, last in _rules(runs, int(MIN_VERTICAL * scale / WINDOW), thickest):
+        top, bottom = first * WINDOW, (last + 1) * WINDOW
+        verticals.append(Rule(x / scale, page_height - bottom / scale, page_height - top / scale))
+        draw.rectangle((x - thickest, top, x + thickest, bottom), fill=255)
+    return PageRules(verticals, horizontals), cleaned
+
+
+def check_ocr(name: str, pages: int) -> None:
+    """Refuse a scan that OCR cannot or should not read: no ocrmypdf, or too many pages."""
+    if shutil.which("ocrmypdf") is None:
+        raise PlanReadError(
+            f"{name} has no text layer (it is probably a scan) and OCR is not installed: "
+            f"install it ({INSTALL}) or give the Word version"
+        )
+    if pages > MAX_OCR_PAGES:
+        raise PlanReadError(
+            f"{name} is a scan of {pages} pages, more than the {MAX_OCR_PAGES} a plan "
+            "would have: give the Word version, or a scan of the plan alone"
+        )
+
+
+def render(page: Any) -> Image.Image:
+    """A pypdfium2 page as a grey image at DPI."""
+    image: Image.Image = page.render(scale=DPI / 72.0, grayscale=True).to_pil()
+    return image
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+
+def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> list[Image.Image]:
+    """The page image cut into the parts read apart: the page outside its tables, then each
+    table column's cells alone (each a whole page, white but for that part, so that text
+    keeps its place on the page)."""
+    scale = DPI / 72.0
+
+    def pixels(box: Box) -> tuple[int, int, int, int]:
+        left, bottom, right, top = box
+        return (
+            int(left * scale),
+            int((page_height - top) * scale),
+            int(right * scale) + 1,
+            int((page_height - bottom) * scale) + 1,
+        )
+
+    outside = image.copy()
+    draw = ImageDraw.Draw(outside)
+    for column in columns:
+        for box in column:
+            draw.rectangle(pixels(box), fill=255)
+    result = [outside]
+    for column in columns:
+        part = Image.new("L", image.size, 255)
+        for box in column:
+            area = pixels(box)
+            part.paste(image.crop(area), area[:2])
+        result.append(part)
+    return result
+
+
+def ocr(images: list[Image.Image], name: str) -> bytes:
+    """Read page images (at DPI) with ocrmypdf (Tesseract, English): a PDF of the images
+    with their text as an invisible layer, each word where it is printed."""
+    ocrmypdf = shutil.which("ocrmypdf") or "ocrmypdf"
+    with tempfile.TemporaryDirectory(prefix="planwatch-ocr-") as folder:
+        source, result = Path(folder) / "scan.pdf", Path(folder) / "ocr.pdf"
+        images[0].save(source, save_all=True, append_images=images[1:], resolution=DPI)
+        try:
+            done = subprocess.run(
+                [
+                    ocrmypdf,
+                    "--language",
+                    "eng",
+                    "--output-type",
+                    "pdf",
+                    "--optimize",
+                    "0",
+                    # Each part is one column of text: Tesseract's layout analysis of a
+                    # whole page would drop a lone figure, such as a concern's number.
+                    "--tesseract-pagesegmode",
+                    os.environ.get("PW_PSM", "4"),
+                    "--jobs",
+                    "1",
+                    "--quiet",
+                    str(source),
+                    str(result),
+                ],
+                capture_output=True,
+                timeout=OCR_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise PlanReadError(
+                f"{name} has no text layer (it is probably a scan) and OCR took longer than "
+                f"{OCR_TIMEOUT} s: give the Word version, or set PLANWATCH_OCR_TIMEOUT"
+            ) from None
+        if done.returncode != 0 or not result.exists():
+            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise PlanReadError(
+                f"{name} has no text layer (it is probably a scan) and OCR failed "
+                f"({reason[-1] if reason else f'exit status {done.returncode}'}): "
+                "give the Word version"
+            )
+        return result.read_bytes()
