@@ -191,6 +191,11 @@ def _address(handle: Any) -> ctypes.c_void_p:
 def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
     """The page's path objects, also inside form XObjects, as plain addresses (a page that
     sets each glyph as an object of its own has thousands: wrapping each costs too much)."""
+    return _objects(page, pdfium_c.FPDF_PAGEOBJ_PATH, max_depth)
+
+
+def _objects(page: pdfium.PdfPage, wanted: int, max_depth: int = 3) -> Iterator[int]:
+    """The page's objects of one kind (pdfium's FPDF_PAGEOBJ_*), also inside forms."""
     stack: list[tuple[Any, int]] = [(_address(page.raw), 0)]
     while stack:
         parent, depth = stack.pop()
@@ -200,7 +205,7 @@ def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
         # map() keeps the per-object loop out of the interpreter: most objects are text.
         items = [item for item in map(get, repeat(parent), range(max(count, 0))) if item]
         for item, kind in zip(items, map(_OBJECT_TYPE, items), strict=True):
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            if kind == wanted:
                 yield item
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:
                 stack.append((item, depth + 1))
@@ -477,6 +482,11 @@ def read_pdf(data: bytes, name: str) -> Document:
         pages = [pdf[index] for index in range(len(pdf))]
         textpages = [page.get_textpage() for page in pages]
         if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
+            if not any(next(_objects(page, pdfium_c.FPDF_PAGEOBJ_IMAGE), None) for page in pages):
+                raise PlanReadError(
+                    f"{name} has neither text nor images: it is blank or damaged; download it "
+                    "again, or give the Word version"
+                )
             return _read_scan(pages, name)
         tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):

@@ -189,7 +189,7 @@ def ocr(images: list[Image.Image], name: str) -> bytes:
                     # Each part is one column of text: Tesseract's layout analysis of a
                     # whole page would drop a lone figure, such as a concern's number.
                     "--tesseract-pagesegmode",
-                    os.environ.get("PW_PSM", "4"),
+                    "4",
                     "--jobs",
                     "1",
                     "--quiet",
