@@ -570,7 +570,8 @@ def _read_scan(pages: list[pdfium.PdfPage], name: str) -> Document:
 
 def _cell_boxes(grids: list[_Grid]) -> list[list[tuple[float, float, float, float]]]:
     """For each table column, the (left, bottom, right, top) of every cell starting in it
-    (a cell merged across columns belongs to its first), to be read apart from the rest."""
+    (a cell merged across columns belongs to its first), to be read apart from the rest;
+    the first two columns (numbers and concerns) are read together."""
     columns: list[list[tuple[float, float, float, float]]] = []
     for grid in grids:
         boxes: list[list[tuple[float, float, float, float]]] = [
@@ -582,6 +583,11 @@ def _cell_boxes(grids: list[_Grid]) -> list[list[tuple[float, float, float, floa
                 boxes[first].append(
                     (grid.columns[first], grid.rows[band + 1], grid.columns[end], grid.rows[band])
                 )
+        if len(boxes) > 1:
+            # A concern's number is read together with its text: Tesseract misses a lone
+            # figure with nothing beside it.
+            boxes[1] = boxes[0] + boxes[1]
+            boxes[0] = []
         columns += [column for column in boxes if column]
     return columns
 
@@ -642,6 +648,13 @@ def _read_pages(
                     regions[key] = (lines, 0.0, width)
         placed_pages.append((grids, regions))
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
+    if scanned is not None:
+        # OCR gives each line a type size of its own, a point or two either way: one size
+        # for the whole document keeps paragraphs from breaking at every change.
+        sizes = sorted(line.size for lines in groups for line in lines)
+        for lines in groups:
+            for line in lines:
+                line.size = sizes[len(sizes) // 2]
     pitch = layout.usual_pitch(groups)
     spaced = layout.spaced_paragraphs(groups, pitch)
 

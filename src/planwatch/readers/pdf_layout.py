@@ -339,7 +339,9 @@ def _header_at(
         # broken without a hyphen: "Recommendatio" / "n"); a column ends a cell's padding
         # short of the next.
         rights = [anchor - TITLE_PADDING for anchor in anchors[1:]]
-        rights.append(max(piece.right for piece in titles[-1]) if titles[-1] else anchors[-1])
+        # The last column's edge is unknown: its titles are never read as broken words.
+        last = max((piece.right for piece in titles[-1]), default=anchors[-1])
+        rights.append(last + TITLE_PADDING)
         joined = [
             " ".join(paragraphs(merged(parts), pitch, True, anchor, right))
             for parts, anchor, right in zip(titles, anchors, rights, strict=True)

@@ -31,6 +31,8 @@ MAX_THICKNESS = 3.0
 # lies on a rule (text strokes leave gaps).
 WINDOW = 12
 DARK = 110
+# Cells are read this far inside their rules (in points; cell padding is wider).
+CELL_INSET = 0.5
 INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
 
 
@@ -68,8 +70,9 @@ def _runs(image: Image.Image) -> list[tuple[int, int, int]]:
 
 def _rules(
     runs: list[tuple[int, int, int]], minimum: int, thickest: int
-) -> list[tuple[float, int, int]]:
-    """Runs on neighbouring lines that overlap are one rule: (middle line, first, last)."""
+) -> list[tuple[int, int, int, int]]:
+    """Runs on neighbouring lines that overlap are one rule: (first line, last line,
+    first, last)."""
     rules: list[list[int]] = []  # [first line, last line, first, last]
     for line, first, last in sorted(runs):
         if last - first + 1 < minimum:
@@ -82,9 +85,7 @@ def _rules(
         else:
             rules.append([line, line, first, last])
     return [
-        ((rule[0] + rule[1]) / 2, rule[2], rule[3])
-        for rule in rules
-        if rule[1] - rule[0] + 1 <= thickest
+        (rule[0], rule[1], rule[2], rule[3]) for rule in rules if rule[1] - rule[0] + 1 <= thickest
     ]
 
 
@@ -101,18 +102,21 @@ def find_rules(image: Image.Image, page_height: float) -> tuple[PageRules, Image
     across = gray.resize((max(width // WINDOW, 1), height), Image.Resampling.BOX)
     runs = _runs(across)
     horizontals = []
-    for y, first, last in _rules(runs, int(MIN_HORIZONTAL * scale / WINDOW), thickest):
+    for upper, lower, first, last in _rules(runs, int(MIN_HORIZONTAL * scale / WINDOW), thickest):
         left, right = first * WINDOW, (last + 1) * WINDOW
+        y = (upper + lower) / 2
         horizontals.append(Rule(page_height - y / scale, left / scale, right / scale))
-        draw.rectangle((left, y - thickest, right, y + thickest), fill=255)
+        # Only the rule's own pixels (and their blur): letters may sit right on it.
+        draw.rectangle((left, upper - 1, right, lower + 1), fill=255)
     # Vertical rules likewise, in the image turned on its side (rows become columns).
     down = gray.resize((width, max(height // WINDOW, 1)), Image.Resampling.BOX)
     runs = _runs(down.transpose(Image.Transpose.TRANSPOSE))
     verticals = []
-    for x, first, last in _rules(runs, int(MIN_VERTICAL * scale / WINDOW), thickest):
+    for left, right, first, last in _rules(runs, int(MIN_VERTICAL * scale / WINDOW), thickest):
         top, bottom = first * WINDOW, (last + 1) * WINDOW
+        x = (left + right) / 2
         verticals.append(Rule(x / scale, page_height - bottom / scale, page_height - top / scale))
-        draw.rectangle((x - thickest, top, x + thickest, bottom), fill=255)
+        draw.rectangle((left - 1, top, right + 1, bottom), fill=255)
     return PageRules(verticals, horizontals), cleaned
 
 
@@ -145,13 +149,13 @@ def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> l
     keeps its place on the page)."""
     scale = DPI / 72.0
 
-    def pixels(box: Box) -> tuple[int, int, int, int]:
+    def pixels(box: Box, inset: float = 0.0) -> tuple[int, int, int, int]:
         left, bottom, right, top = box
         return (
-            int(left * scale),
-            int((page_height - top) * scale),
-            int(right * scale) + 1,
-            int((page_height - bottom) * scale) + 1,
+            int((left + inset) * scale),
+            int((page_height - top + inset) * scale),
+            int((right - inset) * scale) + 1,
+            int((page_height - bottom - inset) * scale) + 1,
         )
 
     outside = image.copy()
@@ -163,7 +167,8 @@ def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> l
     for column in columns:
         part = Image.new("L", image.size, 255)
         for box in column:
-            area = pixels(box)
+            # A little inside the cell's rules: what is left of a rule would read as "|".
+            area = pixels(box, CELL_INSET)
             part.paste(image.crop(area), area[:2])
         result.append(part)
     return result
