@@ -632,7 +632,7 @@ def _read_pages(
         else:
             grids, parts = scanned[number]
         width = page.get_width()
-        regions = {}
+        regions: dict[_Region, tuple[list[layout.Line], float, float]] = {}
         for part in parts:
             for key, lines in _page_lines(_Chars(part), grids).items():
                 kind, table, band, column = key

@@ -452,8 +452,8 @@ def read_unruled(
             previous, upper = each, each.bottom - 0.25 * each.size
         regions.append((previous, upper, float("-inf")))
         page_start = True
-        for each, upper, lower in regions:
-            table = each or header
+        for printed, upper, lower in regions:
+            table = printed or header
             columns: list[list[Line]] = [[] for _ in table.anchors]
             headings: list[Line] = []
             for run, line in kept:
@@ -465,9 +465,9 @@ def read_unruled(
                     continue
                 for piece in run.pieces(table.anchors[1:]):
                     columns[_column(table.anchors, piece.left)].append(piece)
-            if each is not None or any(columns):
+            if printed is not None or any(columns):
                 lines = [merged(column) for column in columns]
-                stretches.append(_Stretch(page_start, each, table, lines, headings))
+                stretches.append(_Stretch(page_start, printed, table, lines, headings))
                 page_start = False
             header = table
     if header is None:
@@ -479,10 +479,10 @@ def read_unruled(
     limits: dict[int, list[float]] = {}
     for stretch in stretches:
         widest = limits.setdefault(id(stretch.table), list(stretch.table.anchors))
-        headings = {id(line) for line in stretch.headings}
+        heading_ids = {id(line) for line in stretch.headings}
         for index, column in enumerate(stretch.columns):
             for line in column:
-                if id(line) not in headings:
+                if id(line) not in heading_ids:
                     widest[index] = max(widest[index], line.right)
     for stretch in stretches:
         new_page = stretch.page_start and any(not row.outside_table for row in rows[1:])
@@ -545,8 +545,9 @@ def _bands(
         return []
     # Where a concern's rows begin (its number, a heading, the page), and where any row does.
     concern_starts = {max(line.baseline for line in every)}
-    for index, line in enumerate(columns[ref] if ref is not None else []):
-        if starts_paragraph(columns[ref], index):
+    numbers = columns[ref] if ref is not None else []
+    for index, line in enumerate(numbers):
+        if starts_paragraph(numbers, index):
             concern_starts.add(line.baseline)
     for heading in headings:
         concern_starts.add(heading.baseline)
