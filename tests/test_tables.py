@@ -311,6 +311,8 @@ def test_a_plan_with_no_establishment_is_refused(write_plan):
         ("Agreed/Partly Agreed/Not Agreed", "agreement"),
         ("Accepted / Rejected", "agreement"),
         ("Notes", None),
+        ("1. Concer nNo", "ref"),  # "Concer" / "n No" as OCR reads a title broken at its edge
+        ("Casino", None),
     ],
 )
 def test_column_roles(title, role):

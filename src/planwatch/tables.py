@@ -22,7 +22,8 @@ EXPECTED_COLUMNS = (
 _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("owner", re.compile(r"owner|responsib|\blead\b|function|accountab", re.I)),
     ("target", re.compile(r"target|date|timescale|deadline|\bdue\b|completion", re.I)),
-    ("ref", re.compile(r"\b(no|ref|number|num)\b|^#$", re.I)),
+    # "Concer nNo": a title broken at the cell's edge and run together by OCR.
+    ("ref", re.compile(r"\b(no|ref|number|num)\b|^#$|(?-i:[a-z]No\.?$)", re.I)),
     ("agreement", re.compile(r"agree|accept|reject", re.I)),
     ("action", re.compile(r"action|response|planned|taken", re.I)),
     ("concern", re.compile(r"concern|recommendation|finding|issue", re.I)),
@@ -90,10 +91,6 @@ def find_columns(row: Row) -> Columns | None:
             index[role] = position
     needed = {"action", "owner", "target"}
     if needed <= index.keys() and ({"concern", "ref"} & index.keys()):
-        if "ref" not in index and index.get("concern") == 1 and column_role(titles[0]) is None:
-            # A first column before the concerns whose title could not be read (misread
-            # by OCR, or left blank) holds their numbers.
-            index["ref"] = 0
         return Columns(index=index, titles=titles)
     return None
 

@@ -86,6 +86,17 @@ def test_without_ocrmypdf_a_scan_is_refused_saying_what_to_install(tmp_path, mon
     )
 
 
+def test_with_ocr_turned_off_a_scan_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANWATCH_OCR", "off")
+    path = image_pdf(tmp_path)
+    with pytest.raises(PlanReadError) as raised:
+        read_plan_bytes(path.read_bytes(), "scan.pdf")
+    assert str(raised.value) == (
+        "scan.pdf has no text layer (it is probably a scan) and OCR is turned off here "
+        "(PLANWATCH_OCR): give the Word version"
+    )
+
+
 def test_a_scan_of_too_many_pages_is_refused_before_ocr(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf_scan.shutil, "which", lambda name: "/usr/bin/ocrmypdf")
     monkeypatch.setattr(pdf_scan, "MAX_OCR_PAGES", 2)

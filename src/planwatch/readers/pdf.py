@@ -515,6 +515,7 @@ def read_pdf(data: bytes, name: str) -> Document:
     return document
 
 
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 OCR_READ = (
     "PDF read through OCR (it has no text layer: it is a scan), so its text may hold "
     "misread letters or figures: check the names, dates and numbers against the scan"
@@ -527,8 +528,9 @@ def _read_scan(pages: list[pdfium.PdfPage], name: str) -> Document:
     its layout as an untagged PDF's is."""
     pdf_scan.check_ocr(name, len(pages))
     grids: list[list[_Grid]] = []
-    images = []
-    owners: list[int] = []  # the scanned page each image to OCR comes from
+    # The images to OCR in two batches (Tesseract reading each part as a column of text,
+    # or the concerns' numbers and texts as a block), each image's scanned page beside it.
+    batches: dict[str, list[tuple[bytes, int]]] = {pdf_scan.COLUMN: [], pdf_scan.BLOCK: []}
     for number, page in enumerate(pages):
         image = pdf_scan.render(page)
         rules, cleaned = pdf_scan.find_rules(image, page.get_height())
@@ -537,42 +539,49 @@ def _read_scan(pages: list[pdfium.PdfPage], name: str) -> Document:
             [_Rule(rule.position, rule.start, rule.end) for rule in rules.horizontals],
         )
         grids.append(page_grids)
-        for part in pdf_scan.parts(cleaned, page.get_height(), _cell_boxes(page_grids)):
-            images.append(part)
-            owners.append(number)
-    data = pdf_scan.ocr(images, name)
-    pdf = _open(data, name)
+        columns = _cell_boxes(page_grids)
+        made = pdf_scan.parts(cleaned, page.get_height(), [boxes for boxes, _ in columns])
+        batches[pdf_scan.COLUMN].append((made[0], number))
+        for part, (_, lead) in zip(made[1:], columns, strict=True):
+            batches[pdf_scan.BLOCK if lead else pdf_scan.COLUMN].append((part, number))
+    modes = [mode for mode, parts in batches.items() if parts]
+    outputs = pdf_scan.ocr([([image for image, _ in batches[mode]], mode) for mode in modes], name)
     document = Document(warnings=[OCR_READ])
+    opened = [_open(data, name) for data in outputs]
     try:
-        ocr_pages = [pdf[index] for index in range(len(pdf))]
-        textpages = [page.get_textpage() for page in ocr_pages]
-        if len(ocr_pages) != len(images) or not any(
-            pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages
-        ):
+        parts: list[list[pdfium.PdfTextPage]] = [[] for _ in pages]
+        everything = []
+        for mode, pdf in zip(modes, opened, strict=True):
+            if len(pdf) != len(batches[mode]):
+                raise PlanReadError(
+                    f"{name} is a scan that OCR could not read: give the Word version"
+                )
+            for index, (_, number) in enumerate(batches[mode]):
+                textpage = pdf[index].get_textpage()
+                parts[number].append(textpage)
+                everything.append(textpage)
+        if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in everything):
             raise PlanReadError(
                 f"{name} is a scan in which OCR found no text: give the Word version"
             )
-        scanned = [
-            (page_grids, [tp for tp, owner in zip(textpages, owners, strict=True) if owner == n])
-            for n, page_grids in enumerate(grids)
-        ]
-        _read_pages(document, pages, [], scanned)
+        _read_pages(document, pages, [], list(zip(grids, parts, strict=True)))
         if not _has_plan_header(document):
-            # A scan of a table printed without borders.
-            unruled = _read_unruled(textpages)
+            # A scan of a table printed without borders: each page was read whole.
+            unruled = _read_unruled([page_parts[0] for page_parts in parts])
             if unruled is not None:
                 unruled.warnings = [OCR_READ, *unruled.warnings]
                 return unruled
     finally:
-        pdf.close()
+        for pdf in opened:
+            pdf.close()
     return document
 
 
-def _cell_boxes(grids: list[_Grid]) -> list[list[tuple[float, float, float, float]]]:
+def _cell_boxes(grids: list[_Grid]) -> list[tuple[list[tuple[float, float, float, float]], bool]]:
     """For each table column, the (left, bottom, right, top) of every cell starting in it
     (a cell merged across columns belongs to its first), to be read apart from the rest;
-    the first two columns (numbers and concerns) are read together."""
-    columns: list[list[tuple[float, float, float, float]]] = []
+    the first two columns (numbers and concerns) are read together, and marked."""
+    columns: list[tuple[list[tuple[float, float, float, float]], bool]] = []
     for grid in grids:
         boxes: list[list[tuple[float, float, float, float]]] = [
             [] for _ in range(len(grid.columns) - 1)
@@ -588,7 +597,7 @@ def _cell_boxes(grids: list[_Grid]) -> list[list[tuple[float, float, float, floa
             # figure with nothing beside it.
             boxes[1] = boxes[0] + boxes[1]
             boxes[0] = []
-        columns += [column for column in boxes if column]
+        columns += [(column, index == 1) for index, column in enumerate(boxes) if column]
     return columns
 
 
@@ -650,11 +659,13 @@ def _read_pages(
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
     if scanned is not None:
         # OCR gives each line a type size of its own, a point or two either way: one size
-        # for the whole document keeps paragraphs from breaking at every change.
+        # for the whole document keeps paragraphs from breaking at every change. Nor can
+        # it tell a straight quote from a curly one: all are read as straight.
         sizes = sorted(line.size for lines in groups for line in lines)
         for lines in groups:
             for line in lines:
                 line.size = sizes[len(sizes) // 2]
+                line.text = line.text.translate(_STRAIGHT_QUOTES)
     pitch = layout.usual_pitch(groups)
     spaced = layout.spaced_paragraphs(groups, pitch)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw
 
 from planwatch.errors import PlanReadError
@@ -33,6 +36,7 @@ WINDOW = 12
 DARK = 110
 # Cells are read this far inside their rules (in points; cell padding is wider).
 CELL_INSET = 0.5
+
 INSTALL = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-eng"
 
 
@@ -121,7 +125,13 @@ def find_rules(image: Image.Image, page_height: float) -> tuple[PageRules, Image
 
 
 def check_ocr(name: str, pages: int) -> None:
-    """Refuse a scan that OCR cannot or should not read: no ocrmypdf, or too many pages."""
+    """Refuse a scan that OCR cannot or should not read: OCR turned off, no ocrmypdf, or
+    too many pages."""
+    if os.environ.get("PLANWATCH_OCR", "on").strip().lower() in ("off", "0", "no", "false"):
+        raise PlanReadError(
+            f"{name} has no text layer (it is probably a scan) and OCR is turned off here "
+            "(PLANWATCH_OCR): give the Word version"
+        )
     if shutil.which("ocrmypdf") is None:
         raise PlanReadError(
             f"{name} has no text layer (it is probably a scan) and OCR is not installed: "
@@ -143,7 +153,7 @@ def render(page: Any) -> Image.Image:
 Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 
-def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> list[Image.Image]:
+def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> list[bytes]:
     """The page image cut into the parts read apart: the page outside its tables, then each
     table column's cells alone (each a whole page, white but for that part, so that text
     keeps its place on the page)."""
@@ -163,58 +173,91 @@ def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> l
     for column in columns:
         for box in column:
             draw.rectangle(pixels(box), fill=255)
-    result = [outside]
+    # Each part kept as a one-page PDF (the image compressed), not as pixels: a page's
+    # parts in grey would take tens of megabytes. (Made black and white, they read worse.)
+    result = [_one_page(outside)]
+    del outside, draw
     for column in columns:
         part = Image.new("L", image.size, 255)
         for box in column:
             # A little inside the cell's rules: what is left of a rule would read as "|".
             area = pixels(box, CELL_INSET)
             part.paste(image.crop(area), area[:2])
-        result.append(part)
+        result.append(_one_page(part))
     return result
 
 
-def ocr(images: list[Image.Image], name: str) -> bytes:
-    """Read page images (at DPI) with ocrmypdf (Tesseract, English): a PDF of the images
-    with their text as an invisible layer, each word where it is printed."""
+def _one_page(image: Image.Image) -> bytes:
+    """An image as a one-page PDF at DPI."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PDF", resolution=DPI)
+    return buffer.getvalue()
+
+
+# Tesseract's page segmentation modes: 4 reads one column of text of varying sizes, keeping
+# its paragraphs' spacing; 6 one uniform block, which finds a lone figure (a concern's
+# number beside its text) that 4 may miss.
+COLUMN, BLOCK = "4", "6"
+
+
+def ocr(batches: list[tuple[list[bytes], str]], name: str) -> list[bytes]:
+    """Read batches of one-page image PDFs (from `parts`), each batch with a Tesseract page
+    segmentation mode, with ocrmypdf (English), the batches at once: for each, a PDF of its
+    pages with their text as an invisible layer, each word where it is printed."""
     ocrmypdf = shutil.which("ocrmypdf") or "ocrmypdf"
     with tempfile.TemporaryDirectory(prefix="planwatch-ocr-") as folder:
-        source, result = Path(folder) / "scan.pdf", Path(folder) / "ocr.pdf"
-        images[0].save(source, save_all=True, append_images=images[1:], resolution=DPI)
+        running = []
+        for number, (pages, mode) in enumerate(batches):
+            source = Path(folder) / f"scan{number}.pdf"
+            result = Path(folder) / f"ocr{number}.pdf"
+            joined = pdfium.PdfDocument.new()
+            for page in pages:
+                one = pdfium.PdfDocument(page)
+                joined.import_pages(one)
+                one.close()
+            joined.save(str(source))
+            joined.close()
+            command = [
+                ocrmypdf,
+                "--language",
+                "eng",
+                "--output-type",
+                "pdf",
+                "--optimize",
+                "0",
+                "--tesseract-pagesegmode",
+                mode,
+                "--jobs",
+                "1",
+                "--quiet",
+                str(source),
+                str(result),
+            ]
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            running.append((process, result))
+        deadline = time.monotonic() + OCR_TIMEOUT
+        outputs = []
         try:
-            done = subprocess.run(
-                [
-                    ocrmypdf,
-                    "--language",
-                    "eng",
-                    "--output-type",
-                    "pdf",
-                    "--optimize",
-                    "0",
-                    # Each part is one column of text: Tesseract's layout analysis of a
-                    # whole page would drop a lone figure, such as a concern's number.
-                    "--tesseract-pagesegmode",
-                    "4",
-                    "--jobs",
-                    "1",
-                    "--quiet",
-                    str(source),
-                    str(result),
-                ],
-                capture_output=True,
-                timeout=OCR_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise PlanReadError(
-                f"{name} has no text layer (it is probably a scan) and OCR took longer than "
-                f"{OCR_TIMEOUT} s: give the Word version, or set PLANWATCH_OCR_TIMEOUT"
-            ) from None
-        if done.returncode != 0 or not result.exists():
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise PlanReadError(
-                f"{name} has no text layer (it is probably a scan) and OCR failed "
-                f"({reason[-1] if reason else f'exit status {done.returncode}'}): "
-                "give the Word version"
-            )
-        return result.read_bytes()
+            for process, result in running:
+                try:
+                    _, errors = process.communicate(timeout=max(deadline - time.monotonic(), 0))
+                except subprocess.TimeoutExpired:
+                    raise PlanReadError(
+                        f"{name} has no text layer (it is probably a scan) and OCR took "
+                        f"longer than {OCR_TIMEOUT} s: give the Word version, or set "
+                        "PLANWATCH_OCR_TIMEOUT"
+                    ) from None
+                if process.returncode != 0 or not result.exists():
+                    reason = errors.decode("utf-8", "replace").strip().splitlines()
+                    raise PlanReadError(
+                        f"{name} has no text layer (it is probably a scan) and OCR failed "
+                        f"({reason[-1] if reason else f'exit status {process.returncode}'}): "
+                        "give the Word version"
+                    )
+                outputs.append(result.read_bytes())
+        finally:
+            for process, _ in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        return outputs
