@@ -111,7 +111,7 @@ def test_a_scan_of_too_many_pages_is_refused_before_ocr(tmp_path, monkeypatch):
 
 @needs_ocr
 def test_ocr_that_takes_too_long_is_stopped_and_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(pdf_scan, "OCR_TIMEOUT", 0.01)
+    monkeypatch.setenv("PLANWATCH_OCR_TIMEOUT", "0.01")
     path = image_pdf(tmp_path)
     with pytest.raises(PlanReadError) as raised:
         read_plan_bytes(path.read_bytes(), "scan.pdf")
@@ -162,3 +162,11 @@ def test_rules_are_found_in_a_page_image_and_painted_out():
     assert cleaned.getpixel((px(100), px(250))) == 255
     assert cleaned.getpixel((px(62), px(124))) == 0
     assert cleaned.getpixel((px(75), px(130.5))) == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "seconds"), [("", 300.0), ("60", 60.0), ("soon", 300.0), ("-5", 300.0)]
+)
+def test_the_ocr_time_limit_setting(monkeypatch, setting, seconds):
+    monkeypatch.setenv("PLANWATCH_OCR_TIMEOUT", setting)
+    assert pdf_scan.ocr_timeout() == seconds

@@ -23,7 +23,7 @@ from planwatch.errors import PlanReadError
 DPI = 300
 # How long OCR may take for one file, and the most pages it is asked to read: a plan is a
 # few pages; a scan of hundreds is not one.
-OCR_TIMEOUT = int(os.environ.get("PLANWATCH_OCR_TIMEOUT", "300"))
+OCR_TIMEOUT = 300.0
 MAX_OCR_PAGES = 40
 # A rule is a run of dark pixels at least this long (in points), at most this thick:
 # longer than any letter or dash, thinner than shading.
@@ -54,6 +54,16 @@ class Rule:
 class PageRules:
     verticals: list[Rule]
     horizontals: list[Rule]
+
+
+def ocr_timeout() -> float:
+    """Seconds OCR may take for one file: PLANWATCH_OCR_TIMEOUT if it is a positive number,
+    else OCR_TIMEOUT."""
+    try:
+        seconds = float(os.environ.get("PLANWATCH_OCR_TIMEOUT", ""))
+    except ValueError:
+        return OCR_TIMEOUT
+    return seconds if 0 < seconds < 86400 else OCR_TIMEOUT
 
 
 # Pixel values mapped to "1" where dark enough to lie on a rule, "0" elsewhere.
@@ -235,7 +245,8 @@ def ocr(batches: list[tuple[list[bytes], str]], name: str) -> list[bytes]:
             ]
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             running.append((process, result))
-        deadline = time.monotonic() + OCR_TIMEOUT
+        timeout = ocr_timeout()
+        deadline = time.monotonic() + timeout
         outputs = []
         try:
             for process, result in running:
@@ -244,7 +255,7 @@ def ocr(batches: list[tuple[list[bytes], str]], name: str) -> list[bytes]:
                 except subprocess.TimeoutExpired:
                     raise PlanReadError(
                         f"{name} has no text layer (it is probably a scan) and OCR took "
-                        f"longer than {OCR_TIMEOUT} s: give the Word version, or set "
+                        f"longer than {timeout:g} s: give the Word version, or set "
                         "PLANWATCH_OCR_TIMEOUT"
                     ) from None
                 if process.returncode != 0 or not result.exists():
