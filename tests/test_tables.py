@@ -356,3 +356,16 @@ def test_an_owner_and_a_date_cut_by_a_page_break_are_joined(write_plan):
         ("Training held.", "NHFT", "End of March 2025"),
         ("Staffing reviewed.", "NHFT", "Completed"),
     ]
+
+
+def test_a_header_row_repeated_with_its_titles_read_differently_is_dropped(write_plan):
+    # OCR reads the same header a little differently on each page ("Concer nNo", "Concer n
+    # No"): a row with the same columns is the header again, not a concern.
+    plan = read(
+        write_plan,
+        "\tKey concerns\t\t\t",
+        "1\tA.\tB.\tC\tJuly 2024",
+        "1. Concer n No\t2. Concern\t3. Response\t4. Owner\t5. Target",
+        "2\tD.\tE.\tF\tJuly 2024",
+    )
+    assert [(c.ref, len(c.actions)) for c in plan.concerns] == [("1", 1), ("2", 1)]

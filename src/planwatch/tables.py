@@ -96,10 +96,14 @@ def find_columns(row: Row) -> Columns | None:
 
 
 def _is_header_repeat(row: Row, columns: Columns) -> bool:
-    """A header row printed again at the top of a page."""
+    """A header row printed again at the top of a page (as printed, or read by OCR a little
+    differently but with the same columns)."""
     if len(row.cells) != len(columns.titles):
         return False
-    return [collapse(title).lower() for title in _row_titles(row)] == columns.folded_titles
+    if [collapse(title).lower() for title in _row_titles(row)] == columns.folded_titles:
+        return True
+    again = find_columns(row)
+    return again is not None and again.index == columns.index
 
 
 def read_agreement(text: str) -> str | None:

@@ -200,7 +200,8 @@ def parts(image: Image.Image, page_height: float, columns: list[list[Box]]) -> l
 def _one_page(image: Image.Image) -> bytes:
     """An image as a one-page PDF at DPI."""
     buffer = io.BytesIO()
-    image.save(buffer, "PDF", resolution=DPI)
+    # JPEG at a high quality: the scan's own compression is loss enough.
+    image.save(buffer, "PDF", resolution=DPI, quality=95)
     return buffer.getvalue()
 
 
