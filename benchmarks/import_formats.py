@@ -10,11 +10,22 @@ run on the same PDFs: what a user might write, pdfplumber's extract_tables with 
 per row mapped straight onto the five columns (its score and speed), and pypdfium2's raw
 text extraction of every page (speed only: the floor under any pdfium-based reader). The
 target for untagged PDFs is half the raw extraction's pages per second.
+
+Then scanned renders of every fixture (NAME.pdf rendered at 300 dpi by pdftoppm, speckled,
+saved as images alone: tests/fixtures/make_fixtures.py's scan_pdf) are read through OCR
+(ocrmypdf and Tesseract must be installed), with their score (target: 0.95 of actions
+exact) and pages per second of wall-clock time (OCR runs in other processes). This takes
+minutes; `--no-scans` leaves it out.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import shutil
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,14 +34,24 @@ import pdfplumber
 import pypdfium2 as pdfium
 
 from planwatch.dates import parse_target
+from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
 from planwatch.pipeline import read_plan_bytes
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
 DOCUMENTS = FIXTURES / "documents"
 # NAME.pdf is LibreOffice's untagged export; the others are NAME.PRODUCER.pdf.
-PRODUCERS = ("lo", "lo-tagged", "weasyprint", "chromium", "chromium-untagged", "chromium-tight")
-UNTAGGED = ("lo", "chromium-untagged", "chromium-tight")
+PRODUCERS = (
+    "lo",
+    "lo-tagged",
+    "weasyprint",
+    "chromium",
+    "chromium-untagged",
+    "chromium-tight",
+    "lo-borderless",
+    "chromium-borderless",
+)
+UNTAGGED = ("lo", "chromium-untagged", "chromium-tight")  # with drawn borders
 REPEATS = 5  # each file is read this many times; the best time counts
 
 
@@ -99,7 +120,70 @@ def best_time(function: Any, *args: Any) -> tuple[float, Any]:
     return best, result
 
 
+def scanned(plans: list[tuple[str, dict[str, Any]]]) -> None:
+    """Score and time the reading of scanned renders of every fixture, through OCR."""
+    print()
+    if shutil.which("ocrmypdf") is None:
+        print("scanned renders: left out (ocrmypdf is not installed)")
+        return
+    sys.path.insert(0, str(FIXTURES.parents[1]))
+    from tests.fixtures.make_fixtures import scan_pdf
+
+    # The score is what is measured here, not the time limit a busy machine would hit.
+    os.environ.setdefault("PLANWATCH_OCR_TIMEOUT", "3600")
+
+    rows = [("scan of", "actions exact", "plan exact", "pages", "seconds")]
+    exact_actions = total_actions = exact_plans = pages = 0
+    elapsed_total = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        for stem, expected in plans:
+            path = Path(folder) / f"{stem}.scanned.pdf"
+            scan_pdf(pdf_path(stem, "lo"), path)
+            data = path.read_bytes()
+            count = len(pdfium.PdfDocument(data))
+            started = time.perf_counter()
+            try:
+                plan = read_plan_bytes(data, path.name).to_dict()
+            except PlanReadError as error:
+                print(f"  {stem}: {error}")
+                plan = {key: None for key in CONTRACT_KEYS} | {"concerns": []}
+            elapsed = time.perf_counter() - started
+            wanted = action_keys(expected["concerns"])
+            got = set(action_keys(plan["concerns"]))
+            exact = sum(key in got for key in wanted)
+            whole = {key: plan[key] for key in CONTRACT_KEYS} == expected
+            exact_actions += exact
+            total_actions += len(wanted)
+            exact_plans += whole
+            pages += count
+            elapsed_total += elapsed
+            rows.append(
+                (
+                    stem,
+                    f"{exact} of {len(wanted)}",
+                    "yes" if whole else "no",
+                    str(count),
+                    f"{elapsed:.0f}",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    share = exact_actions / total_actions
+    verdict = "meets" if share >= 0.95 else "misses"
+    print()
+    print(
+        f"scanned renders through OCR: {share:.2f} of actions exact ({exact_actions} of "
+        f"{total_actions}), {exact_plans} of {len(plans)} plans exact; {pages} pages in "
+        f"{elapsed_total:.0f} s, {pages / elapsed_total:.2f} pages per second (wall clock); "
+        f"target 0.95 of actions exact: {verdict} the target"
+    )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--no-scans", action="store_true", help="leave out the OCR of scans")
+    arguments = parser.parse_args()
     plans = []
     for plan_path in sorted((FIXTURES / "plans").glob("*.json")):
         expected = json.loads(plan_path.read_text("utf-8"))
@@ -173,6 +257,8 @@ def main() -> None:
         f"untagged PDFs: {ours_rate:.0f} pages per second; raw pdfium text extraction "
         f"{raw_rate:.0f}; target {raw_rate / 2:.0f} (half of it): {verdict} the target"
     )
+    if not arguments.no_scans:
+        scanned(plans)
 
 
 if __name__ == "__main__":

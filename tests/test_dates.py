@@ -360,3 +360,105 @@ def test_the_quality_check_treats_out_of_range_dates_in_plan_json_as_unreadable(
         ("unreadable-target", 3),
     ]
     assert [f for f in findings if f.rule == "plan-timeliness"] == []
+
+
+# --- financial-year quarters ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Q1 2024/25", "2024-06"),
+        ("Q2 2024/25", "2024-09"),
+        ("Q3 2024/25", "2024-12"),
+        ("Q4 2024/25", "2025-03"),
+        ("Q1 25/26", "2025-06"),
+        ("Quarter 4 2024-25", "2025-03"),
+        ("Q4 2024/2025", "2025-03"),
+        ("End of Q2 FY24/25", "2024-09"),
+        ("by end of Q3 2024/25", "2024-12"),
+        ("Q2 of 2024/25", "2024-09"),
+        ("Qtr 1 2025-26", "2025-06"),
+        ("q3 2024 / 25", "2024-12"),
+        ("Q4 2099/00", "2100-03"),
+        ("Q3 1990/91", "1990-12"),
+    ],
+)
+def test_financial_year_quarters_are_their_last_month(text, expected):
+    assert parse_target(text) == expected
+    assert parse_target(text, date(2024, 5, 22)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q3 2024",  # a calendar or financial year? Not said: unreadable
+        "Q3 2024/26",  # not one financial year
+        "Q3 2025/24",
+        "Q5 2024/25",
+        "Q0 2024/25",
+        "Q4 2100/01",  # ends in March 2101, after MAX_YEAR
+        "Q1 1989/90",  # ends in June 1989, before MIN_YEAR
+        "Q3",  # no year and no submission date to place it by
+        "by end of Q2",
+    ],
+)
+def test_unreadable_quarters_are_none(text):
+    assert parse_target(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "submitted", "expected"),
+    [
+        ("by end of Q2", date(2024, 5, 22), "2024-09"),
+        ("by end of Q1", date(2024, 5, 22), "2024-06"),
+        ("End of Q3", date(2024, 5, 22), "2024-12"),
+        ("Q4", date(2024, 5, 22), "2025-03"),
+        ("by end of Q1", date(2024, 6, 30), "2024-06"),  # on or after: the quarter's own end
+        ("by end of Q1", date(2024, 7, 1), "2025-06"),
+        ("Quarter 4", date(2024, 2, 10), "2024-03"),
+        ("by end of Q2", date(2100, 10, 1), None),  # the next one, in 2101, is out of range
+    ],
+)
+def test_a_quarter_without_a_year_is_the_next_one_after_submission(text, submitted, expected):
+    assert parse_target(text, submitted) == expected
+
+
+def test_a_plan_reads_quarters_and_keeps_the_printed_text():
+    text = plan_text(
+        "\tKey concerns\t\t\t",
+        "1\tA concern.\tThe Head of Safety will publish a strategy.\tHead of Safety\tQ3 2024/25",
+        "2\tAnother.\tThe Governor will chair a meeting.\tGovernor\tby end of Q2",
+        "3\tA third.\tThe Head of Residence will audit cells.\tHead of Residence\tQ1 25/26",
+    )
+    plan = read_plan_bytes(text.encode(), "plan.txt")
+    actions = [action for concern in plan.concerns for action in concern.actions]
+    assert [(a.target_text, a.target) for a in actions] == [
+        ("Q3 2024/25", "2024-12"),
+        ("by end of Q2", "2024-09"),
+        ("Q1 25/26", "2025-06"),
+    ]
+    assert plan.warnings == [
+        "concern 2 action 1: target 'by end of Q2' gives no year; read as the end of Q2 next "
+        "after the plan's submission (2024-09)"
+    ]
+    assert not [f for f in check_plan(plan).findings if f.rule == "unreadable-target"]
+
+
+def test_a_quarter_without_a_year_in_a_plan_without_a_submission_date_is_unreadable():
+    header = HEADER_BLOCK.replace("Action Plan Submitted: 22nd May 2024\n\n", "")
+    text = plan_text(
+        "\tKey concerns\t\t\t",
+        "1\tA concern.\tThe Governor will chair a meeting.\tGovernor\tby end of Q2",
+        header=header,
+    )
+    plan = read_plan_bytes(text.encode(), "plan.txt")
+    action = plan.concerns[0].actions[0]
+    assert (action.target_text, action.target) == ("by end of Q2", None)
+    assert plan.warnings[-1] == (
+        "concern 1 action 1: target 'by end of Q2' gives no year and the plan has no readable "
+        "submission date to place it by: left unreadable"
+    )
+    assert [f.rule for f in check_plan(plan).findings if f.rule == "unreadable-target"] == [
+        "unreadable-target"
+    ]

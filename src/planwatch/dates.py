@@ -111,16 +111,78 @@ def parse_day(text: str) -> date | None:
     return None
 
 
-def parse_target(text: str) -> str | None:
+# Financial-year quarters (the UK government's year, April to March): "Q3 2024/25",
+# "Q1 25/26", "Quarter 4 2024-25", "end of Q2 FY2024/25", "by end of Q2" (no year).
+_QUARTER = re.compile(
+    rf"^{_LEAD}(?:q|quarter|qtr)\s*(?P<quarter>[1-4])"
+    r"(?:(?:\s+of)?\s+(?:fy\s*|financial\s+year\s+)?"
+    r"(?P<first>\d{4}|\d{2})\s*[/\-–]\s*(?P<second>\d{4}|\d{2}))?$",
+    re.I,
+)
+# The month each quarter of the financial year ends in, and whether that month falls in
+# the financial year's second calendar year (Q4 ends in March of the second year).
+QUARTER_ENDS = {1: (6, 0), 2: (9, 0), 3: (12, 0), 4: (3, 1)}
+
+
+def quarter_end(quarter: int, first_year: int) -> str | None:
+    """The month ("YYYY-MM") ending quarter 1-4 of the financial year starting in April of
+    `first_year`; None when that month's year is outside MIN_YEAR to MAX_YEAR."""
+    month, offset = QUARTER_ENDS[quarter]
+    year = first_year + offset
+    return f"{year:04d}-{month:02d}" if year_in_range(year) else None
+
+
+def next_quarter_end(quarter: int, on_or_after: date) -> str | None:
+    """The first end of quarter 1-4 (of any financial year) in or after the month of
+    `on_or_after`: "by end of Q2" in a plan submitted in May 2024 is September 2024."""
+    month, _ = QUARTER_ENDS[quarter]
+    year = on_or_after.year if month >= on_or_after.month else on_or_after.year + 1
+    return f"{year:04d}-{month:02d}" if year_in_range(year) else None
+
+
+def yearless_quarter(text: str) -> int | None:
+    """The quarter named by a target that gives no year ("by end of Q2"), else None."""
+    match = _QUARTER.match(_clean(text))
+    if match is None or match["first"] is not None:
+        return None
+    return int(match["quarter"])
+
+
+def _quarter_target(cleaned: str, submitted: date | None) -> str | None:
+    match = _QUARTER.match(cleaned)
+    if match is None:
+        return None
+    quarter = int(match["quarter"])
+    if match["first"] is None:
+        return next_quarter_end(quarter, submitted) if submitted is not None else None
+    first = _year(match["first"])
+    second = int(match["second"])
+    if len(match["second"]) == 2:
+        # "2099/00": the second year's last two digits, in the century that follows.
+        second += first // 100 * 100
+        if second < first:
+            second += 100
+    # "2024/25" is one financial year: the second year must follow the first.
+    if second != first + 1:
+        return None
+    return quarter_end(quarter, first)
+
+
+def parse_target(text: str, submitted: date | None = None) -> str | None:
     """Normalise a target date cell.
 
-    Returns "YYYY-MM-DD" for a day, "YYYY-MM" for a month, "completed", "ongoing",
-    or None when the text is none of these or its year is outside MIN_YEAR to MAX_YEAR
-    (the caller keeps the text and warns).
+    Returns "YYYY-MM-DD" for a day, "YYYY-MM" for a month (a financial-year quarter is its
+    last month: "Q3 2024/25" is "2024-12"), "completed", "ongoing", or None when the text
+    is none of these or its year is outside MIN_YEAR to MAX_YEAR (the caller keeps the
+    text and warns). A quarter without a year ("by end of Q2") is the first end of that
+    quarter in or after the month of `submitted`, the plan's submission; None without it.
     """
     cleaned = _clean(text)
     if not cleaned:
         return None
+    quarter = _quarter_target(cleaned, submitted)
+    if quarter is not None:
+        return quarter
     if _COMPLETED.match(cleaned):
         return "completed"
     if _ONGOING.match(cleaned):

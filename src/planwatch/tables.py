@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from planwatch.dates import parse_target
+from planwatch.dates import parse_target, yearless_quarter
 from planwatch.errors import PlanReadError
 from planwatch.header import read_header
 from planwatch.model import Action, Concern, Plan
@@ -21,7 +22,8 @@ EXPECTED_COLUMNS = (
 _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("owner", re.compile(r"owner|responsib|\blead\b|function|accountab", re.I)),
     ("target", re.compile(r"target|date|timescale|deadline|\bdue\b|completion", re.I)),
-    ("ref", re.compile(r"\b(no|ref|number|num)\b|^#$", re.I)),
+    # "Concer nNo": a title broken at the cell's edge and run together by OCR.
+    ("ref", re.compile(r"\b(no|ref|number|num)\b|^#$|(?-i:[a-z]No\.?$)", re.I)),
     ("agreement", re.compile(r"agree|accept|reject", re.I)),
     ("action", re.compile(r"action|response|planned|taken", re.I)),
     ("concern", re.compile(r"concern|recommendation|finding|issue", re.I)),
@@ -40,6 +42,11 @@ _AGREEMENT = (
     (re.compile(r"^(agreed|accepted)", re.I), "agreed"),
 )
 _SMALL_WORDS = {"of", "and", "the", "for", "&", "in", "on"}
+
+
+def is_section_heading(text: str) -> bool:
+    """Whether a paragraph is a section heading ("Priority concerns", "Recommendations")."""
+    return _SECTION.match(collapse(text)) is not None
 
 
 def column_role(title: str) -> str | None:
@@ -89,10 +96,14 @@ def find_columns(row: Row) -> Columns | None:
 
 
 def _is_header_repeat(row: Row, columns: Columns) -> bool:
-    """A header row printed again at the top of a page."""
+    """A header row printed again at the top of a page (as printed, or read by OCR a little
+    differently but with the same columns)."""
     if len(row.cells) != len(columns.titles):
         return False
-    return [collapse(title).lower() for title in _row_titles(row)] == columns.folded_titles
+    if [collapse(title).lower() for title in _row_titles(row)] == columns.folded_titles:
+        return True
+    again = find_columns(row)
+    return again is not None and again.index == columns.index
 
 
 def read_agreement(text: str) -> str | None:
@@ -205,8 +216,10 @@ def _target_cut(before: str, after: str) -> bool:
 class _PlanBuilder:
     """Walks the rows once, keeping the current section, concern and unfinished row."""
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, submitted: date | None = None) -> None:
         self.columns = columns
+        # The plan's submission: a target quarter printed without a year is placed from it.
+        self.submitted = submitted
         self.pending: _Block | None = None
         self.pending_new_page = False
         self.carry_new_page = False
@@ -338,10 +351,21 @@ class _PlanBuilder:
             zip(texts, owners, targets, strict=True)
         ):
             number = first_number + offset
-            target = parse_target(target_text)
+            target = parse_target(target_text, self.submitted)
             if not owner:
                 self.warn(f"{label} action {number}: no responsible owner")
-            if target is None:
+            quarter = yearless_quarter(target_text)
+            if quarter is not None and self.submitted is not None and target is not None:
+                self.warn(
+                    f"{label} action {number}: target '{target_text}' gives no year; read as "
+                    f"the end of Q{quarter} next after the plan's submission ({target})"
+                )
+            elif quarter is not None and target is None:
+                self.warn(
+                    f"{label} action {number}: target '{target_text}' gives no year and the "
+                    "plan has no readable submission date to place it by: left unreadable"
+                )
+            elif target is None:
                 if target_text:
                     self.warn(
                         f"{label} action {number}: target date '{target_text}' not understood"
@@ -422,7 +446,13 @@ def build_plan(document: Document, name: str) -> Plan:
             f"{name} does not name the establishment: the header block needs a line such as "
             "'Action Plan: HMP Peterborough (Men)' or 'Establishment: HMP Peterborough'"
         )
-    builder = _PlanBuilder(columns)
+    submitted = None
+    if header.plan_submitted:
+        try:
+            submitted = date.fromisoformat(header.plan_submitted)
+        except ValueError:
+            submitted = None
+    builder = _PlanBuilder(columns, submitted)
     # A section heading just above the table ("Priority concerns") opens its first section.
     for row in document.rows[:header_index]:
         filled = [cell for cell in row.cells if cell]

@@ -39,12 +39,14 @@ def test_encrypted_pdf(capsys):
     )
 
 
+@pytest.mark.ocr
 def test_scanned_pdf_without_text(capsys, tmp_path):
+    # A blank scan: read through OCR, which finds nothing (tests/readers/test_scanned.py
+    # reads a real one).
     path = tmp_path / "scan.pdf"
     Image.new("RGB", (595, 842), "white").save(path, "PDF")
     assert parse_error(capsys, path) == (
-        f"{path} has no text layer (it is probably a scan) and OCR is not supported: "
-        "give the Word version or a PDF exported from Word"
+        f"{path} is a scan in which OCR found no text: give the Word version"
     )
 
 
@@ -56,8 +58,8 @@ def test_truncated_pdf(capsys, tmp_path, cut):
     message = parse_error(capsys, path)
     assert message in (
         f"{path} is a damaged or truncated PDF: download it again, or give the Word version",
-        f"{path} has no text layer (it is probably a scan) and OCR is not supported: "
-        "give the Word version or a PDF exported from Word",
+        f"{path} has neither text nor images: it is blank or damaged; download it again, or "
+        "give the Word version",
     )
 
 

@@ -117,3 +117,93 @@ def test_any_lines_group_into_paragraphs_without_error(made, pitch):
     lines = merged(made)
     texts = paragraphs(lines, usual_pitch([lines]), pitch > 1.5, 0.0, 500.0)
     assert all(text == text.strip() and text for text in texts)
+
+
+# --- tables without drawn borders ---------------------------------------------------------
+
+
+def run(*cells: tuple[float, str], baseline: float):
+    """A run pdfium reads as one line: texts starting at the given x, on one baseline."""
+    from planwatch.readers.pdf_layout import Run
+
+    glyphs: list[tuple[str, float, float]] = []
+    for left, text in cells:
+        if glyphs:
+            glyphs.append((" ", 0.0, 0.0))
+        for number, char in enumerate(text):
+            x = left + CHAR * number
+            glyphs.append((char, 0.0, 0.0) if char == " " else (char, x, x + CHAR - 0.5))
+    return Run(glyphs, baseline, 10.0)
+
+
+def roles_of(titles):
+    from planwatch.readers.cells import Row
+    from planwatch.tables import find_columns
+
+    columns = find_columns(Row(cells=[[title] if title else [] for title in titles]))
+    return None if columns is None else columns.index
+
+
+def test_an_unruled_table_is_read_from_its_column_titles():
+    from planwatch.readers.pdf_layout import read_unruled
+    from planwatch.tables import is_section_heading
+
+    # Columns at x = 50, 100, 200, 350, 450; line pitch 12pt, rows 20pt apart.
+    page = [
+        run((50, "Action Plan: HMP X"), baseline=780),
+        run(
+            (50, "No"),
+            (100, "Concern"),
+            (200, "Action"),
+            (350, "Owner"),
+            (450, "Target"),
+            baseline=740,
+        ),
+        run((350, "responsible"), (450, "date"), baseline=728),
+        run((100, "Key concerns"), baseline=708),
+        run(
+            (50, "1"),
+            (100, "Too few staff"),
+            (200, "Recruit twenty"),
+            (350, "Governor"),
+            (450, "July 2024"),
+            baseline=688,
+        ),
+        run((100, "on the wings."), (200, "officers."), baseline=676),
+        # A second action row: action, owner and target all start level.
+        run((200, "Train them."), (350, "Head of"), (450, "Completed"), baseline=656),
+        run((350, "Learning"), baseline=644),
+        run(
+            (50, "2"),
+            (100, "Dirty cells."),
+            (200, "Clean them."),
+            (350, "Governor"),
+            (450, "2024-25"),
+            baseline=624,
+        ),
+        run((50, "Page 1"), baseline=40),
+    ]
+    table = read_unruled([page], roles_of, is_section_heading)
+    assert table is not None
+    assert table.lines == ["Action Plan: HMP X"]
+    assert [row.cells for row in table.rows] == [
+        [["No"], ["Concern"], ["Action"], ["Owner responsible"], ["Target date"]],
+        [[], ["Key concerns"], [], [], []],
+        [
+            ["1"],
+            ["Too few staff on the wings."],
+            ["Recruit twenty officers."],
+            ["Governor"],
+            ["July 2024"],
+        ],
+        [[], [], ["Train them."], ["Head of Learning"], ["Completed"]],
+        [["2"], ["Dirty cells."], ["Clean them."], ["Governor"], ["2024-25"]],
+    ]
+
+
+def test_without_a_header_row_no_unruled_table_is_found():
+    from planwatch.readers.pdf_layout import read_unruled
+    from planwatch.tables import is_section_heading
+
+    page = [run((50, "Minutes"), (200, "of the"), (350, "meeting"), baseline=700)]
+    assert read_unruled([page], roles_of, is_section_heading) is None

@@ -213,20 +213,42 @@ def test_elements_of_unknown_kinds_holding_text_are_paragraphs():
     assert document.rows[0].cells == [["Director", "NHFT"]]
 
 
-def test_an_untagged_table_without_borders_is_refused_with_a_reason(tmp_path):
-    # WeasyPrint without borders and without tags: a plan table no reader can cut into cells.
+def test_an_untagged_table_without_borders_is_read_from_its_column_titles(tmp_path):
+    # WeasyPrint without borders and without tags: the columns start where their titles do.
+    # (Cells top- and left-aligned, as Word's are: centred text is not read this way.)
     from weasyprint import HTML
 
     html = (
+        "<style>th, td { vertical-align: top; text-align: left; padding: 2pt 5pt }</style>"
         "<p>Action Plan: HMP X</p><table><tr><th>Concern No</th><th>Concerns</th>"
         "<th>Response Action Taken/Planned</th><th>Responsible Owner</th><th>Target Date</th>"
         "</tr><tr><td>1</td><td>Too few staff.</td><td>Recruit.</td><td>Governor</td>"
         "<td>July 2024</td></tr></table>"
     )
+    plan = read_plan_bytes(HTML(string=html).write_pdf(), "plan.pdf")
+    assert [
+        (c.ref, c.text, [(a.text, a.owner, a.target_text, a.target) for a in c.actions])
+        for c in plan.concerns
+    ] == [("1", "Too few staff.", [("Recruit.", "Governor", "July 2024", "2024-07")])]
+    assert plan.warnings[0] == (
+        "PDF read from its layout (it has no tags): its table has no drawn borders, so columns "
+        "were placed by the header row's titles and rows by where their text starts: check the "
+        "cells were read as printed"
+    )
+
+
+def test_column_titles_run_together_without_borders_are_refused_with_a_reason(tmp_path):
+    # The titles set as one line of words: nothing says where one column ends.
+    from weasyprint import HTML
+
+    html = (
+        "<p>Action Plan: HMP X</p><p>Concern No Concerns Response Action Taken/Planned "
+        "Responsible Owner Target Date</p><p>1 Too few staff. Recruit. Governor July 2024</p>"
+    )
     with pytest.raises(PlanReadError) as raised:
         read_plan_bytes(HTML(string=html).write_pdf(), "plan.pdf")
     assert str(raised.value) == (
-        "plan.pdf: its plan table has no drawn borders and the PDF has no usable tags (it has "
-        "no tags), so its cells cannot be told apart: give the Word version, or a PDF saved "
-        "from Word (Word tags its PDFs)"
+        "plan.pdf: its plan table has no drawn borders, the PDF has no usable tags (it has no "
+        "tags) and its column titles do not stand apart, so its cells cannot be told apart: "
+        "give the Word version, or a PDF saved from Word (Word tags its PDFs)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.errors import PlanReadError
 from planwatch.readers import pdf_layout as layout
-from planwatch.readers import pdf_tags
+from planwatch.readers import pdf_scan, pdf_tags
 from planwatch.readers.cells import Cell, Document, Row
 
 # Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
@@ -116,12 +117,16 @@ def _rules(page: pdfium.PdfPage) -> tuple[list[_Rule], list[_Rule]]:
 
 
 def _grids(page: pdfium.PdfPage) -> list[_Grid]:
-    """One grid per ruled table on the page, top to bottom.
+    """One grid per ruled table on the page, top to bottom."""
+    return _grids_from(*_rules(page))
+
+
+def _grids_from(verticals: list[_Rule], horizontals: list[_Rule]) -> list[_Grid]:
+    """One grid per ruled table among a page's rules, top to bottom.
 
     Tables are told apart by the vertical extent of their side borders: two tables on one
     page (a table of key facts above the plan, say) have separate column borders.
     """
-    verticals, horizontals = _rules(page)
     extents: list[list[float]] = []  # [bottom, top] of each table, merged where they overlap
     for rule in sorted(verticals, key=lambda rule: -rule.end):
         if extents and rule.end >= extents[-1][0] - _SAME_POSITION:
@@ -186,6 +191,11 @@ def _address(handle: Any) -> ctypes.c_void_p:
 def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
     """The page's path objects, also inside form XObjects, as plain addresses (a page that
     sets each glyph as an object of its own has thousands: wrapping each costs too much)."""
+    return _objects(page, pdfium_c.FPDF_PAGEOBJ_PATH, max_depth)
+
+
+def _objects(page: pdfium.PdfPage, wanted: int, max_depth: int = 3) -> Iterator[int]:
+    """The page's objects of one kind (pdfium's FPDF_PAGEOBJ_*), also inside forms."""
     stack: list[tuple[Any, int]] = [(_address(page.raw), 0)]
     while stack:
         parent, depth = stack.pop()
@@ -195,7 +205,7 @@ def _paths(page: pdfium.PdfPage, max_depth: int = 3) -> Iterator[int]:
         # map() keeps the per-object loop out of the interpreter: most objects are text.
         items = [item for item in map(get, repeat(parent), range(max(count, 0))) if item]
         for item, kind in zip(items, map(_OBJECT_TYPE, items), strict=True):
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            if kind == wanted:
                 yield item
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < max_depth:
                 stack.append((item, depth + 1))
@@ -380,6 +390,30 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
     return {key: layout.merged(lines) for key, lines in regions.items()}
 
 
+def _glyph_runs(chars: _Chars) -> list[layout.Run]:
+    """The page's runs of text with each glyph's left and right edges, for a table whose
+    cells have no borders to place them by."""
+    runs = []
+    text = chars.text
+    address, pointers = chars.address, chars.pointers
+    box_left, box_right = chars.box_left, chars.box_right
+    for first, last in chars.runs():
+        baseline = chars.origin(first)[1]
+        size = chars.size(first)
+        if not 1.0 < size < 200.0:
+            size = max(chars.box(first)[3] - baseline, 1.0) / layout.ASCENT
+        glyphs = []
+        for index in range(first, last + 1):
+            char = text[index]
+            if char.isspace():
+                glyphs.append((char, 0.0, 0.0))
+                continue
+            _CHAR_BOX(address, index, pointers[0], pointers[1], pointers[2], pointers[3])
+            glyphs.append((char, box_left.value, box_right.value))
+        runs.append(layout.Run(glyphs, baseline, size))
+    return runs
+
+
 def _open(data: bytes, name: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
@@ -397,6 +431,11 @@ TAGS_READ = "PDF read from its tags: cells and paragraphs as the document marks 
 LAYOUT_READ = (
     "PDF read from its layout ({reason}): cells from the drawn borders, paragraphs from "
     "the spacing and length of lines"
+)
+UNRULED_READ = (
+    "PDF read from its layout ({reason}): its table has no drawn borders, so columns were "
+    "placed by the header row's titles and rows by where their text starts: check the "
+    "cells were read as printed"
 )
 
 
@@ -443,21 +482,29 @@ def read_pdf(data: bytes, name: str) -> Document:
         pages = [pdf[index] for index in range(len(pdf))]
         textpages = [page.get_textpage() for page in pages]
         if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):
-            raise PlanReadError(
-                f"{name} has no text layer (it is probably a scan) and OCR is not supported: "
-                "give the Word version or a PDF exported from Word"
-            )
+            if not any(next(_objects(page, pdfium_c.FPDF_PAGEOBJ_IMAGE), None) for page in pages):
+                raise PlanReadError(
+                    f"{name} has neither text nor images: it is blank or damaged; download it "
+                    "again, or give the Word version"
+                )
+            return _read_scan(pages, name)
         tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):
             return tagged
-        document.warnings.append(LAYOUT_READ.format(reason=tagged))
         _read_pages(document, pages, textpages)
+        unruled = None if _has_plan_header(document) else _read_unruled(textpages)
+        if unruled is not None:
+            document = unruled
+            document.warnings.insert(0, UNRULED_READ.format(reason=tagged))
+            return document
+        document.warnings.insert(0, LAYOUT_READ.format(reason=tagged))
         if not document.rows and any(_UNRULED_HEADER.search(line) for line in document.lines):
             # The column titles are there but no borders are drawn round the cells.
             raise PlanReadError(
-                f"{name}: its plan table has no drawn borders and the PDF has no usable tags "
-                f"({tagged}), so its cells cannot be told apart: give the Word version, or a "
-                "PDF saved from Word (Word tags its PDFs)"
+                f"{name}: its plan table has no drawn borders, the PDF has no usable tags "
+                f"({tagged}) and its column titles do not stand apart, so its cells cannot be "
+                "told apart: give the Word version, or a PDF saved from Word (Word tags its "
+                "PDFs)"
             )
     except pdfium.PdfiumError:
         raise PlanReadError(
@@ -468,27 +515,157 @@ def read_pdf(data: bytes, name: str) -> Document:
     return document
 
 
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+OCR_READ = (
+    "PDF read through OCR (it has no text layer: it is a scan), so its text may hold "
+    "misread letters or figures: check the names, dates and numbers against the scan"
+)
+
+
+def _read_scan(pages: list[pdfium.PdfPage], name: str) -> Document:
+    """A scan: its table rules found in the page images, its text read by OCR (each table
+    column apart, so that no line of text runs across cells), and the result read from
+    its layout as an untagged PDF's is."""
+    pdf_scan.check_ocr(name, len(pages))
+    grids: list[list[_Grid]] = []
+    # The images to OCR in two batches (Tesseract reading each part as a column of text,
+    # or the concerns' numbers and texts as a block), each image's scanned page beside it.
+    batches: dict[str, list[tuple[bytes, int]]] = {pdf_scan.COLUMN: [], pdf_scan.BLOCK: []}
+    for number, page in enumerate(pages):
+        image = pdf_scan.render(page)
+        rules, cleaned = pdf_scan.find_rules(image, page.get_height())
+        page_grids = _grids_from(
+            [_Rule(rule.position, rule.start, rule.end) for rule in rules.verticals],
+            [_Rule(rule.position, rule.start, rule.end) for rule in rules.horizontals],
+        )
+        grids.append(page_grids)
+        columns = _cell_boxes(page_grids)
+        made = pdf_scan.parts(cleaned, page.get_height(), [boxes for boxes, _ in columns])
+        batches[pdf_scan.COLUMN].append((made[0], number))
+        for part, (_, lead) in zip(made[1:], columns, strict=True):
+            batches[pdf_scan.BLOCK if lead else pdf_scan.COLUMN].append((part, number))
+    modes = [mode for mode, parts in batches.items() if parts]
+    outputs = pdf_scan.ocr([([image for image, _ in batches[mode]], mode) for mode in modes], name)
+    document = Document(warnings=[OCR_READ])
+    opened = [_open(data, name) for data in outputs]
+    try:
+        parts: list[list[pdfium.PdfTextPage]] = [[] for _ in pages]
+        everything = []
+        for mode, pdf in zip(modes, opened, strict=True):
+            if len(pdf) != len(batches[mode]):
+                raise PlanReadError(
+                    f"{name} is a scan that OCR could not read: give the Word version"
+                )
+            for index, (_, number) in enumerate(batches[mode]):
+                textpage = pdf[index].get_textpage()
+                parts[number].append(textpage)
+                everything.append(textpage)
+        if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in everything):
+            raise PlanReadError(
+                f"{name} is a scan in which OCR found no text: give the Word version"
+            )
+        _read_pages(document, pages, [], list(zip(grids, parts, strict=True)))
+        if not _has_plan_header(document):
+            # A scan of a table printed without borders: each page was read whole.
+            unruled = _read_unruled([page_parts[0] for page_parts in parts])
+            if unruled is not None:
+                unruled.warnings = [OCR_READ, *unruled.warnings]
+                return unruled
+    finally:
+        for pdf in opened:
+            pdf.close()
+    return document
+
+
+def _cell_boxes(grids: list[_Grid]) -> list[tuple[list[tuple[float, float, float, float]], bool]]:
+    """For each table column, the (left, bottom, right, top) of every cell starting in it
+    (a cell merged across columns belongs to its first), to be read apart from the rest;
+    the first two columns (numbers and concerns) are read together, and marked."""
+    columns: list[tuple[list[tuple[float, float, float, float]], bool]] = []
+    for grid in grids:
+        boxes: list[list[tuple[float, float, float, float]]] = [
+            [] for _ in range(len(grid.columns) - 1)
+        ]
+        for band in range(len(grid.rows) - 1):
+            drawn = grid.drawn(band)
+            for first, end in itertools.pairwise(drawn):
+                boxes[first].append(
+                    (grid.columns[first], grid.rows[band + 1], grid.columns[end], grid.rows[band])
+                )
+        if len(boxes) > 1:
+            # A concern's number is read together with its text: Tesseract misses a lone
+            # figure with nothing beside it.
+            boxes[1] = boxes[0] + boxes[1]
+            boxes[0] = []
+        columns += [(column, index == 1) for index, column in enumerate(boxes) if column]
+    return columns
+
+
+def _has_plan_header(document: Document) -> bool:
+    from planwatch.tables import find_columns
+
+    return any(find_columns(row) for row in document.rows)
+
+
+def _read_unruled(textpages: list[pdfium.PdfTextPage]) -> Document | None:
+    """The plan table read from text positions alone (no borders are drawn round its
+    cells), or None if no line of text reads as its header row."""
+    from planwatch.tables import find_columns, is_section_heading
+
+    def roles_of(titles: list[str]) -> dict[str, int] | None:
+        columns = find_columns(Row(cells=[[title] if title else [] for title in titles]))
+        return None if columns is None else columns.index
+
+    pages = [_glyph_runs(_Chars(textpage)) for textpage in textpages]
+    table = layout.read_unruled(pages, roles_of, is_section_heading)
+    if table is None:
+        return None
+    return Document(lines=table.lines, rows=table.rows)
+
+
 def _read_pages(
-    document: Document, pages: list[pdfium.PdfPage], textpages: list[pdfium.PdfTextPage]
+    document: Document,
+    pages: list[pdfium.PdfPage],
+    textpages: list[pdfium.PdfTextPage],
+    scanned: list[tuple[list[_Grid], list[pdfium.PdfTextPage]]] | None = None,
 ) -> None:
-    """Place each page's text in the ruled tables drawn on it, row band by column."""
+    """Place each page's text in the ruled tables drawn on it, row band by column. For a
+    scan, `scanned` gives each page's grids (from the rules in its image) and the OCR'd
+    text of its parts (each table column, and the page outside the tables, read apart)."""
     # First read every region's lines; paragraphs are found once the document's line
     # pitch is known.
     placed_pages = []
-    for page, textpage in zip(pages, textpages, strict=True):
-        grids = _grids(page)
+    for number, page in enumerate(pages):
+        if scanned is None:
+            grids, parts = _grids(page), [textpages[number]]
+        else:
+            grids, parts = scanned[number]
         width = page.get_width()
-        regions = {}
-        for key, lines in _page_lines(_Chars(textpage), grids).items():
-            kind, number, band, column = key
-            if kind == "cell":
-                grid = grids[number]
-                end = grid.span(band, column)[1]
-                regions[key] = (lines, grid.columns[column], grid.columns[end])
-            else:
-                regions[key] = (lines, 0.0, width)
+        regions: dict[_Region, tuple[list[layout.Line], float, float]] = {}
+        for part in parts:
+            for key, lines in _page_lines(_Chars(part), grids).items():
+                kind, table, band, column = key
+                if key in regions:
+                    # Two parts of a scan that both read text here (a letter cut by a
+                    # column's edge): keep both, in reading order.
+                    lines = layout.merged(regions[key][0] + lines)
+                if kind == "cell":
+                    grid = grids[table]
+                    end = grid.span(band, column)[1]
+                    regions[key] = (lines, grid.columns[column], grid.columns[end])
+                else:
+                    regions[key] = (lines, 0.0, width)
         placed_pages.append((grids, regions))
     groups = [lines for _, regions in placed_pages for lines, _, _ in regions.values()]
+    if scanned is not None:
+        # OCR gives each line a type size of its own, a point or two either way: one size
+        # for the whole document keeps paragraphs from breaking at every change. Nor can
+        # it tell a straight quote from a curly one: all are read as straight.
+        sizes = sorted(line.size for lines in groups for line in lines)
+        for lines in groups:
+            for line in lines:
+                line.size = sizes[len(sizes) // 2]
+                line.text = line.text.translate(_STRAIGHT_QUOTES)
     pitch = layout.usual_pitch(groups)
     spaced = layout.spaced_paragraphs(groups, pitch)
 

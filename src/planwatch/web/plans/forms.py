@@ -307,7 +307,10 @@ class ActionForm(forms.Form):
     target_text = forms.CharField(
         label="Target date",
         max_length=100,
-        help_text="A month (July 2025), a day (31 July 2025), Completed or Ongoing",
+        help_text=(
+            "A month (July 2025), a day (31 July 2025), a financial-year quarter "
+            "(Q3 2025/26), Completed or Ongoing"
+        ),
         error_messages={
             "required": "Enter the target date",
             "max_length": too_long("The target date", 100),
@@ -318,8 +321,8 @@ class ActionForm(forms.Form):
         text = self.cleaned_data["target_text"].strip()
         if parse_target(text) is None:
             raise forms.ValidationError(
-                "Enter the target as a month (July 2025), a day (31 July 2025), Completed "
-                "or Ongoing"
+                "Enter the target as a month (July 2025), a day (31 July 2025), a "
+                "financial-year quarter with its year (Q3 2025/26), Completed or Ongoing"
             )
         return text
 
