@@ -208,6 +208,12 @@ def _verify(args: argparse.Namespace) -> int:
     return verify(_console())
 
 
+def _classify(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import classify
+
+    return classify(_console())
+
+
 def _err_console() -> Console:
     return Console(stderr=True, width=120, no_color=True, highlight=False)
 
@@ -323,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="check that the history of updates, judgements and evidence files is intact",
     )
     verify.set_defaults(handler=_verify)
+
+    classify = commands.add_parser(
+        "classify",
+        help="recompute the classified area and topics of every concern held",
+    )
+    classify.set_defaults(handler=_classify)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

@@ -131,3 +131,11 @@ ASSIGNMENT_SOURCES: dict[str, str] = {
     "classified": "Classified from the text",
     "person": "Set by a person",
 }
+
+
+def source_label(source: str, score: float | None = None) -> str:
+    """Where an area or topic came from, in words: "Classified from the text, score 0.82"."""
+    label = ASSIGNMENT_SOURCES.get(source, "")
+    if source == "classified" and score is not None:
+        return f"{label}, score {score:.2f}"
+    return label

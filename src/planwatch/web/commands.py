@@ -307,3 +307,23 @@ def verify(console) -> int:
         return 1
     console.print(f"The history is intact: {counts} checked", markup=False)
     return 0
+
+
+def classify(console) -> int:
+    """Recompute the classified area and topics of every concern held; those printed in a
+    plan or set by a person are kept."""
+    setup_django()
+    migrate()
+    import time
+
+    from planwatch import labels
+    from planwatch.web.plans import themes
+
+    started = time.perf_counter()
+    count = themes.classify_estate()
+    console.print(
+        f"{labels.plural(count, 'concern')} classified in {time.perf_counter() - started:.1f} s "
+        "(areas printed in a plan, and areas and topics set by a person, kept)",
+        markup=False,
+    )
+    return 0

@@ -67,6 +67,9 @@ def environment(**options: Any) -> Environment:
             "status_tags": labels.STATUS_TAGS,
             "category_labels": labels.CATEGORIES,
             "rating_labels": labels.RATINGS,
+            "area_names": labels.AREAS,
+            "topic_names": labels.TOPICS,
+            "source_label": labels.source_label,
         }
     )
     env.filters.update(

@@ -22,6 +22,8 @@ COLUMNS = (
     "concern_category",
     "concern_agreement",
     "concern_text",
+    "area",
+    "topics",
     "action_number",
     "action_text",
     "owner",
@@ -66,6 +68,8 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
                         "concern_category": concern.category,
                         "concern_agreement": concern.agreement or "",
                         "concern_text": concern.text,
+                        "area": concern.area or "",
+                        "topics": "; ".join(concern.topics),
                         "action_number": number,
                         "action_text": action.text,
                         "owner": action.owner,
@@ -131,6 +135,7 @@ def plan_record(export: PlanExport) -> dict[str, Any]:
         data["version"] = export.version
     owners = OwnerIndex(action.owner for action in export.plan.actions)
     for concern, concern_data in zip(export.plan.concerns, data["concerns"], strict=True):
+        concern_data["topics"] = list(concern.topics)
         for number, action_data in enumerate(concern_data["actions"], start=1):
             progress = export.progress_of(concern, number)
             action_data["owner_normalised"] = (

@@ -337,7 +337,17 @@ EMPTY_COUNTS: dict[str, int] = {
 
 
 class ConcernQuerySet(models.QuerySet):
-    pass
+    def in_area(self, area: str) -> ConcernQuerySet:
+        """Concerns in one healthy prison area (a key of labels.AREAS), however assigned."""
+        return self.filter(area=area)
+
+    def with_topic(self, topic: str) -> ConcernQuerySet:
+        """Concerns with one topic (a key of labels.TOPICS), however assigned."""
+        return self.filter(topic_links__topic=topic)
+
+    def with_themes(self) -> ConcernQuerySet:
+        """Concerns with their topics read in one more query (Concern.topic_keys)."""
+        return self.prefetch_related("topic_links")
 
 
 class UpdateQuerySet(models.QuerySet):

@@ -1,0 +1,261 @@
+"""Classify a concern's healthy prison area and topics from its text and its actions' text.
+
+A transparent method: TF-IDF features (words and word pairs, and character n-grams for
+spelling variants) and linear models (logistic regression): one choosing among the four
+areas, and one per topic saying how likely it applies. A concern gets every topic whose
+probability reaches a threshold chosen on the labelled set's development part, and at least
+its most likely topic. Trained on `labelled.tsv` (shipped with the package), once per
+process, deterministically.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planwatch import labels
+
+LABELLED = Path(__file__).with_name("labelled.tsv")
+# Each topic's definition and the terms that name it (docs/topics.md prints them).
+TOPIC_TERMS = Path(__file__).with_name("topics.tsv")
+# A concern never gets more topics than this: more would say little.
+MAX_TOPICS = 3
+# The precision the topic threshold must reach on the development part, if any does.
+TARGET_PRECISION = 0.85
+_THRESHOLDS = tuple(round(0.05 * step, 2) for step in range(1, 19))
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled concern."""
+
+    text: str
+    area: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What the classifier says of one concern: its area and topics, each with a score (the
+    model's probability, 0 to 1)."""
+
+    area: str
+    area_score: float
+    topics: tuple[tuple[str, float], ...]
+
+
+def labelled(path: Path = LABELLED) -> list[Example]:
+    """The labelled set: one concern a line (area, space-separated topics, text)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    examples = []
+    for number, row in enumerate(rows, start=2):
+        topics = tuple(row["topics"].split())
+        unknown = [topic for topic in topics if topic not in labels.TOPICS]
+        if row["area"] not in labels.AREAS or not topics or unknown:
+            raise ValueError(f"{path.name} line {number}: unknown area or topic")
+        examples.append(Example(" ".join(row["text"].split()), row["area"], topics))
+    return examples
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic of the taxonomy: what it covers and the terms that name it."""
+
+    key: str
+    definition: str
+    terms: tuple[str, ...]
+
+
+@functools.cache
+def topics() -> dict[str, Topic]:
+    """The taxonomy's definitions and terms, in labels.TOPICS order."""
+    with TOPIC_TERMS.open(encoding="utf-8", newline="") as handle:
+        rows = {row["topic"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    return {
+        key: Topic(
+            key,
+            rows[key]["definition"],
+            tuple(term.strip() for term in rows[key]["terms"].split(";") if term.strip()),
+        )
+        for key in labels.TOPICS
+    }
+
+
+def term_examples() -> list[Example]:
+    """The taxonomy as training examples: each topic's definition and terms, so that the
+    models know every topic's vocabulary, not only the words of a few labelled concerns."""
+    return [
+        Example(
+            f"{topic.definition} {'; '.join(topic.terms)}",
+            labels.TOPIC_AREAS[topic.key],
+            (topic.key,),
+        )
+        for topic in topics().values()
+    ]
+
+
+def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example], list[Example]]:
+    """The fixed split: every fifth concern held out for testing, the next for choosing the
+    topic threshold (development), the other three for training."""
+    parts: tuple[list[Example], list[Example], list[Example]] = ([], [], [])
+    for index, example in enumerate(examples):
+        parts[{0: 2, 1: 1}.get(index % 5, 0)].append(example)
+    return parts
+
+
+def concern_text(text: str, actions: Sequence[str] = ()) -> str:
+    """What the classifier reads of a concern: its text, then its actions' text."""
+    return " ".join([text, *actions])
+
+
+class Classifier:
+    """The trained models. `threshold`: the topic probability to reach (chosen on the
+    development part when not given)."""
+
+    def __init__(self, examples: Sequence[Example], threshold: float = 0.3) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.pipeline import FeatureUnion
+        from sklearn.preprocessing import MultiLabelBinarizer
+
+        self.threshold = threshold
+        self.features = FeatureUnion(
+            [
+                (
+                    "words",
+                    TfidfVectorizer(
+                        ngram_range=(1, 2), sublinear_tf=True, stop_words="english", min_df=1
+                    ),
+                ),
+                (
+                    "characters",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+                ),
+            ]
+        )
+        matrix = self.features.fit_transform([example.text for example in examples])
+        self.areas = LogisticRegression(C=20.0, max_iter=2000, random_state=0)
+        self.areas.fit(matrix, [example.area for example in examples])
+        self.binarizer = MultiLabelBinarizer(classes=sorted(labels.TOPICS))
+        targets = self.binarizer.fit_transform([example.topics for example in examples])
+        self.topics = OneVsRestClassifier(
+            LogisticRegression(C=20.0, max_iter=2000, random_state=0, class_weight="balanced")
+        )
+        self.topics.fit(matrix, targets)
+
+    def probabilities(self, texts: Sequence[str]) -> tuple[Any, Any]:
+        matrix = self.features.transform(list(texts))
+        return self.areas.predict_proba(matrix), self.topics.predict_proba(matrix)
+
+    def classify(self, texts: Sequence[str]) -> list[Assignment]:
+        """Area and topics of each text (a concern's text with its actions': concern_text)."""
+        if not texts:
+            return []
+        area_probabilities, topic_probabilities = self.probabilities(texts)
+        return [
+            self._assignment(area_row, topic_row)
+            for area_row, topic_row in zip(area_probabilities, topic_probabilities, strict=True)
+        ]
+
+    def _assignment(self, area_row: Any, topic_row: Any) -> Assignment:
+        best = int(area_row.argmax())
+        return Assignment(
+            area=str(self.areas.classes_[best]),
+            area_score=round(float(area_row[best]), 3),
+            topics=_chosen(list(self.binarizer.classes_), topic_row, self.threshold),
+        )
+
+
+def _chosen(names: list[str], row: Any, threshold: float) -> tuple[tuple[str, float], ...]:
+    """Topics reaching the threshold, most likely first, at least one and at most MAX_TOPICS."""
+    ranked = sorted(
+        ((str(name), round(float(score), 3)) for name, score in zip(names, row, strict=True)),
+        key=lambda item: -item[1],
+    )
+    kept = [item for item in ranked if item[1] >= threshold][:MAX_TOPICS]
+    return tuple(kept or ranked[:1])
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How well the method does on the held-out part."""
+
+    trained_on: int
+    dev: int
+    tested_on: int
+    threshold: float
+    area_accuracy: float
+    topic_precision: float
+    topic_recall: float
+
+
+def _topic_counts(
+    classifier: Classifier, examples: Sequence[Example], threshold: float
+) -> tuple[int, int, int]:
+    """(true positives, predicted, actual) topic assignments over the examples."""
+    _, probabilities = classifier.probabilities([example.text for example in examples])
+    names = list(classifier.binarizer.classes_)
+    hits = predicted = actual = 0
+    for example, row in zip(examples, probabilities, strict=True):
+        chosen = {name for name, _ in _chosen(names, row, threshold)}
+        hits += len(chosen & set(example.topics))
+        predicted += len(chosen)
+        actual += len(example.topics)
+    return hits, predicted, actual
+
+
+def choose_threshold(classifier: Classifier, dev: Sequence[Example]) -> float:
+    """The topic threshold with the best F1 among those reaching TARGET_PRECISION on the
+    development part (the most precise one if none does)."""
+    scored = []
+    for threshold in _THRESHOLDS:
+        hits, predicted, actual = _topic_counts(classifier, dev, threshold)
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / actual if actual else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+        scored.append((precision >= TARGET_PRECISION, f1 if precision >= TARGET_PRECISION else precision, -threshold))
+    best = max(scored)
+    return -best[2]
+
+
+def evaluate(examples: Sequence[Example] | None = None) -> Figures:
+    """Train on the training part, choose the threshold on the development part and measure
+    on the held-out part."""
+    train, dev, test = split(examples if examples is not None else labelled())
+    classifier = Classifier(train)
+    threshold = choose_threshold(classifier, dev)
+    area_probabilities, _ = classifier.probabilities([example.text for example in test])
+    areas = [str(classifier.areas.classes_[int(row.argmax())]) for row in area_probabilities]
+    correct = sum(area == example.area for area, example in zip(areas, test, strict=True))
+    hits, predicted, actual = _topic_counts(classifier, test, threshold)
+    return Figures(
+        trained_on=len(train),
+        dev=len(dev),
+        tested_on=len(test),
+        threshold=threshold,
+        area_accuracy=correct / len(test),
+        topic_precision=hits / predicted if predicted else 0.0,
+        topic_recall=hits / actual if actual else 0.0,
+    )
+
+
+@functools.cache
+def classifier() -> Classifier:
+    """The classifier in use, built at first use and kept: its threshold is chosen on the
+    development part with a model trained on the training part, then it is trained on the
+    whole labelled set."""
+    examples = labelled()
+    train, dev, _ = split(examples)
+    threshold = choose_threshold(Classifier(train), dev)
+    return Classifier(examples, threshold)
+
+
+def classify(texts: Sequence[str]) -> list[Assignment]:
+    """Area and topics of each text, by the classifier in use."""
+    return classifier().classify(texts)
