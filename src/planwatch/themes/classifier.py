@@ -26,6 +26,8 @@ TOPIC_TERMS = Path(__file__).with_name("topics.tsv")
 MAX_TOPICS = 3
 # The precision the topic threshold must reach on the development part, if any does.
 TARGET_PRECISION = 0.85
+# Topics about the whole prison, whatever the area: they say nothing of a concern's area.
+CROSS_CUTTING = frozenset({"leadership", "staffing"})
 _THRESHOLDS = tuple(round(0.05 * step, 2) for step in range(1, 19))
 
 
@@ -87,16 +89,15 @@ def topics() -> dict[str, Topic]:
 
 
 def term_examples() -> list[Example]:
-    """The taxonomy as training examples: each topic's definition and terms, so that the
-    models know every topic's vocabulary, not only the words of a few labelled concerns."""
-    return [
-        Example(
-            f"{topic.definition} {'; '.join(topic.terms)}",
-            labels.TOPIC_AREAS[topic.key],
-            (topic.key,),
-        )
-        for topic in topics().values()
-    ]
+    """The taxonomy as training examples: each term that names a topic, and each topic's
+    definition, so that the models know every topic's vocabulary, not only the words of
+    the labelled concerns."""
+    examples = []
+    for topic in topics().values():
+        area = labels.TOPIC_AREAS[topic.key]
+        examples.append(Example(topic.definition, area, (topic.key,)))
+        examples += [Example(term, area, (topic.key,)) for term in topic.terms]
+    return examples
 
 
 def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example], list[Example]]:
@@ -133,12 +134,9 @@ class Classifier:
                         ngram_range=(1, 2), sublinear_tf=True, stop_words="english", min_df=1
                     ),
                 ),
-                (
-                    "characters",
-                    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
-                ),
             ]
         )
+        examples = [*examples, *term_examples()]
         matrix = self.features.fit_transform([example.text for example in examples])
         self.areas = LogisticRegression(C=20.0, max_iter=2000, random_state=0)
         self.areas.fit(matrix, [example.area for example in examples])
@@ -163,11 +161,26 @@ class Classifier:
             for area_row, topic_row in zip(area_probabilities, topic_probabilities, strict=True)
         ]
 
+    def area_scores(self, area_row: Any, topic_row: Any) -> dict[str, float]:
+        """Each area's score: the area model's probability, averaged with the share of the
+        topic model's probability on topics of that area (leadership and staffing, which
+        concern every area, left out)."""
+        mass = dict.fromkeys(labels.AREAS, 0.0)
+        for name, score in zip(self.binarizer.classes_, topic_row, strict=True):
+            if name not in CROSS_CUTTING:
+                mass[labels.TOPIC_AREAS[str(name)]] += float(score)
+        total = sum(mass.values()) or 1.0
+        return {
+            str(area): (float(probability) + mass[str(area)] / total) / 2
+            for area, probability in zip(self.areas.classes_, area_row, strict=True)
+        }
+
     def _assignment(self, area_row: Any, topic_row: Any) -> Assignment:
-        best = int(area_row.argmax())
+        scores = self.area_scores(area_row, topic_row)
+        area = max(scores, key=lambda key: scores[key])
         return Assignment(
-            area=str(self.areas.classes_[best]),
-            area_score=round(float(area_row[best]), 3),
+            area=area,
+            area_score=round(scores[area], 3),
             topics=_chosen(list(self.binarizer.classes_), topic_row, self.threshold),
         )
 
@@ -219,7 +232,13 @@ def choose_threshold(classifier: Classifier, dev: Sequence[Example]) -> float:
         precision = hits / predicted if predicted else 0.0
         recall = hits / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        scored.append((precision >= TARGET_PRECISION, f1 if precision >= TARGET_PRECISION else precision, -threshold))
+        scored.append(
+            (
+                precision >= TARGET_PRECISION,
+                f1 if precision >= TARGET_PRECISION else precision,
+                -threshold,
+            )
+        )
     best = max(scored)
     return -best[2]
 
@@ -230,9 +249,11 @@ def evaluate(examples: Sequence[Example] | None = None) -> Figures:
     train, dev, test = split(examples if examples is not None else labelled())
     classifier = Classifier(train)
     threshold = choose_threshold(classifier, dev)
-    area_probabilities, _ = classifier.probabilities([example.text for example in test])
-    areas = [str(classifier.areas.classes_[int(row.argmax())]) for row in area_probabilities]
-    correct = sum(area == example.area for area, example in zip(areas, test, strict=True))
+    assignments = classifier.classify([example.text for example in test])
+    correct = sum(
+        assignment.area == example.area
+        for assignment, example in zip(assignments, test, strict=True)
+    )
     hits, predicted, actual = _topic_counts(classifier, test, threshold)
     return Figures(
         trained_on=len(train),

@@ -7,73 +7,200 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0001_initial'),
+        ("plans", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='concern',
-            name='area',
-            field=models.CharField(blank=True, choices=[('safety', 'Safety'), ('respect', 'Respect'), ('purposeful_activity', 'Purposeful activity'), ('rehabilitation_release', 'Rehabilitation and release planning')], db_index=True, max_length=30),
+            model_name="concern",
+            name="area",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("safety", "Safety"),
+                    ("respect", "Respect"),
+                    ("purposeful_activity", "Purposeful activity"),
+                    ("rehabilitation_release", "Rehabilitation and release planning"),
+                ],
+                db_index=True,
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='area_score',
+            model_name="concern",
+            name="area_score",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='concern',
-            name='area_source',
-            field=models.CharField(blank=True, choices=[('printed', 'Printed in the plan'), ('classified', 'Classified from the text'), ('person', 'Set by a person')], max_length=12),
+            model_name="concern",
+            name="area_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("printed", "Printed in the plan"),
+                    ("classified", "Classified from the text"),
+                    ("person", "Set by a person"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalconcern',
-            name='area',
-            field=models.CharField(blank=True, choices=[('safety', 'Safety'), ('respect', 'Respect'), ('purposeful_activity', 'Purposeful activity'), ('rehabilitation_release', 'Rehabilitation and release planning')], db_index=True, max_length=30),
+            model_name="historicalconcern",
+            name="area",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("safety", "Safety"),
+                    ("respect", "Respect"),
+                    ("purposeful_activity", "Purposeful activity"),
+                    ("rehabilitation_release", "Rehabilitation and release planning"),
+                ],
+                db_index=True,
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalconcern',
-            name='area_score',
+            model_name="historicalconcern",
+            name="area_score",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalconcern',
-            name='area_source',
-            field=models.CharField(blank=True, choices=[('printed', 'Printed in the plan'), ('classified', 'Classified from the text'), ('person', 'Set by a person')], max_length=12),
+            model_name="historicalconcern",
+            name="area_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("printed", "Printed in the plan"),
+                    ("classified", "Classified from the text"),
+                    ("person", "Set by a person"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='ConcernTopic',
+            name="ConcernTopic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(choices=[('early_days', 'Early days in custody'), ('safeguarding', 'Safeguarding'), ('self_harm', 'Self-harm and suicide prevention'), ('violence', 'Violence and safety'), ('use_of_force', 'Use of force'), ('segregation', 'Segregation'), ('drugs', 'Drugs and substance misuse'), ('security', 'Security'), ('staff_relationships', 'Staff-prisoner relationships'), ('living_conditions', 'Living conditions'), ('food', 'Food'), ('complaints', 'Complaints and applications'), ('equality', 'Equality and diversity'), ('faith', 'Faith and religion'), ('health_care', 'Health care'), ('mental_health', 'Mental health'), ('time_out_of_cell', 'Time out of cell'), ('education_skills_work', 'Education, skills and work'), ('library_gym', 'Library and PE'), ('family_ties', 'Family ties and visits'), ('offender_management', 'Offender management'), ('public_protection', 'Public protection'), ('release_planning', 'Release planning'), ('leadership', 'Leadership'), ('staffing', 'Staffing')], db_index=True, max_length=30)),
-                ('source', models.CharField(choices=[('printed', 'Printed in the plan'), ('classified', 'Classified from the text'), ('person', 'Set by a person')], max_length=12)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('concern', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_links', to='plans.concern')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("early_days", "Early days in custody"),
+                            ("safeguarding", "Safeguarding"),
+                            ("self_harm", "Self-harm and suicide prevention"),
+                            ("violence", "Violence and safety"),
+                            ("use_of_force", "Use of force"),
+                            ("segregation", "Segregation"),
+                            ("drugs", "Drugs and substance misuse"),
+                            ("security", "Security"),
+                            ("staff_relationships", "Staff-prisoner relationships"),
+                            ("living_conditions", "Living conditions"),
+                            ("food", "Food"),
+                            ("complaints", "Complaints and applications"),
+                            ("equality", "Equality and diversity"),
+                            ("faith", "Faith and religion"),
+                            ("health_care", "Health care"),
+                            ("mental_health", "Mental health"),
+                            ("time_out_of_cell", "Time out of cell"),
+                            ("education_skills_work", "Education, skills and work"),
+                            ("library_gym", "Library and PE"),
+                            ("family_ties", "Family ties and visits"),
+                            ("offender_management", "Offender management"),
+                            ("public_protection", "Public protection"),
+                            ("release_planning", "Release planning"),
+                            ("leadership", "Leadership"),
+                            ("staffing", "Staffing"),
+                        ],
+                        db_index=True,
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("printed", "Printed in the plan"),
+                            ("classified", "Classified from the text"),
+                            ("person", "Set by a person"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                (
+                    "concern",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_links",
+                        to="plans.concern",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['concern', 'topic'],
-                'constraints': [models.UniqueConstraint(fields=('concern', 'topic'), name='one_link_per_topic')],
+                "ordering": ["concern", "topic"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("concern", "topic"), name="one_link_per_topic")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ThemeCorrection',
+            name="ThemeCorrection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('concern_ref', models.CharField(max_length=20)),
-                ('field', models.CharField(choices=[('area', 'Area'), ('topics', 'Topics')], max_length=10)),
-                ('before', models.CharField(blank=True, max_length=800)),
-                ('after', models.CharField(blank=True, max_length=800)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('concern', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='theme_corrections', to='plans.concern')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='theme_corrections', to='plans.inspection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("concern_ref", models.CharField(max_length=20)),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[("area", "Area"), ("topics", "Topics")], max_length=10
+                    ),
+                ),
+                ("before", models.CharField(blank=True, max_length=800)),
+                ("after", models.CharField(blank=True, max_length=800)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "concern",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="theme_corrections",
+                        to="plans.concern",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="theme_corrections",
+                        to="plans.inspection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-pk'],
-                'indexes': [models.Index(fields=['inspection', 'concern_ref'], name='theme_correction_concern_idx')],
+                "ordering": ["-changed_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["inspection", "concern_ref"], name="theme_correction_concern_idx"
+                    )
+                ],
             },
         ),
     ]
