@@ -117,5 +117,5 @@ def test_nothing_to_classify_is_nothing():
 def test_a_bad_labelled_line_is_refused_with_its_line(tmp_path):
     path = tmp_path / "labelled.tsv"
     path.write_text("area\ttopics\ttext\nsafety\tnot_a_topic\tSomething.\n", "utf-8")
-    with pytest.raises(ValueError, match="labelled.tsv line 2: unknown area or topic"):
+    with pytest.raises(ValueError, match=r"labelled\.tsv line 2: unknown area or topic"):
         classifier.labelled(path)
