@@ -119,3 +119,16 @@ def test_a_bad_labelled_line_is_refused_with_its_line(tmp_path):
     path.write_text("area\ttopics\ttext\nsafety\tnot_a_topic\tSomething.\n", "utf-8")
     with pytest.raises(ValueError, match=r"labelled\.tsv line 2: unknown area or topic"):
         classifier.labelled(path)
+
+
+def test_docs_topics_defines_every_topic_and_is_linked_from_the_readme():
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    text = (root / "docs" / "topics.md").read_text("utf-8")
+    for key, topic in classifier.topics().items():
+        assert f"### {labels.TOPICS[key]} (`{key}`)" in text
+        assert topic.definition in text
+    for key, name in labels.AREAS.items():
+        assert f"| `{key}` | {name} |" in text
+    assert "(docs/topics.md)" in (root / "README.md").read_text("utf-8")

@@ -226,7 +226,7 @@ def export(plan: str | None, fmt: str, everything: bool, output: str | None, con
                 markup=False,
             )
             return 2
-        exports = [export_of(stored)]
+        exports = [export_of(stored, document=fmt in writers.DOCUMENT_FORMATS)]
         default = file_name(stored, fmt)
     else:
         if plan is None:

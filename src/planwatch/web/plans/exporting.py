@@ -14,9 +14,11 @@ from planwatch.writers import PlanExport
 from planwatch.writers.layout import ActionProgress
 
 
-def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
+def export_of(plan: Plan, as_of: datetime.date | None = None, document: bool = False) -> PlanExport:
     """A stored plan ready to write, with each action's progress as of a date (today by
-    default), worked out by the same rules as every page and report."""
+    default), worked out by the same rules as every page and report. A `document` (the
+    published layout) prints only what the plan printed: no classified or person-set areas,
+    which would read back as printed ones."""
     as_of = as_of or rules.today()
     standing = Plan.objects.standing(plan, as_of)
     progress = {}
@@ -34,7 +36,9 @@ def export_of(plan: Plan, as_of: datetime.date | None = None) -> PlanExport:
             else None,
             in_force=standing.in_force,
         )
-    return PlanExport(plan=plan.to_model(), version=plan.version, progress=progress)
+    return PlanExport(
+        plan=plan.to_model(as_printed=document), version=plan.version, progress=progress
+    )
 
 
 def file_name(plan: Plan, fmt: str) -> str:

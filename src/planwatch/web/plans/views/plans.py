@@ -160,7 +160,8 @@ def plan_export(request: HttpRequest, plan: Plan, fmt: str) -> HttpResponse:
     if fmt not in writers.FORMATS:
         raise Http404("No such format")
     response = HttpResponse(
-        writers.write([exporting.export_of(plan)], fmt), content_type=writers.MEDIA_TYPES[fmt]
+        writers.write([exporting.export_of(plan, document=fmt in writers.DOCUMENT_FORMATS)], fmt),
+        content_type=writers.MEDIA_TYPES[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{exporting.file_name(plan, fmt)}"'
     return response
