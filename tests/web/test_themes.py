@@ -279,10 +279,13 @@ def test_the_plan_page_shows_area_and_topics_as_tags_and_links_to_correct_them(
     lead = make_user("lead-page", Role.LEAD, plan.inspection.establishment)
     body = " ".join(client_for(viewer).get(plan.get_absolute_url()).content.decode().split())
     assert (
-        '<strong class="govuk-tag govuk-tag--blue" title="Printed in the plan">Respect</strong>'
+        '<strong class="govuk-tag govuk-tag--blue" data-area="respect" title="Printed in the plan">Respect</strong>'
         in body
     )
-    assert '<strong class="govuk-tag govuk-tag--grey">Drugs and substance misuse</strong>' in body
+    assert (
+        '<strong class="govuk-tag govuk-tag--grey" data-topic="drugs">Drugs and substance misuse</strong>'
+        in body
+    )
     assert "Area printed in the plan" in body
     assert "Correct the area and topics" not in body
     concern = builders.concern(plan, "1")

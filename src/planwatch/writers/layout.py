@@ -37,7 +37,8 @@ RECOMMENDATION_COLUMNS = (
 SECTION_TITLES = {"priority": "Priority concerns", "key": "Key concerns"}
 # Older plans print their recommendations under the healthy prison areas; those with none
 # come first, as the report's main recommendations.
-AREA_SECTION_TITLES = {None: "Main recommendations", **labels.AREAS}
+AREA_SECTION_TITLES: dict[str | None, str] = {None: "Main recommendations"}
+AREA_SECTION_TITLES.update(labels.AREAS)
 AGREEMENT_TEXT = {"agreed": "Agreed", "partly agreed": "Partly Agreed", "not agreed": "Not Agreed"}
 
 
