@@ -11,6 +11,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from planwatch import labels
 from planwatch import model as plan_model
 from planwatch.cli import main
 from planwatch.themes import classifier
@@ -155,21 +156,32 @@ def test_a_correction_is_recorded_marked_as_a_persons_and_shown_in_the_history(
     assert page.status_code == 200
     assert "Classified from the text, score" in page.content.decode()
 
+    order = list(labels.TOPICS)
+    classified_topics = " ".join(
+        sorted((topic for topic, _ in expected_assignment(concern).topics), key=order.index)
+    )
     response = client.post(url, {"area": "safety", "topics": ["security", "drugs"]})
     assert response.status_code == 302
     assert response["Location"] == plan.get_absolute_url() + f"#concern-{concern.pk}"
     concern.refresh_from_db()
     assert (concern.area, concern.area_source, concern.area_score) == ("safety", "person", None)
     assert topics_of(concern) == [("drugs", "person", None), ("security", "person", None)]
-    (entry,) = ThemeCorrection.objects.filter(concern=concern)
-    assert (entry.field, entry.after, entry.changed_by) == ("topics", "drugs security", inspector)
+    # Confirming the classified area is recorded too: it is the person's from now on.
+    assert [
+        (entry.field, entry.before, entry.after, entry.changed_by)
+        for entry in ThemeCorrection.objects.filter(concern=concern).order_by("pk")
+    ] == [
+        ("area", "safety", "safety", inspector),
+        ("topics", classified_topics, "drugs security", inspector),
+    ]
 
     client.post(url, {"area": "respect", "topics": ["security"]})
     history = [
         (c.field, c.before, c.after) for c in ThemeCorrection.objects.order_by("changed_at", "pk")
     ]
-    assert history[1:] == [("area", "safety", "respect"), ("topics", "drugs security", "security")]
+    assert history[2:] == [("area", "safety", "respect"), ("topics", "drugs security", "security")]
     text = " ".join(client.get(url).content.decode().split())
+    assert "confirmed the area as <strong>Safety</strong>" in text
     assert "changed the area from <strong>Safety</strong> to <strong>Respect</strong>" in text
     assert (
         "changed the topics from <strong>Drugs and substance misuse, Security</strong> to <strong>Security</strong>"

@@ -91,9 +91,9 @@ def set_printed_area(concern: Concern, area: str | None) -> None:
 
 
 def correct(concern: Concern, user: Any, area: str, topics: Sequence[str]) -> list[ThemeCorrection]:
-    """A person sets a concern's area and topics: what changed is recorded in its history
-    and marked as set by a person. Returns the history entries written (none if nothing
-    changed)."""
+    """A person sets (or confirms) a concern's area and topics: each is recorded in its
+    history and marked as set by a person. Returns the history entries written (none when
+    the person had already set exactly these)."""
     if area not in labels.AREAS:
         raise ValueError(f"unknown area {area!r}")
     unknown = [topic for topic in topics if topic not in labels.TOPICS]
@@ -115,16 +115,20 @@ def correct(concern: Concern, user: Any, area: str, topics: Sequence[str]) -> li
             "concern_ref": concern.ref,
             "changed_by": user,
         }
+        # A person confirming what was printed or classified is recorded too: from then on
+        # it is theirs, kept when the estate is classified again.
         if concern.area != area or concern.area_source != Source.PERSON:
-            if concern.area != area:
-                written.append(
-                    ThemeCorrection.objects.create(
-                        field=ThemeCorrection.Field.AREA, before=concern.area, after=area, **base
-                    )
+            written.append(
+                ThemeCorrection.objects.create(
+                    field=ThemeCorrection.Field.AREA, before=concern.area, after=area, **base
                 )
+            )
             concern.area, concern.area_source, concern.area_score = area, Source.PERSON, None
             concern.save(update_fields=["area", "area_source", "area_score"])
-        if held != wanted:
+        person_set = not ConcernTopic.objects.filter(concern=concern).exclude(
+            source=Source.PERSON
+        ).exists()
+        if held != wanted or not person_set:
             written.append(
                 ThemeCorrection.objects.create(
                     field=ThemeCorrection.Field.TOPICS,
