@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import lxml.html
 import pytest
 from django.urls import reverse
 
@@ -155,6 +156,12 @@ def test_a_correction_is_recorded_marked_as_a_persons_and_shown_in_the_history(
     page = client.get(url)
     assert page.status_code == 200
     assert "Classified from the text, score" in page.content.decode()
+    # Radios for the area, checkboxes for the topics (GOV.UK components).
+    inputs = lxml.html.fromstring(page.content).xpath("//form//input[@name]")
+    assert [i.get("type") for i in inputs if i.get("name") == "area"] == ["radio"] * 4
+    assert [i.get("type") for i in inputs if i.get("name") == "topics"] == ["checkbox"] * len(
+        labels.TOPICS
+    )
 
     order = list(labels.TOPICS)
     classified_topics = " ".join(
