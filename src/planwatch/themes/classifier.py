@@ -138,12 +138,12 @@ class Classifier:
         )
         examples = [*examples, *term_examples()]
         matrix = self.features.fit_transform([example.text for example in examples])
-        self.areas = LogisticRegression(C=20.0, max_iter=2000, random_state=0)
+        self.areas = LogisticRegression(C=20.0, solver="sag", max_iter=5000, random_state=0)
         self.areas.fit(matrix, [example.area for example in examples])
         self.binarizer = MultiLabelBinarizer(classes=sorted(labels.TOPICS))
         targets = self.binarizer.fit_transform([example.topics for example in examples])
         self.topics = OneVsRestClassifier(
-            LogisticRegression(C=20.0, max_iter=2000, random_state=0, class_weight="balanced")
+            LogisticRegression(C=20.0, solver="liblinear", random_state=0, class_weight="balanced")
         )
         self.topics.fit(matrix, targets)
 
@@ -209,11 +209,9 @@ class Figures:
 
 
 def _topic_counts(
-    classifier: Classifier, examples: Sequence[Example], threshold: float
+    names: list[str], probabilities: Any, examples: Sequence[Example], threshold: float
 ) -> tuple[int, int, int]:
     """(true positives, predicted, actual) topic assignments over the examples."""
-    _, probabilities = classifier.probabilities([example.text for example in examples])
-    names = list(classifier.binarizer.classes_)
     hits = predicted = actual = 0
     for example, row in zip(examples, probabilities, strict=True):
         chosen = {name for name, _ in _chosen(names, row, threshold)}
@@ -226,21 +224,17 @@ def _topic_counts(
 def choose_threshold(classifier: Classifier, dev: Sequence[Example]) -> float:
     """The topic threshold with the best F1 among those reaching TARGET_PRECISION on the
     development part (the most precise one if none does)."""
+    _, probabilities = classifier.probabilities([example.text for example in dev])
+    names = [str(name) for name in classifier.binarizer.classes_]
     scored = []
     for threshold in _THRESHOLDS:
-        hits, predicted, actual = _topic_counts(classifier, dev, threshold)
+        hits, predicted, actual = _topic_counts(names, probabilities, dev, threshold)
         precision = hits / predicted if predicted else 0.0
         recall = hits / actual if actual else 0.0
         f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        scored.append(
-            (
-                precision >= TARGET_PRECISION,
-                f1 if precision >= TARGET_PRECISION else precision,
-                -threshold,
-            )
-        )
-    best = max(scored)
-    return -best[2]
+        reaches = precision >= TARGET_PRECISION
+        scored.append((reaches, f1 if reaches else precision, -threshold))
+    return -max(scored)[2]
 
 
 def evaluate(examples: Sequence[Example] | None = None) -> Figures:
@@ -254,7 +248,9 @@ def evaluate(examples: Sequence[Example] | None = None) -> Figures:
         assignment.area == example.area
         for assignment, example in zip(assignments, test, strict=True)
     )
-    hits, predicted, actual = _topic_counts(classifier, test, threshold)
+    _, probabilities = classifier.probabilities([example.text for example in test])
+    names = [str(name) for name in classifier.binarizer.classes_]
+    hits, predicted, actual = _topic_counts(names, probabilities, test, threshold)
     return Figures(
         trained_on=len(train),
         dev=len(dev),

@@ -125,9 +125,9 @@ def correct(concern: Concern, user: Any, area: str, topics: Sequence[str]) -> li
             )
             concern.area, concern.area_source, concern.area_score = area, Source.PERSON, None
             concern.save(update_fields=["area", "area_source", "area_score"])
-        person_set = not ConcernTopic.objects.filter(concern=concern).exclude(
-            source=Source.PERSON
-        ).exists()
+        person_set = (
+            not ConcernTopic.objects.filter(concern=concern).exclude(source=Source.PERSON).exists()
+        )
         if held != wanted or not person_set:
             written.append(
                 ThemeCorrection.objects.create(
