@@ -6,7 +6,7 @@ import pytest
 
 from planwatch.errors import PlanReadError
 from planwatch.pipeline import read_plan
-from planwatch.tables import column_role, split_run_together_owner
+from planwatch.tables import column_role, read_section, split_run_together_owner
 from tests.conftest import plan_text
 
 
@@ -369,3 +369,72 @@ def test_a_header_row_repeated_with_its_titles_read_differently_is_dropped(write
         "2\tD.\tE.\tF\tJuly 2024",
     )
     assert [(c.ref, len(c.actions)) for c in plan.concerns] == [("1", 1), ("2", 1)]
+
+
+REC_HEADER = (
+    "Rec No\tRecommendation\tAgreed/Partly Agreed/Not Agreed\tResponse\t"
+    "Function Responsible\tTarget Date"
+)
+
+
+def test_healthy_prison_section_rows_give_each_recommendation_its_area(write_plan):
+    plan = read(
+        write_plan,
+        "Main recommendations\t\t\t\t\t",
+        "1\tReduce violence.\tAgreed\tA strategy.\tGovernor\tJuly 2019",
+        "\tSafety\t\t\t\t",
+        "S1\tScreen new arrivals.\tAgreed\tInterviews.\tHead of Reception\tJuly 2019",
+        "\tRespect\t\t\t\t",
+        "S2\tClean showers.\tAgreed\tRefurbish.\tHead of Estates\tJuly 2019",
+        "\tPurposeful activity\t\t\t\t",
+        "S3\tMore activity places.\tAgreed\tNew workshop.\tHead of Learning\tJuly 2019",
+        "\tRehabilitation and release planning\t\t\t\t",
+        "S4\tHousing on release.\tAgreed\tEarly referrals.\tHead of Resettlement\tJuly 2019",
+        "Recommendations: Safety\t\t\t\t\t",
+        "S5\tFewer drugs.\tAgreed\tSearching.\tHead of Security\tJuly 2019",
+        table_header=REC_HEADER,
+    )
+    assert [(c.ref, c.category, c.area, c.text) for c in plan.concerns] == [
+        ("1", "recommendation", None, "Reduce violence."),
+        ("S1", "recommendation", "safety", "Screen new arrivals."),
+        ("S2", "recommendation", "respect", "Clean showers."),
+        ("S3", "recommendation", "purposeful_activity", "More activity places."),
+        ("S4", "recommendation", "rehabilitation_release", "Housing on release."),
+        ("S5", "recommendation", "safety", "Fewer drugs."),
+    ]
+    assert plan.warnings == []
+
+
+def test_a_kind_of_concern_row_ends_the_area_and_plans_without_areas_read_null(write_plan):
+    plan = read(
+        write_plan,
+        "\tSafety\t\t\t",
+        "1\tA.\tB.\tC\tJuly 2024",
+        "\tKey concerns\t\t\t",
+        "2\tD.\tE.\tF\tJuly 2024",
+    )
+    assert [(c.ref, c.category, c.area) for c in plan.concerns] == [
+        ("1", "key", "safety"),
+        ("2", "key", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "section"),
+    [
+        ("Safety", (None, "safety")),
+        ("RESPECT", (None, "respect")),
+        ("Purposefulactivity", (None, "purposeful_activity")),
+        ("Rehabilitation and release planning", (None, "rehabilitation_release")),
+        ("Resettlement", (None, "rehabilitation_release")),
+        ("Recommendations: Safety", ("recommendation", "safety")),
+        ("Recommendations – Purposeful activity", ("recommendation", "purposeful_activity")),
+        ("Safety recommendations", ("recommendation", "safety")),
+        ("Main recommendations", ("recommendation", None)),
+        ("Priority concerns", ("priority", None)),
+        ("Safety is poor", None),
+        ("Respect.", None),
+    ],
+)
+def test_read_section(title, section):
+    assert read_section(title) == section

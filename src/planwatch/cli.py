@@ -284,6 +284,12 @@ def _restore(args: argparse.Namespace) -> int:
     return restore(Path(args.source), _console())
 
 
+def _classify(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import classify
+
+    return classify(_console())
+
+
 def _err_console() -> Console:
     return Console(stderr=True, width=120, no_color=True, highlight=False)
 
@@ -462,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
         "when each concern was judged, afresh",
     )
     similar.set_defaults(handler=_similar)
+
+    classify = commands.add_parser(
+        "classify",
+        help="recompute the classified area and topics of every concern held",
+    )
+    classify.set_defaults(handler=_classify)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

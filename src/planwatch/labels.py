@@ -89,3 +89,85 @@ REPORTED: dict[str, str] = {
 NOT_MET_RATINGS: tuple[str, ...] = ("no_meaningful", "insufficient")
 # What worked elsewhere lists concerns judged with these first.
 MET_RATINGS: tuple[str, ...] = ("good", "reasonable")
+
+
+# HMIP's four healthy prison tests: the area each concern belongs to.
+AREAS: dict[str, str] = {
+    "safety": "Safety",
+    "respect": "Respect",
+    "purposeful_activity": "Purposeful activity",
+    "rehabilitation_release": "Rehabilitation and release planning",
+}
+# The fixed taxonomy of topics, modelled on HMIP's published expectations (docs/topics.md
+# defines each one, with examples).
+TOPICS: dict[str, str] = {
+    "early_days": "Early days in custody",
+    "safeguarding": "Safeguarding",
+    "self_harm": "Self-harm and suicide prevention",
+    "violence": "Violence and safety",
+    "use_of_force": "Use of force",
+    "segregation": "Segregation",
+    "drugs": "Drugs and substance misuse",
+    "security": "Security",
+    "staff_relationships": "Staff-prisoner relationships",
+    "living_conditions": "Living conditions",
+    "food": "Food",
+    "complaints": "Complaints and applications",
+    "equality": "Equality and diversity",
+    "faith": "Faith and religion",
+    "health_care": "Health care",
+    "mental_health": "Mental health",
+    "time_out_of_cell": "Time out of cell",
+    "education_skills_work": "Education, skills and work",
+    "library_gym": "Library and PE",
+    "family_ties": "Family ties and visits",
+    "offender_management": "Offender management",
+    "public_protection": "Public protection",
+    "release_planning": "Release planning",
+    "leadership": "Leadership",
+    "staffing": "Staffing",
+}
+# The area each topic usually belongs to.
+TOPIC_AREAS: dict[str, str] = {
+    "early_days": "safety",
+    "safeguarding": "safety",
+    "self_harm": "safety",
+    "violence": "safety",
+    "use_of_force": "safety",
+    "segregation": "safety",
+    "drugs": "safety",
+    "security": "safety",
+    "staff_relationships": "respect",
+    "living_conditions": "respect",
+    "food": "respect",
+    "complaints": "respect",
+    "equality": "respect",
+    "faith": "respect",
+    "health_care": "respect",
+    "mental_health": "respect",
+    "time_out_of_cell": "purposeful_activity",
+    "education_skills_work": "purposeful_activity",
+    "library_gym": "purposeful_activity",
+    "family_ties": "rehabilitation_release",
+    "offender_management": "rehabilitation_release",
+    "public_protection": "rehabilitation_release",
+    "release_planning": "rehabilitation_release",
+    # Leadership and staffing are about the whole prison: their usual area is the one their
+    # concerns most often name (safety failings; a regime cut short by staff shortages).
+    "leadership": "safety",
+    "staffing": "purposeful_activity",
+}
+# Where an area or topic assignment came from.
+ASSIGNMENT_SOURCES: dict[str, str] = {
+    "printed": "Printed in the plan",
+    "classified": "Classified from the text",
+    "person": "Set by a person",
+}
+
+
+def source_label(source: str, score: float | None = None) -> str:
+    """Where an area or topic came from, in words: "Classified from the text, score 0.82"."""
+    label = ASSIGNMENT_SOURCES.get(source, "")
+    if source == "classified" and score is not None:
+        return f"{label}, score {score:.2f}"
+    return label

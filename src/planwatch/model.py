@@ -17,6 +17,8 @@ CONTRACT_KEYS = (
     "concerns",
 )
 AGREEMENTS = (None, "agreed", "partly agreed", "not agreed")
+# HMIP's healthy prison areas (labels.AREAS has their names).
+AREAS = ("safety", "respect", "purposeful_activity", "rehabilitation_release")
 
 
 @dataclass
@@ -56,18 +58,26 @@ class Concern:
     text: str
     agreement: str | None = None
     actions: list[Action] = field(default_factory=list)
+    # The healthy prison area (a key of AREAS): printed in the plan, or assigned once stored.
+    area: str | None = None
+    # Topics (keys of labels.TOPICS): never printed, so not part of the reading's contract;
+    # stored plans carry them for exports.
+    topics: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
             raise ValueError(f"category must be one of {CATEGORIES}, not {self.category!r}")
         if self.agreement not in AGREEMENTS:
             raise ValueError(f"agreement must be one of {AGREEMENTS}, not {self.agreement!r}")
+        if self.area is not None and self.area not in AREAS:
+            raise ValueError(f"area must be one of {AREAS} or None, not {self.area!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ref": self.ref,
             "category": self.category,
             "agreement": self.agreement,
+            "area": self.area,
             "text": self.text,
             "actions": [action.to_dict() for action in self.actions],
         }
@@ -80,6 +90,8 @@ class Concern:
             agreement=data.get("agreement"),
             text=data.get("text", ""),
             actions=[Action.from_dict(item) for item in data.get("actions", [])],
+            area=data.get("area"),
+            topics=list(data.get("topics", [])),
         )
 
 

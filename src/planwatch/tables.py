@@ -34,6 +34,26 @@ _SECTION = re.compile(
     r"(?P<recommendation>(?:main\s+|other\s+|key\s+)?recommendations?))\s*:?$",
     re.I,
 )
+# Older plans group their recommendations under HMIP's healthy prison areas, with a section
+# row naming the area ("Safety", "Recommendations: Respect", "Resettlement" before 2017).
+# Words may run together where a narrow cell wrapped them ("Purposefulactivity" in some
+# tagged PDFs), so the spaces between them are optional.
+_AREA_NAMES: tuple[tuple[str, str], ...] = (
+    ("safety", r"safety"),
+    ("respect", r"respect"),
+    ("purposeful_activity", r"purposeful\s*activity"),
+    (
+        "rehabilitation_release",
+        r"(?:rehabilitation\s*(?:and|&)\s*release(?:\s*planning)?|resettlement)",
+    ),
+)
+_AREA_SECTION = re.compile(
+    r"^(?:(?:main\s+|other\s+|further\s+)?recommendations?\s*(?:[:\-–—]|\bfor\b|\bon\b)\s*)?"
+    r"(?:healthy\s+prison\s+(?:test|area)\s*[:\-–—]?\s*)?"
+    r"(?:" + "|".join(f"(?P<{key}>{pattern})" for key, pattern in _AREA_NAMES) + r")"
+    r"(?:\s+recommendations?)?\s*:?$",
+    re.I,
+)
 _JUNK = re.compile(r"^[\s\-–—_.=*•|]*$")
 _SENTENCE_END = re.compile(r"[.!?:;)\"'’”]$")
 _AGREEMENT = (
@@ -104,6 +124,22 @@ def _is_header_repeat(row: Row, columns: Columns) -> bool:
         return True
     again = find_columns(row)
     return again is not None and again.index == columns.index
+
+
+def read_section(text: str) -> tuple[str | None, str | None] | None:
+    """A section row's category and area: ("priority", None) for "Priority concerns",
+    ("recommendation", "safety") for "Recommendations: Safety", (None, "respect") for
+    "Respect"; None when the text is not a section heading."""
+    text = collapse(text)
+    area = _AREA_SECTION.match(text)
+    if area:
+        category = "recommendation" if re.match(r"^\w*\s*recommendation", text, re.I) else None
+        return category, area.lastgroup
+    section = _SECTION.match(text)
+    if section:
+        # "Main recommendations" come before the areas: none of them has an area printed.
+        return section.lastgroup, None
+    return None
 
 
 def read_agreement(text: str) -> str | None:
@@ -226,6 +262,7 @@ class _PlanBuilder:
         self.concerns: list[Concern] = []
         self.warnings: list[str] = []
         self.category: str | None = None
+        self.area: str | None = None
         self.saw_section = False
         title_text = " ".join(columns.titles).lower()
         self.default_category = (
@@ -237,15 +274,26 @@ class _PlanBuilder:
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
+    def open_section(self, text: str) -> bool:
+        """Start the section a heading names; False when the text is not a heading."""
+        section = read_section(text)
+        if section is None:
+            return False
+        self.flush()
+        category, area = section
+        if category is not None:
+            self.category = category
+            self.saw_section = True
+        # An area row keeps the kind of concern; a kind-of-concern row starts anew.
+        self.area = area
+        return True
+
     def add_row(self, row: Row) -> None:
         cells = self.columns
         if row.outside_table:
             # Text between tables matters only as a section heading.
-            section = _SECTION.match(row.cells[0][0]) if row.cells and row.cells[0] else None
-            if section:
-                self.flush()
-                self.category = section.lastgroup
-                self.saw_section = True
+            if row.cells and row.cells[0]:
+                self.open_section(row.cells[0][0])
             return
         if all(_JUNK.match(paragraph) for cell in row.cells for paragraph in cell) or (
             _is_header_repeat(row, cells)
@@ -256,13 +304,8 @@ class _PlanBuilder:
         new_page = row.new_page or self.carry_new_page
         self.carry_new_page = False
         filled = [cell for cell in row.cells if cell]
-        if len(filled) == 1 and len(filled[0]) == 1:
-            section = _SECTION.match(filled[0][0])
-            if section:
-                self.flush()
-                self.category = section.lastgroup
-                self.saw_section = True
-                return
+        if len(filled) == 1 and len(filled[0]) == 1 and self.open_section(filled[0][0]):
+            return
 
         ref = collapse(" ".join(cells.cell(row, "ref")))
         concern_text = collapse(" ".join(cells.cell(row, "concern")))
@@ -274,6 +317,7 @@ class _PlanBuilder:
                 category=self.category or self.default_category,
                 text=concern_text,
                 agreement=agreement,
+                area=self.area,
             )
             self.concerns.append(concern)
         elif self.concerns:
@@ -456,10 +500,8 @@ def build_plan(document: Document, name: str) -> Plan:
     # A section heading just above the table ("Priority concerns") opens its first section.
     for row in document.rows[:header_index]:
         filled = [cell for cell in row.cells if cell]
-        section = _SECTION.match(filled[0][0]) if len(filled) == 1 else None
-        if section:
-            builder.category = section.lastgroup
-            builder.saw_section = True
+        if len(filled) == 1:
+            builder.open_section(filled[0][0])
     for row in document.rows[header_index + 1 :]:
         builder.add_row(row)
     builder.flush()

@@ -159,3 +159,36 @@ def test_several_tables_with_section_headings_between_them(fmt):
     ]
     # The key dates come from a table of their own above the plan.
     assert (plan.plan_submitted, plan.report_published) == ("2025-03-11", "2025-01-28")
+
+
+AREA_PLANS = ("hmp-ashgrove-2018", "hmp-fenwick-2016")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for name in AREA_PLANS
+        for path in [
+            DOCUMENTS / f"{name}.docx",
+            DOCUMENTS / f"{name}.odt",
+            *(pdf_path(FIXTURES / "plans" / f"{name}.json", p) for p in PRODUCERS),
+        ]
+    ],
+    ids=lambda path: path.name,
+)
+def test_healthy_prison_section_rows_read_as_areas_in_every_format(path):
+    plan = read_plan(path)
+    stem = path.name.split(".")[0]
+    printed = {
+        "hmp-ashgrove-2018": [None, None, "safety", "safety", "respect", "purposeful_activity"]
+        + ["rehabilitation_release"] * 2,
+        "hmp-fenwick-2016": ["safety", "safety", "respect", "respect", "purposeful_activity"]
+        + ["rehabilitation_release"] * 2,
+    }[stem]
+    assert [concern.area for concern in plan.concerns] == printed
+    # The section rows are headings, never the end of the previous recommendation's text.
+    assert not any(
+        concern.text.endswith(("Safety", "Respect", "activity", "planning"))
+        for concern in plan.concerns
+    )

@@ -422,3 +422,30 @@ def test_report_upload_draft_and_review_confirmation(visitor, administrator):
         "5",
         "6",
     ]
+
+
+def test_correcting_a_concerns_area_and_topics(visitor, administrator):
+    from planwatch.web.plans.services import import_plan_bytes
+
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    concern = plan.concerns.get(ref="2")
+    page = visitor.page
+    visitor.sign_in("admin")
+    visitor.goto(plan.get_absolute_url())
+    page.click(f"a[href='/concerns/{concern.pk}/themes/']")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Area and topics of concern 2"
+    for box in page.locator("input[name=topics]:checked").all():
+        box.uncheck()
+    page.click("button:has-text('Save')")
+    visitor.check_accessibility()
+    page.click(".govuk-error-summary a:has-text('Select at least one topic')")
+    assert page.evaluate("document.activeElement.id") == "id_topics"
+    page.check("input[name=area][value=safety]")
+    page.check("input[name=topics][value=drugs]")
+    page.click("button:has-text('Save')")
+    visitor.check_accessibility()
+    assert "Area and topics of concern 2" in page.inner_text(".govuk-notification-banner")
+    caption = page.locator(f"#concern-{concern.pk} caption").inner_text()
+    assert "Safety" in caption and "Drugs and substance misuse" in caption
+    assert "Area set by a person" in caption

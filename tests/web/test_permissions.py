@@ -44,6 +44,8 @@ class Need(enum.Enum):
     JUDGE = "judge at the record's establishment"
     JUDGE_ANY = "judge at some establishment"
 
+    CLASSIFY = "correct a concern's area and topics at the record's establishment"
+
 
 class Answer(enum.Enum):
     ALLOWED = "allowed"
@@ -74,9 +76,16 @@ GRANTS: dict[str, set[Need]] = {
     "viewer": {Need.READ, Need.READ_PRIVATE},
     "contributor acting for the owner": {Need.READ, Need.READ_PRIVATE, Need.UPDATE},
     "contributor acting for no owner of it": {Need.READ, Need.READ_PRIVATE},
-    "lead": {Need.READ, Need.READ_PRIVATE, Need.UPDATE, Need.EDIT},
-    "inspector": {Need.READ, Need.READ_PRIVATE, Need.JUDGE},
-    "administrator": {Need.READ, Need.READ_PRIVATE, Need.UPDATE, Need.EDIT, Need.JUDGE},
+    "lead": {Need.READ, Need.READ_PRIVATE, Need.UPDATE, Need.EDIT, Need.CLASSIFY},
+    "inspector": {Need.READ, Need.READ_PRIVATE, Need.JUDGE, Need.CLASSIFY},
+    "administrator": {
+        Need.READ,
+        Need.READ_PRIVATE,
+        Need.UPDATE,
+        Need.EDIT,
+        Need.JUDGE,
+        Need.CLASSIFY,
+    },
 }
 
 DRAFTS = {"draft", "draft concern", "draft action"}
@@ -114,6 +123,7 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "delete-concern": (("draft concern",), Need.EDIT, Need.EDIT),
     "add-action": (("draft concern",), Need.EDIT, Need.EDIT),
     "judge-concern": (("concern", "draft concern"), Need.JUDGE, Need.JUDGE),
+    "concern-themes": (("concern", "draft concern"), Need.CLASSIFY, Need.CLASSIFY),
     "correct-judgement": (("judgement",), Need.JUDGE, Need.JUDGE),
     "action": (("action", "draft action"), Need.READ, Need.READ),
     "post-update": (("action", "draft action"), Need.UPDATE, Need.UPDATE),

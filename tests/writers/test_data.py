@@ -38,6 +38,8 @@ def test_csv_for_the_seed(seed_expected):
         "About a third of officers were typically unavailable for duty. The regime was "
         "consequently often cancelled or curtailed, leading to too many prisoners being locked "
         "up during the core working day.",
+        "",  # area: the seed prints none, and a plan read from a file is not classified
+        "",  # topics
         "1",
         "The Deputy Director will ensure that vacancies, recruitment, and non-effectives within "
         "operational grades are managed efficiently and effectively, to ensure that staffing "
@@ -56,8 +58,8 @@ def test_csv_for_the_seed(seed_expected):
         "",
         "",
     ]
-    nhft = next(row for row in rows[1:] if row[6] == "3" and row[10] == "1")
-    assert nhft[12:16] == [
+    nhft = next(row for row in rows[1:] if row[6] == "3" and row[12] == "1")
+    assert nhft[14:18] == [
         "Northamptonshire Healthcare Foundation Trust (NHFT)",
         "NHFT",
         "Completed",
@@ -100,9 +102,9 @@ def test_xlsx_for_the_seed(seed_expected):
     assert sheet.title == "Actions"
     assert list(values[0]) == list(COLUMNS)
     assert len(values) == 53
-    assert values[52][6] == "11" and values[52][10] == 5
-    assert values[52][14:16] == ("June 2024", "2024-06")
-    assert values[52][16:18] == (None, None)  # no progress held for a plan read from a file
+    assert values[52][6] == "11" and values[52][12] == 5
+    assert values[52][16:18] == ("June 2024", "2024-06")
+    assert values[52][18:20] == (None, None)  # no progress held for a plan read from a file
 
 
 def test_json_is_the_contract_plus_progress(seed_expected, plan_schema):
@@ -176,3 +178,29 @@ def test_xlsx_keeps_formula_like_text_as_text_without_changing_it():
     assert first["concern_text"].value == "+SUM(1,2)"
     assert first["action_text"].data_type == "s"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_area_and_topics_columns_carry_the_concerns_own():
+    plan = Plan.from_dict(
+        {
+            "establishment": "HMP Ashgrove",
+            "concerns": [
+                {
+                    "ref": "S1",
+                    "category": "recommendation",
+                    "agreement": "agreed",
+                    "area": "safety",
+                    "topics": ["drugs", "security"],
+                    "text": "Drugs were easy to get.",
+                    "actions": [{"text": "Search more.", "owner": "Head of Security"}],
+                }
+            ],
+        }
+    )
+    rows = list(csv.DictReader(io.StringIO(write([PlanExport(plan)], "csv").decode())))
+    assert (rows[0]["area"], rows[0]["topics"]) == ("safety", "drugs; security")
+    data = json.loads(write([PlanExport(plan)], "json"))
+    assert (data["concerns"][0]["area"], data["concerns"][0]["topics"]) == (
+        "safety",
+        ["drugs", "security"],
+    )

@@ -235,7 +235,7 @@ def export(plan: str | None, fmt: str, everything: bool, output: str | None, con
                 markup=False,
             )
             return 2
-        exports = [export_of(stored)]
+        exports = [export_of(stored, document=fmt in writers.DOCUMENT_FORMATS)]
         default = file_name(stored, fmt)
     else:
         if plan is None:
@@ -537,4 +537,23 @@ def similar(recompute: bool, console) -> int:
     if recompute:
         message += f" (worked out again in {time.perf_counter() - started:.1f} s)"
     console.print(message, markup=False, soft_wrap=True)
+
+
+def classify(console) -> int:
+    """Recompute the classified area and topics of every concern held; those printed in a
+    plan or set by a person are kept."""
+    setup_django()
+    migrate()
+    import time
+
+    from planwatch import labels
+    from planwatch.web.plans import themes
+
+    started = time.perf_counter()
+    count = themes.classify_estate()
+    console.print(
+        f"{labels.plural(count, 'concern')} classified in {time.perf_counter() - started:.1f} s "
+        "(areas printed in a plan, and areas and topics set by a person, kept)",
+        markup=False,
+    )
     return 0

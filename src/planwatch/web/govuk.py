@@ -120,10 +120,11 @@ def date_parts_in_error(bound: forms.BoundField) -> tuple[str, ...]:
 def _kind(widget: forms.Widget) -> str:
     if isinstance(widget, DatePartsWidget):
         return "date"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # Django's CheckboxSelectMultiple is a RadioSelect too: ask for it first.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Select):

@@ -77,6 +77,9 @@ def environment(**options: Any) -> Environment:
             "category_labels": labels.CATEGORIES,
             "rating_labels": labels.RATINGS,
             "rule_labels": labels.QUALITY_RULES,
+            "area_names": labels.AREAS,
+            "topic_names": labels.TOPICS,
+            "source_label": labels.source_label,
         }
     )
     env.filters.update(

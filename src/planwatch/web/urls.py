@@ -68,6 +68,7 @@ urlpatterns = [
     path("concerns/<int:pk>/delete/", drafting.delete_concern, name="delete-concern"),
     path("concerns/<int:pk>/actions/add/", drafting.add_action, name="add-action"),
     path("concerns/<int:pk>/judgement/", actions.judge_concern, name="judge-concern"),
+    path("concerns/<int:pk>/themes/", actions.concern_themes, name="concern-themes"),
     path("judgements/<int:pk>/correct/", actions.correct_judgement, name="correct-judgement"),
     path("actions/<int:pk>/", actions.action_page, name="action"),
     path("actions/<int:pk>/update/", actions.post_update, name="post-update"),

@@ -22,6 +22,8 @@ COLUMNS = (
     "concern_category",
     "concern_agreement",
     "concern_text",
+    "area",
+    "topics",
     "action_number",
     "action_text",
     "owner",
@@ -88,6 +90,8 @@ def action_records(exports: list[PlanExport]) -> list[dict[str, Any]]:
                         "concern_category": concern.category,
                         "concern_agreement": concern.agreement or "",
                         "concern_text": concern.text,
+                        "area": concern.area or "",
+                        "topics": "; ".join(concern.topics),
                         "action_number": number,
                         "action_text": action.text,
                         "owner": action.owner,
@@ -160,6 +164,8 @@ def plan_record(export: PlanExport) -> dict[str, Any]:
             found = export.links.get(concern.ref, ConcernLinks())
             concern_data["raised_at_other_inspections"] = _linked(found.recurring)
             concern_data["similar_elsewhere"] = _linked(found.elsewhere)
+
+        concern_data["topics"] = list(concern.topics)
         for number, action_data in enumerate(concern_data["actions"], start=1):
             progress = export.progress_of(concern, number)
             action_data["owner_normalised"] = (

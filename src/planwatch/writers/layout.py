@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from planwatch import labels
 from planwatch.model import Concern, Plan
 
 INTRODUCTION = (
@@ -37,6 +38,10 @@ RECOMMENDATION_COLUMNS = (
 # that it reads aloud and copies like the rest of the document.
 WORDMARK = ("HM Prison &", "Probation Service")
 SECTION_TITLES = {"priority": "Priority concerns", "key": "Key concerns"}
+# Older plans print their recommendations under the healthy prison areas; those with none
+# come first, as the report's main recommendations.
+AREA_SECTION_TITLES: dict[str | None, str] = {None: "Main recommendations"}
+AREA_SECTION_TITLES.update(labels.AREAS)
 AGREEMENT_TEXT = {"agreed": "Agreed", "partly agreed": "Partly Agreed", "not agreed": "Not Agreed"}
 
 
@@ -139,11 +144,19 @@ def table_rows(plan: Plan) -> tuple[tuple[str, ...], list[list[list[str]]]]:
     recommendations = uses_recommendations(plan)
     titles = RECOMMENDATION_COLUMNS if recommendations else CONCERN_COLUMNS
     rows: list[list[list[str]]] = []
-    category = None
+    section: str | None = None
+    by_area = recommendations and any(concern.area for concern in plan.concerns)
     for concern in plan.concerns:
-        if not recommendations and concern.category != category:
-            category = concern.category
-            rows.append([[], [SECTION_TITLES[category]], [], [], []])
+        title = (
+            AREA_SECTION_TITLES[concern.area]
+            if by_area
+            else None
+            if recommendations
+            else SECTION_TITLES[concern.category]
+        )
+        if title is not None and title != section:
+            section = title
+            rows.append([[], [title], *([] for _ in titles[2:])])
         lead = [[concern.ref], [concern.text]]
         if recommendations:
             lead.append([AGREEMENT_TEXT[concern.agreement]] if concern.agreement else [])

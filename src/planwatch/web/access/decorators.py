@@ -23,6 +23,7 @@ class Need(enum.StrEnum):
     EDIT = "edit"  # import, draft, amend; owners
     UPDATE = "update"  # post progress on this action
     JUDGE = "judge"  # judge this concern
+    CLASSIFY = "classify"  # correct this concern's area and topics
     READ_ANY = "read any"  # read some establishment (lists and the estate)
     EDIT_ANY = "edit any"  # edit some establishment (import, new draft)
     JUDGE_ANY = "judge any"  # judge at some establishment (a review of progress to read)
@@ -78,6 +79,8 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
         return not draft and permissions.can_update(user, action)
     if need is Need.JUDGE:
         return not draft and permissions.may(user, Ability.JUDGE, where)
+    if need is Need.CLASSIFY:
+        return permissions.can_classify(user, target)
     if draft or need is Need.EDIT:
         # A draft is seen only by those who may edit it.
         return permissions.may(user, Ability.EDIT, where)

@@ -21,6 +21,7 @@ class Ability(enum.StrEnum):
     UPDATE_ANY = "update any"  # post progress on any action
     EDIT = "edit"  # import, draft, amend plans; say who acts for each owner
     JUDGE = "judge"  # record judgements on the IRP scale
+    CLASSIFY = "classify"  # correct a concern's healthy prison area and topics
     ADD_ESTABLISHMENT = "add establishment"  # import a plan for an establishment not held
 
 
@@ -30,9 +31,18 @@ ABILITIES: dict[str, frozenset[Ability]] = {
     Role.VIEWER: frozenset({Ability.READ, Ability.READ_PRIVATE}),
     Role.CONTRIBUTOR: frozenset({Ability.READ, Ability.READ_PRIVATE, Ability.UPDATE_OWN}),
     Role.LEAD: frozenset(
-        {Ability.READ, Ability.READ_PRIVATE, Ability.UPDATE_OWN, Ability.UPDATE_ANY, Ability.EDIT}
+        {
+            Ability.READ,
+            Ability.READ_PRIVATE,
+            Ability.UPDATE_OWN,
+            Ability.UPDATE_ANY,
+            Ability.EDIT,
+            Ability.CLASSIFY,
+        }
     ),
-    Role.INSPECTOR: frozenset({Ability.READ, Ability.READ_PRIVATE, Ability.JUDGE}),
+    Role.INSPECTOR: frozenset(
+        {Ability.READ, Ability.READ_PRIVATE, Ability.JUDGE, Ability.CLASSIFY}
+    ),
     Role.ADMINISTRATOR: frozenset(Ability),
 }
 # What anybody may do when the deployment lets the public read published plans.
@@ -137,6 +147,16 @@ def can_read_private(user: Any, establishment_id: int) -> bool:
 
 def can_judge(user: Any, establishment_id: int) -> bool:
     return may(user, Ability.JUDGE, establishment_id)
+
+
+def can_classify(user: Any, concern: Any) -> bool:
+    """Correct a concern's area and topics: leads (drafts too, which they edit) and
+    inspectors (submitted plans) of its establishment, and administrators."""
+    plan = concern.plan
+    where = plan.inspection.establishment_id
+    if plan.is_draft and not may(user, Ability.EDIT, where):
+        return False
+    return may(user, Ability.CLASSIFY, where)
 
 
 def can_act_for_owners(user: Any, establishment_id: int) -> bool:

@@ -50,10 +50,14 @@ def links_of(plan: Plan, user: Any = None) -> dict[str, ConcernLinks]:
     return result
 
 
-def export_of(plan: Plan, as_of: datetime.date | None = None, user: Any = None) -> PlanExport:
+def export_of(
+    plan: Plan, as_of: datetime.date | None = None, user: Any = None, document: bool = False
+) -> PlanExport:
     """A stored plan ready to write, with each action's progress as of a date (today by
     default), worked out by the same rules as every page and report, and each concern's
-    concerns on the same matter (those `user` may read, when given)."""
+    concerns on the same matter (those `user` may read, when given). A `document` (the
+    published layout) prints only what the plan printed: no classified or person-set areas,
+    which would read back as printed ones."""
     as_of = as_of or rules.today()
     standing = Plan.objects.standing(plan, as_of)
     progress = {}
@@ -74,7 +78,7 @@ def export_of(plan: Plan, as_of: datetime.date | None = None, user: Any = None) 
     # A later version submitted after the first is a re-issue: the writers say "Revised".
     first = plan.versions().filter(submitted_on__isnull=False).order_by("version").first()
     return PlanExport(
-        plan=plan.to_model(),
+        plan=plan.to_model(as_printed=document),
         version=plan.version,
         progress=progress,
         first_submitted=first.submitted_on.isoformat() if first and first.submitted_on else None,

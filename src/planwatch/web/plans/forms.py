@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from planwatch import labels
 from planwatch.dates import parse_target
 from planwatch.web.govuk import GovDateField
 from planwatch.web.plans import rules
@@ -146,6 +147,27 @@ class JudgementForm(forms.Form):
         },
     )
     judged_on = GovDateField(label="Date of the judgement", help_text="For example, 27 3 2025")
+
+
+class ThemesForm(forms.Form):
+    """A concern's healthy prison area and topics, as a person sets them."""
+
+    area = forms.ChoiceField(
+        label="Healthy prison area",
+        choices=list(labels.AREAS.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the concern's area"},
+    )
+    topics = forms.MultipleChoiceField(
+        label="Topics",
+        help_text="Select all that apply",
+        choices=list(labels.TOPICS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one topic",
+            "invalid_choice": "Select topics from the list",
+        },
+    )
 
 
 class UploadForm(forms.Form):

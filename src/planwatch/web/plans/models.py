@@ -48,6 +48,18 @@ class Rating(models.TextChoices):
     GOOD = "good", labels.RATINGS["good"]
 
 
+AREA_CHOICES = list(labels.AREAS.items())
+TOPIC_CHOICES = list(labels.TOPICS.items())
+
+
+class Source(models.TextChoices):
+    """Where an area or topic assignment came from."""
+
+    PRINTED = "printed", labels.ASSIGNMENT_SOURCES["printed"]
+    CLASSIFIED = "classified", labels.ASSIGNMENT_SOURCES["classified"]
+    PERSON = "person", labels.ASSIGNMENT_SOURCES["person"]
+
+
 class Status(models.TextChoices):
     """Stored statuses. "Overdue" and "superseded" are derived and never stored."""
 
@@ -192,8 +204,10 @@ class Plan(models.Model):
     def previous_version(self) -> Plan | None:
         return self.versions().filter(version__lt=self.version).order_by("-version").first()
 
-    def to_model(self) -> plan_model.Plan:
-        """The plan as the plain model the readers produce, for the quality rules and exports."""
+    def to_model(self, as_printed: bool = False) -> plan_model.Plan:
+        """The plan as the plain model the readers produce, for the quality rules and exports;
+        `as_printed`: only what the document printed (no classified or person-set area, no
+        topics), to compare with a reading or copy as a new version."""
         inspection = self.inspection
         return plan_model.Plan(
             establishment=self.establishment.name,
@@ -209,6 +223,12 @@ class Plan(models.Model):
                     category=concern.category,
                     agreement=concern.agreement or None,
                     text=concern.text,
+                    area=(
+                        concern.area or None
+                        if not as_printed or concern.area_source == Source.PRINTED
+                        else None
+                    ),
+                    topics=[] if as_printed else concern.topic_keys(),
                     actions=[
                         plan_model.Action(
                             text=action.text,
@@ -219,7 +239,7 @@ class Plan(models.Model):
                         for action in concern.actions.all()
                     ],
                 )
-                for concern in self.concerns.prefetch_related("actions")
+                for concern in self.concerns.prefetch_related("actions", "topic_links")
             ],
             warnings=list(self.warnings),
         )
@@ -232,6 +252,11 @@ class Concern(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     agreement = models.CharField(max_length=20, choices=Agreement.choices, blank=True)
     text = models.TextField()
+    # The healthy prison area: printed in the plan, classified from the text (with the
+    # model's probability) or set by a person; empty when none is known yet.
+    area = models.CharField(max_length=30, choices=AREA_CHOICES, blank=True, db_index=True)
+    area_source = models.CharField(max_length=12, choices=Source.choices, blank=True)
+    area_score = models.FloatField(null=True, blank=True)
     history = HistoricalRecords()
 
     objects = ConcernQuerySet.as_manager()
@@ -244,6 +269,33 @@ class Concern(models.Model):
 
     def __str__(self) -> str:
         return f"Concern {self.ref}"
+
+    @property
+    def area_label(self) -> str:
+        return labels.AREAS.get(self.area, "")
+
+    def topic_keys(self) -> list[str]:
+        """The concern's topics in the taxonomy's order (uses prefetched topic_links)."""
+        order = list(labels.TOPICS)
+        return sorted((link.topic for link in self.topic_links.all()), key=order.index)
+
+
+class ConcernTopic(models.Model):
+    """One topic of a concern, with where it came from."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.CharField(max_length=30, choices=TOPIC_CHOICES, db_index=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    score = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["concern", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "topic"], name="one_link_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Concern {self.concern.ref}: {labels.TOPICS.get(self.topic, self.topic)}"
 
 
 class Action(models.Model):
@@ -460,6 +512,55 @@ class ConsideredFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} considered: {self.reason[:40]}"
+
+
+class ThemeCorrection(AppendOnly):
+    """A person's correction of a concern's area or topics: who, when, from what, to what.
+    It belongs to the concern across plan versions (found by inspection and number), like a
+    judgement."""
+
+    class Field(models.TextChoices):
+        AREA = "area", "Area"
+        TOPICS = "topics", "Topics"
+
+    concern = models.ForeignKey(
+        Concern,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="theme_corrections",
+    )
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="theme_corrections"
+    )
+    concern_ref = models.CharField(max_length=20)
+    field = models.CharField(max_length=10, choices=Field.choices)
+    # Keys: an area, or topics separated by spaces; empty for none.
+    before = models.CharField(max_length=800, blank=True)
+    after = models.CharField(max_length=800, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["inspection", "concern_ref"], name="theme_correction_concern_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Concern {self.concern_ref}: {self.field} corrected"
+
+    def _names(self, keys: str) -> str:
+        names = labels.AREAS if self.field == self.Field.AREA else labels.TOPICS
+        return ", ".join(names.get(key, key) for key in keys.split()) or "None"
+
+    @property
+    def before_label(self) -> str:
+        return self._names(self.before)
+
+    @property
+    def after_label(self) -> str:
+        return self._names(self.after)
 
 
 class ReminderLog(models.Model):

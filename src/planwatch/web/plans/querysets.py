@@ -399,6 +399,18 @@ class SelfReportQuerySet(models.QuerySet):
             latest[(row.inspection_id, row.concern_ref)] = row
         return list(latest.values())
 
+    def in_area(self, area: str) -> ConcernQuerySet:
+        """Concerns in one healthy prison area (a key of labels.AREAS), however assigned."""
+        return self.filter(area=area)
+
+    def with_topic(self, topic: str) -> ConcernQuerySet:
+        """Concerns with one topic (a key of labels.TOPICS), however assigned."""
+        return self.filter(topic_links__topic=topic)
+
+    def with_themes(self) -> ConcernQuerySet:
+        """Concerns with their topics read in one more query (Concern.topic_keys)."""
+        return self.prefetch_related("topic_links")
+
 
 class UpdateQuerySet(models.QuerySet):
     def newest_first(self) -> UpdateQuerySet:

@@ -27,7 +27,7 @@ from planwatch.pipeline import read_plan_bytes
 from planwatch.quality import Finding, Report, check_plan
 from planwatch.readers import SUFFIXES, detect_format
 from planwatch.web.plans import evidence as evidence_files
-from planwatch.web.plans import integrity, learning, rules
+from planwatch.web.plans import integrity, learning, rules, themes
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -38,6 +38,7 @@ from planwatch.web.plans.models import (
     Judgement,
     Plan,
     ProgressUpdate,
+    Source,
     Status,
 )
 from planwatch.web.plans.querysets import NEWER_VERSION
@@ -243,6 +244,9 @@ def _write_concerns(plan: Plan, reading: plan_model.Plan) -> None:
             category=concern.category,
             agreement=concern.agreement or "",
             text=concern.text,
+            # An area the plan prints; the others are classified once the plan is written.
+            area=concern.area or "",
+            area_source=Source.PRINTED if concern.area else "",
         )
         for action_position, action in enumerate(concern.actions):
             Action.objects.create(
@@ -297,6 +301,8 @@ def store_plan(
     )
     _write_concerns(plan, reading)
     carry_over(plan, previous)
+    themes.carry_over(plan, previous)
+    themes.classify_plan(plan)
     if source is not None:
         data, name, sha256 = source
         plan.source_name = name
@@ -326,7 +332,7 @@ def _same_as_held(reading: plan_model.Plan) -> Plan | None:
     )
     if latest is None:
         return None
-    held, new = latest.to_model().to_dict(), reading.to_dict()
+    held, new = latest.to_model(as_printed=True).to_dict(), reading.to_dict()
     return latest if all(held[key] == new[key] for key in CONTRACT_KEYS) else None
 
 
@@ -558,6 +564,7 @@ def save_concern(plan: Plan, data: dict[str, Any], concern: Concern | None = Non
         concern.agreement = data.get("agreement") or ""
         concern.text = _limit(data["text"], "text", "The concern")
         concern.save()
+        themes.classify_concern(concern)
         _refresh_quality(plan)
         learning.refresh_links(plan)
     return concern
@@ -598,6 +605,7 @@ def save_action(concern: Concern, data: dict[str, Any], action: Action | None = 
             action.status = rules.initial_status(action.target)
         action.save()
         _renormalise_owners(plan)
+        themes.classify_concern(concern)
         _refresh_quality(plan)
     return action
 
@@ -612,6 +620,7 @@ def delete_action(action: Action) -> None:
         action.delete()
         _renumber(list(concern.actions.order_by("position")))
         _renormalise_owners(plan)
+        themes.classify_concern(concern)
         _refresh_quality(plan)
 
 
@@ -721,8 +730,10 @@ def amend(plan: Plan, user: Any) -> Plan:
             state=Plan.State.DRAFT,
             created_by=user,
         )
-        _write_concerns(draft, latest.to_model())
+        _write_concerns(draft, latest.to_model(as_printed=True))
         carry_over(draft, latest)
+        themes.carry_over(draft, latest)
+        themes.classify_plan(draft)
         _refresh_quality(draft)
         learning.refresh_links(draft)
     return draft

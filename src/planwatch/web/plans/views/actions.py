@@ -1,4 +1,5 @@
-"""An action's page and its progress; evidence files; judgements on a concern; corrections."""
+"""An action's page and its progress; evidence files; judgements on a concern; corrections;
+a concern's area and topics."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.shortcuts import redirect
 
 from planwatch.web.access import permissions
 from planwatch.web.access.decorators import Need, requires
-from planwatch.web.plans import forms, integrity, rules, services
+from planwatch.web.plans import forms, integrity, rules, services, themes
 from planwatch.web.plans.models import (
     Action,
     Concern,
@@ -178,5 +179,36 @@ def correct_judgement(request: HttpRequest, judgement: Judgement) -> HttpRespons
         request,
         "actions/correct_judgement.html",
         {"judgement": judgement, "form": form},
+        status=form_status(form),
+    )
+
+
+@requires(Need.CLASSIFY, load=concern_by_pk)
+def concern_themes(request: HttpRequest, concern: Concern) -> HttpResponse:
+    """Correct a concern's area and topics; the corrections so far, newest first."""
+    topics = concern.topic_keys()
+    form = forms.ThemesForm(
+        request.POST or None, initial={"area": concern.area or None, "topics": topics}
+    )
+    if request.method == "POST" and form.is_valid():
+        written = themes.correct(
+            concern, request.user, form.cleaned_data["area"], form.cleaned_data["topics"]
+        )
+        messages.success(
+            request,
+            f"Area and topics of concern {concern.ref} saved"
+            if written
+            else f"Area and topics of concern {concern.ref} confirmed",
+        )
+        return redirect(concern.plan.get_absolute_url() + f"#concern-{concern.pk}")
+    return page(
+        request,
+        "actions/themes.html",
+        {
+            "concern": concern,
+            "form": form,
+            "links": list(concern.topic_links.all()),
+            "corrections": themes.history(concern),
+        },
         status=form_status(form),
     )

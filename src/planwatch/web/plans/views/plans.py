@@ -36,7 +36,7 @@ def plan_page(request: HttpRequest, plan: Plan) -> HttpResponse:
         "owner": request.GET.get("owner", ""),
         "category": request.GET.get("category", ""),
     }
-    stored = list(plan.concerns.prefetch_related("actions"))
+    stored = list(plan.concerns.prefetch_related("actions", "topic_links"))
     all_actions = [action for concern in stored for action in concern.actions.all()]
     latest = ProgressUpdate.objects.latest_for(all_actions)
     judgements = Judgement.objects.latest_by_concern(plan.inspection_id)
@@ -97,6 +97,7 @@ def plan_page(request: HttpRequest, plan: Plan) -> HttpResponse:
             "categories": Category.choices,
             "can_edit": permissions.can_edit(request.user, where),
             "can_judge": permissions.can_judge(request.user, where) and not plan.is_draft,
+            "can_classify": bool(stored) and permissions.can_classify(request.user, stored[0]),
             "versions": versions,
             "is_latest": versions[-1].pk == plan.pk,
             "previous": next((v for v in reversed(versions) if v.version < plan.version), None),
@@ -159,7 +160,14 @@ def plan_export(request: HttpRequest, plan: Plan, fmt: str) -> HttpResponse:
     if fmt not in writers.FORMATS:
         raise Http404("No such format")
     response = HttpResponse(
-        writers.write([exporting.export_of(plan, user=request.user)], fmt),
+        writers.write(
+            [
+                exporting.export_of(
+                    plan, user=request.user, document=fmt in writers.DOCUMENT_FORMATS
+                )
+            ],
+            fmt,
+        ),
         content_type=writers.MEDIA_TYPES[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{exporting.file_name(plan, fmt)}"'

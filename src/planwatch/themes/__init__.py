@@ -1,0 +1,1 @@
+"""Areas and topics of concerns: the labelled set and the classifier trained on it."""
