@@ -538,6 +538,8 @@ def similar(recompute: bool, console) -> int:
         message += f" (worked out again in {time.perf_counter() - started:.1f} s)"
     console.print(message, markup=False, soft_wrap=True)
 
+    return 0
+
 
 def classify(console) -> int:
     """Recompute the classified area and topics of every concern held; those printed in a

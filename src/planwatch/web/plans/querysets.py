@@ -364,6 +364,18 @@ class ConcernQuerySet(models.QuerySet):
             return found
         return found.filter(plan__inspection__establishment_id__in=readable)
 
+    def in_area(self, area: str) -> ConcernQuerySet:
+        """Concerns in one healthy prison area (a key of labels.AREAS), however assigned."""
+        return self.filter(area=area)
+
+    def with_topic(self, topic: str) -> ConcernQuerySet:
+        """Concerns with one topic (a key of labels.TOPICS), however assigned."""
+        return self.filter(topic_links__topic=topic)
+
+    def with_themes(self) -> ConcernQuerySet:
+        """Concerns with their topics read in one more query (Concern.topic_keys)."""
+        return self.prefetch_related("topic_links")
+
 
 class ConcernLinkQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ConcernLinkQuerySet:
@@ -398,18 +410,6 @@ class SelfReportQuerySet(models.QuerySet):
         for row in rows:
             latest[(row.inspection_id, row.concern_ref)] = row
         return list(latest.values())
-
-    def in_area(self, area: str) -> ConcernQuerySet:
-        """Concerns in one healthy prison area (a key of labels.AREAS), however assigned."""
-        return self.filter(area=area)
-
-    def with_topic(self, topic: str) -> ConcernQuerySet:
-        """Concerns with one topic (a key of labels.TOPICS), however assigned."""
-        return self.filter(topic_links__topic=topic)
-
-    def with_themes(self) -> ConcernQuerySet:
-        """Concerns with their topics read in one more query (Concern.topic_keys)."""
-        return self.prefetch_related("topic_links")
 
 
 class UpdateQuerySet(models.QuerySet):
