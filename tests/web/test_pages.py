@@ -24,6 +24,7 @@ from planwatch.web.plans.models import (
 from tests import builders
 from tests.conftest import FIXTURES
 from tests.web.pagerules import huge_date_message
+from tests.web.test_domain import table
 
 
 def text_of(response) -> str:
@@ -115,9 +116,23 @@ def test_due_within_weeks(users, client_for, seed_plan):
         today,
         new_target_date=today + datetime.timedelta(days=10),
     )
-    page = text_of(client.get("/due/?weeks=2"))
-    assert "1 open action due between today and" in page
-    assert "Deferred; originally July 2024" in page
+    response = client.get("/due/?weeks=2")
+    assert "1 open action due between today and" in text_of(response)
+    deferred_to = today + datetime.timedelta(days=10)
+    assert table(response.content.decode(), "Due by") == [
+        [
+            "Action 2.1",
+            "HMP Peterborough (Men)",
+            # Long text shortened at a word, never mid-word.
+            "The Head of Security will revise the Drug Strategy and collaborate closely with "
+            "Healthcare, Residence, and Safer Custody during the implementation stages to …",
+            "Director",
+            "July 2024",
+            f"{deferred_to.day} {deferred_to:%B %Y} (deferred)",
+            "Not overdue",
+            "Deferred",
+        ]
+    ]
     response = client.get("/due/?weeks=lots")
     assert response.status_code == 400
     assert "Enter a number of weeks from 1 to 104" in text_of(response)

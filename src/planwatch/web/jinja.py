@@ -74,6 +74,7 @@ def environment(**options: Any) -> Environment:
             "govuk_date": govuk.format_date,
             "govuk_time": govuk.format_time,
             "govuk_target": govuk.format_target,
+            "plural": labels.plural,
         }
     )
     return env

@@ -10,7 +10,7 @@ from django.conf import settings
 from planwatch.dates import parse_target
 from planwatch.web.govuk import GovDateField
 from planwatch.web.plans import rules
-from planwatch.web.plans.models import Agreement, Category, Rating, Status
+from planwatch.web.plans.models import Agreement, Category, Concern, Rating, Status
 from planwatch.web.plans.services import MAX_TEXT
 
 WITHDRAW = "withdraw"
@@ -255,6 +255,60 @@ class ActionForm(forms.Form):
                 "or Ongoing"
             )
         return text
+
+
+class AsOfForm(forms.Form):
+    """The date a list or report is as of, in the three GOV.UK date boxes (a GET filter)."""
+
+    as_of = GovDateField(label="As of", required=False, help_text="For example, 27 3 2024")
+
+    def __init__(self, *args: Any, label: str = "As of", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].label = label
+
+
+class WorkListFilterForm(forms.Form):
+    """The filters of a work list (Overdue, Due soon, My actions), sent by GET. A value that
+    is not a choice is ignored rather than refused: a list link stays usable."""
+
+    establishment = forms.ChoiceField(label="Establishment", required=False)
+    owner = forms.CharField(
+        label="Owner", required=False, max_length=300, help_text="Part of the owner's name"
+    )
+    status = forms.ChoiceField(label="Status", required=False)
+
+    def __init__(self, *args: Any, establishments: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choose("establishment", [(item.slug, item.name) for item in establishments])
+        self._choose(
+            "status", [(key, text) for key, text in Status.choices if key != Status.COMPLETED]
+        )
+        area = next((f for f in Concern._meta.get_fields() if f.name == "area"), None)
+        if area is not None:  # the healthy prison test a concern falls under, once held
+            self.fields["area"] = forms.ChoiceField(label="Area", required=False)
+            self._choose("area", [(str(k), str(v)) for k, v in getattr(area, "choices", [])])
+
+    def _choose(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All"), *choices]
+
+    def criteria(self) -> dict[str, str]:
+        """The filters asked for, those that are not choices left out."""
+        if not self.is_bound:
+            return {}
+        found: dict[str, str] = {}
+        for name, bound in self.fields.items():
+            value = str(self.data.get(name) or "").strip()
+            if not value:
+                continue
+            if isinstance(bound, forms.ChoiceField):
+                if value not in {str(key) for key, _ in bound.choices}:
+                    continue
+            elif len(value) > 300:
+                continue
+            found[name] = value
+        return found
 
 
 class SubmitPlanForm(forms.Form):

@@ -196,6 +196,36 @@ def status_filters(as_of: datetime.date) -> dict[str, Q]:
     }
 
 
+def _has_field(model: str, name: str) -> bool:
+    return any(field.name == name for field in _model(model)._meta.get_fields())
+
+
+def work_list_filters() -> dict[str, str]:
+    """What the work lists (Overdue, Due soon, My actions) can be narrowed by: {name in the
+    query string: the lookup it filters on}. The kind of concern's area is offered once
+    concerns have one (`Concern.area`)."""
+    filters = {
+        "establishment": "plan__inspection__establishment__slug",
+        "owner": "owner__icontains",
+        "status": "state_status",
+    }
+    if _has_field("Concern", "area"):
+        filters["area"] = "concern__area"
+    return filters
+
+
+# How the work lists can be ordered: {name in the query string: fields, earliest first}.
+# "due" (when the action is now due, so the most overdue first) is the default.
+WORK_LIST_SORTS: dict[str, tuple[str, ...]] = {
+    "due": ("state_due", "pk"),
+    "number": ("plan__inspection__establishment__name", "concern__position", "position", "pk"),
+    "establishment": ("plan__inspection__establishment__name", "state_due", "pk"),
+    "owner": ("owner", "state_due", "pk"),
+    "original": ("target_due", "state_due", "pk"),
+}
+DEFAULT_WORK_LIST_SORT = "due"
+
+
 class ActionQuerySet(models.QuerySet):
     def in_force(self, as_of: datetime.date, visible_to: Any = None) -> ActionQuerySet:
         """Actions of the plans in force on `as_of`: those every figure and list counts; with
@@ -295,6 +325,24 @@ class ActionQuerySet(models.QuerySet):
                 | Q(owner_normalised__contains=f"; {owner}; ")
             )
         return self.filter(condition)
+
+    def narrowed(self, criteria: dict[str, str]) -> ActionQuerySet:
+        """Narrowed by a work list's filters (work_list_filters), over `with_state`
+        annotations; empty or unknown criteria are ignored."""
+        found = self
+        for name, lookup in work_list_filters().items():
+            value = (criteria.get(name) or "").strip()
+            if value:
+                found = found.filter(**{lookup: value})
+        return found
+
+    def sorted_for_list(self, sort: str, descending: bool = False) -> ActionQuerySet:
+        """In a work list's order (WORK_LIST_SORTS), over `with_state` annotations; the pk
+        last so that pages never overlap."""
+        fields = WORK_LIST_SORTS.get(sort, WORK_LIST_SORTS[DEFAULT_WORK_LIST_SORT])
+        if not descending:
+            return self.order_by(*fields)
+        return self.order_by(*(F(name).desc(nulls_last=True) for name in fields))
 
     def counts(self, as_of: datetime.date) -> dict[str, int]:
         """How many actions stood at each status people see on `as_of`, with "open" (all
