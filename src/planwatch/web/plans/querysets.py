@@ -200,17 +200,18 @@ def _has_field(model: str, name: str) -> bool:
     return any(field.name == name for field in _model(model)._meta.get_fields())
 
 
-def work_list_filters() -> dict[str, str]:
+def work_list_filters() -> dict[str, tuple[str, ...]]:
     """What the work lists (Overdue, Due soon, My actions) can be narrowed by: {name in the
-    query string: the lookup it filters on}. The kind of concern's area is offered once
-    concerns have one (`Concern.area`)."""
+    query string: the lookups it filters on, any of which may match}. The healthy prison
+    test a concern falls under is offered once concerns have one (`Concern.area`)."""
     filters = {
-        "establishment": "plan__inspection__establishment__slug",
-        "owner": "owner__icontains",
-        "status": "state_status",
+        "establishment": ("plan__inspection__establishment__slug",),
+        # The owner as printed, or as the plan's other actions name it ("NHFT").
+        "owner": ("owner__icontains", "owner_normalised__icontains"),
+        "status": ("state_status",),
     }
     if _has_field("Concern", "area"):
-        filters["area"] = "concern__area"
+        filters["area"] = ("concern__area",)
     return filters
 
 
@@ -330,10 +331,13 @@ class ActionQuerySet(models.QuerySet):
         """Narrowed by a work list's filters (work_list_filters), over `with_state`
         annotations; empty or unknown criteria are ignored."""
         found = self
-        for name, lookup in work_list_filters().items():
+        for name, lookups in work_list_filters().items():
             value = (criteria.get(name) or "").strip()
             if value:
-                found = found.filter(**{lookup: value})
+                condition = Q()
+                for lookup in lookups:
+                    condition |= Q(**{lookup: value})
+                found = found.filter(condition)
         return found
 
     def sorted_for_list(self, sort: str, descending: bool = False) -> ActionQuerySet:
