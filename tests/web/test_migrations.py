@@ -17,7 +17,7 @@ def test_no_model_change_lacks_a_migration(db):
     assert output.getvalue().strip() == "No changes detected"
 
 
-def test_each_app_has_one_initial_migration():
+def test_each_app_has_one_initial_migration_and_numbered_ones_after_it():
     from pathlib import Path
 
     import planwatch.web as web
@@ -25,4 +25,6 @@ def test_each_app_has_one_initial_migration():
     root = Path(web.__file__).parent
     for app in ("plans", "access"):
         names = sorted(p.name for p in (root / app / "migrations").glob("0*.py"))
-        assert names == ["0001_initial.py"], app
+        assert names[0] == "0001_initial.py", app
+        numbers = [name[:4] for name in names]
+        assert numbers == [f"{n:04d}" for n in range(1, len(names) + 1)], (app, names)

@@ -208,13 +208,18 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert (
         "Enter the new target date" in page and "Give the reason for deferring the action" in page
     )
-    assert 'href="#id_new_target_date-day"' in response.content.decode()
+    html = response.content.decode()
+    assert 'href="#id_new_target_date-day"' in html
+    # The reason has its own field: the error is there, not on "What has been done".
+    assert '<a href="#id_deferral_reason">Give the reason for deferring the action</a>' in html
+    assert 'id="id_deferral_reason-error"' in html
+    assert 'id="id_note-error"' not in html
 
     response = client.post(
         update_url(target),
         {
             "status": "deferred",
-            "note": "Tutor recruitment delayed",
+            "deferral_reason": "Tutor recruitment delayed",
             "new_target_date-day": "31",
             "new_target_date-month": "2",
             "new_target_date-year": "2024",
@@ -228,7 +233,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
         update_url(target),
         {
             "status": "deferred",
-            "note": "Tutor recruitment delayed",
+            "deferral_reason": "Tutor recruitment delayed",
             "new_target_date-day": "31",
             "new_target_date-month": "3",
             "new_target_date-year": str(next_year),
@@ -239,8 +244,12 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert (target.status, target.deferred_to) == (Status.DEFERRED, datetime.date(next_year, 3, 31))
     assert target.target_text == "July 2024"
     assert target.display_status() == Status.DEFERRED
+    assert target.deferral_reason == "Tutor recruitment delayed"
+    update = ProgressUpdate.objects.get(action=target)
+    assert (update.note, update.deferral_reason) == ("", "Tutor recruitment delayed")
     page = text_of(client.get(target.get_absolute_url()))
     assert f"31 March {next_year} Deferred; originally July 2024" in page
+    assert "Reason for deferring: Tutor recruitment delayed" in page
 
 
 def test_overdue_is_derived_and_never_stored(seed_plan):

@@ -70,6 +70,14 @@ class ProgressUpdateForm(forms.Form):
         required=False,
         help_text="Required when you defer an action. The original target is kept.",
     )
+    deferral_reason = forms.CharField(
+        label="Reason for deferring",
+        required=False,
+        max_length=MAX_TEXT,
+        error_messages={"max_length": too_long("The reason for deferring")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you defer an action: why it cannot be done by its target.",
+    )
     evidence_files = MultipleFileField(
         label="Evidence files",
         required=False,
@@ -88,6 +96,7 @@ class ProgressUpdateForm(forms.Form):
             "note": data.get("note") or "",
             "evidence_date": data.get("evidence_date"),
             "new_target_date": data.get("new_target_date"),
+            "deferral_reason": data.get("deferral_reason") or "",
             "files": data.get("evidence_files") or [],
         }
 
@@ -121,8 +130,9 @@ class ProgressUpdateForm(forms.Form):
                 self.add_error("new_target_date", "Enter the new target date")
             elif new_target and new_target <= rules.today():
                 self.add_error("new_target_date", "The new target date must be in the future")
-            if not note:
-                self.add_error("note", "Give the reason for deferring the action")
+            if not (cleaned.get("deferral_reason") or "").strip():
+                if "deferral_reason" not in self.errors:
+                    self.add_error("deferral_reason", "Give the reason for deferring the action")
         evidence_date = cleaned.get("evidence_date")
         if evidence_date and evidence_date > rules.today():
             self.add_error("evidence_date", "The date the evidence refers to must be in the past")

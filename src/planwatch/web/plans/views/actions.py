@@ -90,6 +90,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
             "note": update.note,
             "evidence_date": update.evidence_date,
             "new_target_date": update.new_target_date,
+            "deferral_reason": update.deferral_reason or "",
         },
         action=action,
     )
