@@ -337,7 +337,7 @@ def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
     added = Action.objects.get(concern=concern)
     assert (added.target, added.owner_normalised) == ("2025-06", "Head of HR")
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
-    assert "1 of 1 actions pass every quality check" in page
+    assert "1 of 1 action passes every quality check" in page
 
     response = client.post(
         f"/plans/{draft.pk}/submit/",

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from planwatch.web.access import views as access
+from planwatch.web.access.forms import SignInForm
 from planwatch.web.plans.views import (
     actions,
     drafting,
@@ -56,7 +57,9 @@ urlpatterns = [
     path(
         "sign-in/",
         auth_views.LoginView.as_view(
-            template_name="access/sign_in.html", redirect_authenticated_user=True
+            template_name="access/sign_in.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
         ),
         name="sign-in",
     ),

@@ -130,9 +130,9 @@ class ProgressUpdateForm(forms.Form):
                 self.add_error("new_target_date", "Enter the new target date")
             elif new_target and new_target <= rules.today():
                 self.add_error("new_target_date", "The new target date must be in the future")
-            if not (cleaned.get("deferral_reason") or "").strip():
-                if "deferral_reason" not in self.errors:
-                    self.add_error("deferral_reason", "Give the reason for deferring the action")
+            reason = (cleaned.get("deferral_reason") or "").strip()
+            if not reason and "deferral_reason" not in self.errors:
+                self.add_error("deferral_reason", "Give the reason for deferring the action")
         evidence_date = cleaned.get("evidence_date")
         if evidence_date and evidence_date > rules.today():
             self.add_error("evidence_date", "The date the evidence refers to must be in the past")

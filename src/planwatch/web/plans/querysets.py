@@ -155,6 +155,18 @@ class Standing:
             return "This plan is not in force: a plan for a later inspection is in force"
         return None
 
+    def link_text(self) -> str | None:
+        """The words of the link to the plan in force from a plan that is not (None when
+        there is none to go to)."""
+        if self.newer is None or self.kind in (DRAFT, IN_FORCE):
+            return None
+        if self.kind == NEWER_VERSION:
+            return f"Go to version {self.newer.version}, the version in force"
+        return (
+            f"Go to the plan in force: the plan for the {self.newer.inspection.label}, "
+            f"version {self.newer.version}"
+        )
+
 
 # The plans in force across the estate, per day, kept while no plan is submitted: every list
 # and figure asks, and the answer changes only when a plan is submitted or imported.
