@@ -3,6 +3,7 @@ filtered, drafting that asks before removing, navigation and feedback."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -225,3 +226,238 @@ def test_a_work_list_reads_one_page_of_actions(users, client_for, django_assert_
     with django_assert_max_num_queries(20):
         client.get("/overdue/?as_of=2024-07-01&sort=owner&owner=a")
     assert Action.objects.count() > 50
+
+
+# --- 4: drafting ------------------------------------------------------------------------------
+
+
+def test_a_draft_has_one_remove_link_per_row_and_no_red_buttons(db, client):
+    from tests.web.test_drafting import TODAY, add_action, add_concern, start
+
+    plan = builders.plan()
+    client.force_login(builders.user("lead", "lead", plan.establishment))
+    with builders.on(TODAY):
+        draft = start(client, plan.establishment)
+        add_concern(client, draft, "1")
+        concern = Concern.objects.get(plan=draft)
+        add_action(client, concern, "Recruit ten officers.", "Head of HR", "July 2025")
+        add_action(client, concern, "Train every new officer.", "Head of Learning", "August 2025")
+        html = client.get(f"/plans/{draft.pk}/edit/").content.decode()
+        first, second = Action.objects.filter(concern=concern).order_by("position")
+        assert "govuk-button--warning" not in html
+        for target in (first, second):
+            assert html.count(f'href="/actions/{target.pk}/delete/"') == 1
+        assert html.count(f'href="/concerns/{concern.pk}/delete/"') == 1
+        assert re.findall(r'href="/actions/\d+/delete/">(Remove<span[^>]*>[^<]*</span>)', html) == [
+            'Remove<span class="govuk-visually-hidden"> action 1.1</span>',
+            'Remove<span class="govuk-visually-hidden"> action 1.2</span>',
+        ]
+        page = text_of(client.get(f"/concerns/{concern.pk}/delete/"))
+        assert "Remove concern 1 and its actions? Too few staff. Its 2 actions will be " in page
+        assert Concern.objects.filter(pk=concern.pk).exists()
+
+
+def test_the_deferral_reason_is_kept_apart_from_the_note(db, client):
+    from planwatch.web.plans import integrity, services
+
+    plan = builders.plan()
+    lead = builders.user("lead", "lead", plan.establishment)
+    target = builders.action(plan, "1", 1)
+    with builders.on("2024-06-01"):
+        services.record_update(
+            target,
+            lead,
+            status=Status.DEFERRED,
+            note="Two of five officers recruited",
+            new_target_date=datetime.date(2024, 12, 31),
+            deferral_reason="Recruitment paused by the region",
+        )
+        # A reason given with another status is not kept: it only explains a deferral.
+        later = services.record_update(
+            target, lead, status=Status.IN_PROGRESS, deferral_reason="Ignored"
+        )
+    target.refresh_from_db()
+    assert target.deferral_reason == "Recruitment paused by the region"
+    assert later.deferral_reason is None
+    assert list(integrity.problems()) == []
+    first = target.updates().last()
+    assert (first.note, first.deferral_reason) == (
+        "Two of five officers recruited",
+        "Recruitment paused by the region",
+    )
+
+
+def test_the_correction_form_shows_the_deferral_reason(db, client):
+    from planwatch.web.plans import services
+
+    plan = builders.plan()
+    lead = builders.user("lead", "lead", plan.establishment)
+    target = builders.action(plan, "1", 1)
+    update = services.record_update(
+        target,
+        lead,
+        status=Status.DEFERRED,
+        new_target_date=datetime.date.today() + datetime.timedelta(days=90),
+        deferral_reason="Recruitment paused by the region",
+    )
+    client.force_login(lead)
+    html = client.get(f"/updates/{update.pk}/correct/").content.decode()
+    assert re.search(
+        r'<textarea [^>]*name="deferral_reason"[^>]*>Recruitment paused by the region</textarea>',
+        html,
+    )
+    assert re.search(r'for="id_deferral_reason">\s*Reason for deferring\s*</label>', html)
+
+
+# --- 5: navigation and feedback ---------------------------------------------------------------
+
+
+def navigation_texts(html: str) -> list[str]:
+    nav = re.search(r'<ul class="govuk-service-navigation__list".*?</ul>', html, re.S).group(0)
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", nav, re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("viewer", ["Establishments", "Overdue", "Due soon", "Estate report"]),
+        ("contributor", ["Establishments", "Overdue", "Due soon", "Estate report", "My actions"]),
+        (
+            "lead",
+            ["Establishments", "Overdue", "Due soon", "Estate report", "My actions", "Import"],
+        ),
+        ("inspector", ["Establishments", "Overdue", "Due soon", "Estate report"]),
+    ],
+)
+def test_navigation_offers_only_what_the_user_may_open(users, client_for, role, expected):
+    client = client_for(users[role])
+    html = client.get("/").content.decode()
+    assert navigation_texts(html) == [*expected, f"Signed in as {role}", "Sign out"]
+    for href in re.findall(r'<a class="govuk-service-navigation__link" href="([^"]+)"', html):
+        if href != "/":
+            assert client.get(href).status_code == 200, href
+
+
+def test_signed_out_navigation_offers_sign_in_only(db, client):
+    html = client.get("/").content.decode()
+    assert navigation_texts(html) == ["Sign in"]
+    assert "Signed in as" not in html
+
+
+def test_sign_out_is_a_button_in_the_service_navigation(users, client_for):
+    html = client_for(users["viewer"]).get("/overdue/").content.decode()
+    nav = re.search(r'<nav aria-label="Menu".*?</nav>', html, re.S).group(0)
+    assert '<form method="post" action="/sign-out/" class="planwatch-inline-form">' in nav
+    assert '<button type="submit" class="planwatch-link-button">Sign out</button>' in nav
+    assert 'aria-current="page"' in nav  # the page one is on is marked
+
+
+@pytest.mark.parametrize(
+    ("path", "back"),
+    [
+        ("/plans/new/", "/"),
+        ("/import/", "/"),
+    ],
+)
+def test_form_pages_have_a_back_link(users, client_for, path, back):
+    html = client_for(users["lead"]).get(path).content.decode()
+    assert f'<a href="{back}" class="govuk-back-link">Back</a>' in html
+
+
+def test_judgement_and_drafting_forms_have_back_links(users, client_for, seed_plan):
+    concern = seed_plan.concerns.get(ref="2")
+    html = client_for(users["inspector"]).get(f"/concerns/{concern.pk}/judgement/").content
+    assert (
+        f'<a href="/plans/{seed_plan.pk}/#concern-{concern.pk}" class="govuk-back-link">Back</a>'
+    ) in html.decode()
+    client = client_for(users["lead"])
+    client.post(f"/plans/{seed_plan.pk}/amend/")
+    draft = seed_plan.versions().get(version=2)
+    draft_concern = draft.concerns.get(ref="2")
+    draft_action = draft_concern.actions.first()
+    for path in (
+        f"/concerns/{draft_concern.pk}/edit/",
+        f"/concerns/{draft_concern.pk}/actions/add/",
+        f"/actions/{draft_action.pk}/edit/",
+    ):
+        html = client.get(path).content.decode()
+        assert (
+            f'<a href="/plans/{draft.pk}/edit/#concern-{draft_concern.pk}" '
+            'class="govuk-back-link">Back</a>'
+        ) in html, path
+    for path in (f"/actions/{draft_action.pk}/delete/", f"/plans/{draft.pk}/dates/"):
+        html = client.get(path).content.decode()
+        assert f'<a href="/plans/{draft.pk}/edit/" class="govuk-back-link">Back</a>' in html
+
+
+def test_a_plan_already_held_is_information_not_success(users, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from planwatch.pipeline import SAMPLE_PLAN
+
+    client = client_for(users["lead"])
+    upload = SimpleUploadedFile(SAMPLE_PLAN.name, SAMPLE_PLAN.read_bytes())
+    response = client.post("/import/", {"file": upload}, follow=True)
+    html = response.content.decode()
+    banner = re.search(r'<div class="govuk-notification-banner[^"]*".*?</div>\s*</div>', html, re.S)
+    assert banner is not None
+    assert "govuk-notification-banner--success" not in banner.group(0)
+    assert "Important" in banner.group(0)
+    assert "already held" in banner.group(0)
+
+
+def test_a_superseded_version_says_so_at_the_top_and_links_to_the_version_in_force(
+    users, client_for, seed_plan
+):
+    from planwatch.pipeline import SAMPLE_PLAN
+    from planwatch.web.plans.services import import_plan_bytes
+
+    revised = SAMPLE_PLAN.read_text("utf-8").replace("June 2024", "July 2024", 1).encode()
+    second = import_plan_bytes(revised, "revised.txt").plan
+    client = client_for(users["viewer"])
+    html = client.get(seed_plan.get_absolute_url()).content.decode()
+    main = html[html.index("<main") :]
+    banner_at = main.index('aria-labelledby="standing-banner-title"')
+    assert banner_at < main.index("<h1")
+    assert (
+        "Version 1 was superseded by version 2: its figures and progress are now shown there."
+        in text_of(client.get(seed_plan.get_absolute_url()))
+    )
+    assert (
+        f'<a class="govuk-notification-banner__link" href="/plans/{second.pk}/">'
+        "Go to version 2, the version in force</a>"
+    ) in html
+    old_action = builders.action(seed_plan, "2", 1)
+    new_action = Action.objects.get(plan=second, lineage=old_action.lineage)
+    html = client.get(old_action.get_absolute_url()).content.decode()
+    assert (
+        f'<a class="govuk-notification-banner__link" href="/actions/{new_action.pk}/">'
+        "Go to version 2, the version in force</a>"
+    ) in html
+    # The version in force says nothing of the kind.
+    assert "standing-banner-title" not in client.get(second.get_absolute_url()).content.decode()
+
+
+def test_sign_in_errors_are_shown_once_per_field(users, client):
+    response = client.post("/sign-in/", {"username": "", "password": ""})
+    html = response.content.decode()
+    assert html.count("Enter your username") == 2  # the summary and the field
+    assert html.count("Enter your password") == 2
+    assert '<a href="#id_username">Enter your username</a>' in html
+    response = client.post("/sign-in/", {"username": "viewer", "password": "wrong"})
+    html = response.content.decode()
+    message = "Enter a correct username and password: both may be case-sensitive"
+    assert html.count(message) == 2
+    assert f'<a href="#id_username">{message}</a>' in html
+    assert 'id="id_password-error"' not in html
+
+
+def test_counts_agree_with_their_nouns(users, client_for, seed_plan):
+    page = text_of(client_for(users["viewer"]).get(seed_plan.get_absolute_url()))
+    assert re.search(r"\b1 (errors|warnings|actions)\b", page) is None
+    assert re.search(r"\b(\d+) quality findings?\b", page)
+    for count, noun in re.findall(r"\b(\d+) (quality findings?|errors?|warnings?)\b", page):
+        assert noun.endswith("s") == (count != "1"), (count, noun)

@@ -177,7 +177,8 @@ class TestEverySurfaceAgrees(TestCase):
         figures["progress report"] = {}
         overdue = Counter(
             # Each row: the action's number, then its establishment.
-            row[1] for row in table(get(self.client, f"/overdue/?as_of={as_of}"), "Overdue")
+            row[1]
+            for row in table(get(self.client, f"/overdue/?as_of={as_of}"), "Overdue")
         )
         figures["overdue list"] = {}
         for establishment in Establishment.objects.all():
