@@ -282,9 +282,7 @@ class WorkListFilterForm(forms.Form):
     is not a choice is ignored rather than refused: a list link stays usable."""
 
     establishment = forms.ChoiceField(label="Establishment", required=False)
-    owner = forms.CharField(
-        label="Owner", required=False, max_length=300, help_text="Part of the owner's name"
-    )
+    owner = forms.CharField(label="Owner (any part of the name)", required=False, max_length=300)
     status = forms.ChoiceField(label="Status", required=False)
 
     def __init__(self, *args: Any, establishments: Any = (), **kwargs: Any) -> None:
@@ -313,7 +311,8 @@ class WorkListFilterForm(forms.Form):
             if not value:
                 continue
             if isinstance(bound, forms.ChoiceField):
-                if value not in {str(key) for key, _ in bound.choices}:
+                choices: list[tuple[Any, Any]] = list(bound.choices)  # type: ignore[arg-type]
+                if value not in {str(key) for key, _ in choices}:
                     continue
             elif len(value) > 300:
                 continue

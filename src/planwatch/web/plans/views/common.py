@@ -112,7 +112,9 @@ def as_of_filter(request: HttpRequest, label: str = "As of") -> AsOfFilter:
         if form.is_valid():
             day = form.cleaned_data["as_of"] or rules.today()
             return AsOfFilter(day, None, form)
-        return AsOfFilter(rules.today(), " ".join(form.errors["as_of"]), form)
+        return AsOfFilter(
+            rules.today(), " ".join(str(error) for error in form.errors["as_of"]), form
+        )
     text = request.GET.get("as_of", "").strip()
     day = rules.today()
     if not text:

@@ -40,11 +40,7 @@ def _work_list(
     by_pk = {action.pk: action for action in _listed(rows)}
     listed = [by_pk[pk] for pk in wanted]
     for action in listed:
-        action.days_overdue = rules.days_overdue(  # type: ignore[attr-defined]
-            action.state_status,  # type: ignore[attr-defined]
-            action.state_due,  # type: ignore[attr-defined]
-            as_of,
-        )
+        action.days_overdue = rules.days_overdue(action.state_status, action.state_due, as_of)
     return {
         "page": found,
         "actions": listed,
