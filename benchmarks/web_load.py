@@ -2,7 +2,8 @@
 
 Builds 130 establishments x 3 plans x 60 actions x 20 updates (about 470,000 updates), serves
 them with gunicorn, and has 20 concurrent clients fetch the establishments page, plan pages and
-the overdue page. Prints p50 and p95 latency per page. Target: p95 under 200 ms on each.
+the work lists (overdue; overdue filtered and sorted by owner; due soon). Prints p50 and p95
+latency per page. Target: p95 under 200 ms on each.
 
     apt-get install wrk                                              # the load generator
     python3 benchmarks/web_load.py                                   # SQLite, in a temp folder
@@ -324,6 +325,9 @@ def main() -> None:
         "establishments": ["/"],
         "plan": [f"/plans/{pk}/" for pk in estate["plan_ids"]],
         "overdue": ["/overdue/"],
+        # A work list filtered and in another order than the due index's.
+        "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
+        "due soon": ["/due/?weeks=8"],
     }
     try:
         wrk = shutil.which("wrk")

@@ -27,7 +27,7 @@ def _work_list(
 
     The page is chosen by a narrow query (numbers only; in the default order, from the due
     index) and only its actions are read whole."""
-    establishments = Establishment.objects.visible_to(request.user).order_by("name")
+    establishments = list(Establishment.objects.visible_to(request.user).order_by("name"))
     criteria = forms.WorkListFilterForm(request.GET, establishments=establishments).criteria()
     sort = request.GET.get("sort", DEFAULT_WORK_LIST_SORT)
     if sort not in WORK_LIST_SORTS:
