@@ -43,6 +43,9 @@ def test_overdue_as_of_three_boxes_or_the_older_single_value(users, client_for):
     with builders.on("2024-08-05"):
         plain = client.get("/overdue/").content.decode()
     assert box_values(plain) == {"day": "5", "month": "8", "year": "2024"}
+    with builders.on("2024-08-05"):
+        emptied = client.get("/overdue/?" + boxes("", "", "")).content.decode()
+    assert box_values(emptied) == {"day": "5", "month": "8", "year": "2024"}
     assert 'type="date"' not in plain
 
 

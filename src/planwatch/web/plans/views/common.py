@@ -110,7 +110,10 @@ def as_of_filter(request: HttpRequest, label: str = "As of") -> AsOfFilter:
     if any(f"as_of-{part}" in request.GET for part in ("day", "month", "year")):
         form = AsOfForm(request.GET, label=label)
         if form.is_valid():
-            day = form.cleaned_data["as_of"] or rules.today()
+            day = form.cleaned_data["as_of"]
+            if day is None:  # three empty boxes: today, shown in them
+                day = rules.today()
+                form = AsOfForm(initial={"as_of": day}, label=label)
             return AsOfFilter(day, None, form)
         return AsOfFilter(
             rules.today(), " ".join(str(error) for error in form.errors["as_of"]), form
