@@ -163,6 +163,15 @@ def test_overdue_sorts_by_owner_and_back(users, client_for):
     assert backwards == sorted(owners, reverse=True)
     by_establishment = [row[1] for row in overdue_rows(client, "&sort=establishment")]
     assert by_establishment == sorted(by_establishment)
+    # By number: each establishment's actions in the plan's order.
+    numbers = [row[0] for row in overdue_rows(client_for(users["viewer"]), "&sort=number")]
+
+    def plan_order(label: str) -> tuple[int, int]:
+        concern, action = label.removeprefix("Action ").split(".")
+        return int(concern), int(action)
+
+    assert numbers == sorted(numbers, key=plan_order)
+    assert numbers[:3] == ["Action 1.4", "Action 2.4", "Action 2.5"]
 
 
 def test_sort_headings_are_links_keeping_the_filters(users, client_for):
