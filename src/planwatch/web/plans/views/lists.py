@@ -68,7 +68,11 @@ def _sorting(request: HttpRequest, sort: str, descending: bool) -> dict[str, Any
 
 
 def _listed(actions: ActionQuerySet) -> ActionQuerySet:
-    return actions.select_related("concern", "plan__inspection__establishment")
+    # Not the plan's quality report nor its reading warnings: JSON no list shows, decoded
+    # for every row otherwise.
+    return actions.select_related("concern", "plan__inspection__establishment").defer(
+        "plan__quality", "plan__warnings"
+    )
 
 
 @requires(Need.READ_ANY)
