@@ -141,6 +141,9 @@ def test_overdue_filters_by_owner_establishment_and_status(users, client_for, se
     oldbury = overdue_rows(client, "&establishment=hmp-oldbury")
     assert len(oldbury) == 4
     assert {row[1] for row in oldbury} == {"HMP Oldbury"}
+    html = client.get("/overdue/?as_of=2024-07-01&establishment=hmp-oldbury").content.decode()
+    assert '<option value="hmp-oldbury" selected>HMP Oldbury</option>' in html
+    assert '<option value="" selected>All</option>' in html  # the status, not filtered
     started = builders.action(seed_plan, "1", 4)
     builders.update(started, users["lead"], Status.IN_PROGRESS, "2024-06-01")
     in_progress = overdue_rows(client, "&status=in_progress")
