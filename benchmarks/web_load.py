@@ -2,7 +2,8 @@
 
 Builds 130 establishments x 3 plans x 60 actions x 20 updates (about 470,000 updates), serves
 them with gunicorn, and has 20 concurrent clients fetch the establishments page, plan pages and
-the overdue page. Prints p50 and p95 latency per page. Target: p95 under 200 ms on each.
+the work lists (overdue; overdue filtered and sorted by owner; due soon). Prints p50 and p95
+latency per page. Target: p95 under 200 ms on each.
 
 The concerns' texts are drawn from the labelled matters of tests/fixtures/similar/pairs.json,
 so that matters recur at an establishment and across the estate; the links between similar
@@ -457,6 +458,9 @@ def main() -> None:
         ],
         "estate self-reported": ["/estate/self-reported/", "/estate/self-reported/?year=2022"],
         "themes": ["/estate/themes/", "/estate/themes/?category=priority"],
+        # A work list filtered and in another order than the due index's.
+        "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
+        "due soon": ["/due/?weeks=8"],
     }
     try:
         wrk = shutil.which("wrk")

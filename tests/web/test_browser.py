@@ -449,3 +449,100 @@ def test_correcting_a_concerns_area_and_topics(visitor, administrator):
     caption = page.locator(f"#concern-{concern.pk} caption").inner_text()
     assert "Safety" in caption and "Drugs and substance misuse" in caption
     assert "Area set by a person" in caption
+
+
+def test_work_lists_filter_sort_and_date_boxes(visitor, administrator):
+    """Issue 14, items 2 and 3: the overdue list's date in three boxes, its filters and
+    sortable headings, all by plain links and GET forms."""
+    from planwatch.web.plans.services import import_plan_bytes
+
+    import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name)
+    page = visitor.page
+    visitor.sign_in("admin")
+    visitor.goto("/overdue/")
+    assert page.locator("input[type=date]").count() == 0
+    page.fill("#id_as_of-day", "1")
+    page.fill("#id_as_of-month", "7")
+    page.fill("#id_as_of-year", "2024")
+    page.click("button:has-text('Show')")
+    visitor.check_accessibility()
+    assert "19 actions not completed and past their due date on 1 July 2024" in page.inner_text(
+        "main"
+    )
+    # Filter by owner, then sort by owner: the filter is kept.
+    page.fill("#id_owner", "NHFT")
+    page.click("button:has-text('Show')")
+    visitor.check_accessibility()
+    rows = page.locator("table.planwatch-work-list tbody tr")
+    assert rows.count() == 3
+    page.click("th a:has-text('Owner')")
+    visitor.check_accessibility()
+    assert page.locator("th[aria-sort=ascending]").inner_text() == "Owner"
+    assert page.input_value("#id_owner") == "NHFT"
+    owners = page.locator("table.planwatch-work-list tbody tr td:nth-child(4)").all_inner_texts()
+    assert owners == sorted(owners) and len(owners) == 3
+    page.click("th a:has-text('Owner')")
+    assert page.locator("th[aria-sort=descending]").inner_text() == "Owner"
+    backwards = page.locator("table.planwatch-work-list tbody tr td:nth-child(4)")
+    assert backwards.all_inner_texts() == sorted(owners, reverse=True)
+    # Only the number is a link; it opens the action.
+    first = page.locator("table.planwatch-work-list tbody tr").first
+    assert first.locator("a").count() == 1
+    first.locator("a").click()
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text().startswith("Action ")
+    # A date that is not real: the GOV.UK message, and the summary link goes to the day box.
+    visitor.goto("/overdue/?as_of-day=31&as_of-month=2&as_of-year=2024")
+    page.click(".govuk-error-summary a:has-text('Overdue as of must be a real date')")
+    assert page.evaluate("document.activeElement.id") == "id_as_of-day"
+    # The estate report takes its date the same way.
+    visitor.goto("/estate/")
+    page.fill("#id_as_of-day", "30")
+    page.fill("#id_as_of-month", "9")
+    page.fill("#id_as_of-year", "2024")
+    page.click("button:has-text('Show')")
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Estate report on 30 September 2024"
+
+
+def test_removal_is_confirmed_and_back_links_lead_back(visitor, administrator):
+    """Issue 14, items 4 and 5: Remove asks first, Cancel and Back change nothing."""
+    from planwatch.web.plans.models import Action
+    from planwatch.web.plans.services import import_plan_bytes
+
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    page = visitor.page
+    visitor.sign_in("admin")
+    visitor.goto(plan.get_absolute_url())
+    page.click("button:has-text('Amend as a new version')")
+    visitor.check_accessibility()
+    draft_url = page.url
+    before = Action.objects.filter(plan__version=2).count()
+    card = page.locator(".govuk-summary-card", has_text="Priority concern 1")
+    card.locator(".govuk-summary-list__row").first.locator("a:has-text('Remove')").click()
+    visitor.check_accessibility()
+    assert page.locator("h1").inner_text() == "Remove action 1.1?"
+    page.click("a:has-text('Cancel')")
+    assert page.url.startswith(draft_url.split("#")[0])
+    assert Action.objects.filter(plan__version=2).count() == before
+    card = page.locator(".govuk-summary-card", has_text="Priority concern 1")
+    card.locator(".govuk-summary-list__row").first.locator("a:has-text('Remove')").click()
+    page.click("button:has-text('Remove the action')")
+    visitor.check_accessibility()
+    assert "Action 1.1 removed" in page.inner_text(".govuk-notification-banner")
+    assert Action.objects.filter(plan__version=2).count() == before - 1
+    # Back links on the form pages.
+    card = page.locator(".govuk-summary-card", has_text="Priority concern 1")
+    card.locator("a:has-text('Add an action')").click()
+    visitor.check_accessibility()
+    page.click(".govuk-back-link")
+    assert page.locator("h1").inner_text() == "Draft plan, version 2"
+    for path, heading in (("/plans/new/", "Draft a new plan"), ("/import/", "Import a plan")):
+        visitor.goto(path)
+        assert page.locator("h1").inner_text() == heading
+        page.click(".govuk-back-link")
+        assert page.locator("h1").inner_text() == "Establishments"
+    # Signing out from the service navigation.
+    page.click("nav button:has-text('Sign out')")
+    visitor.check_accessibility()
+    assert page.locator("nav a:has-text('Sign in')").count() == 1

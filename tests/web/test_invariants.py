@@ -176,7 +176,9 @@ class TestEverySurfaceAgrees(TestCase):
         }
         figures["progress report"] = {}
         overdue = Counter(
-            row[0] for row in table(get(self.client, f"/overdue/?as_of={as_of}"), "Overdue")
+            # Each row: the action's number, then its establishment.
+            row[1]
+            for row in table(get(self.client, f"/overdue/?as_of={as_of}"), "Overdue")
         )
         figures["overdue list"] = {}
         for establishment in Establishment.objects.all():

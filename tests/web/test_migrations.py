@@ -17,7 +17,7 @@ def test_no_model_change_lacks_a_migration(db):
     assert output.getvalue().strip() == "No changes detected"
 
 
-def test_each_app_has_one_initial_migration():
+def test_each_app_has_one_initial_migration_and_numbered_ones_after_it():
     from pathlib import Path
 
     import planwatch.web as web

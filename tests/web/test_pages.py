@@ -24,6 +24,7 @@ from planwatch.web.plans.models import (
 from tests import builders
 from tests.conftest import FIXTURES
 from tests.web.pagerules import huge_date_message
+from tests.web.test_domain import table
 
 
 def text_of(response) -> str:
@@ -115,9 +116,23 @@ def test_due_within_weeks(users, client_for, seed_plan):
         today,
         new_target_date=today + datetime.timedelta(days=10),
     )
-    page = text_of(client.get("/due/?weeks=2"))
-    assert "1 open action due between today and" in page
-    assert "Deferred; originally July 2024" in page
+    response = client.get("/due/?weeks=2")
+    assert "1 open action due between today and" in text_of(response)
+    deferred_to = today + datetime.timedelta(days=10)
+    assert table(response.content.decode(), "Due by") == [
+        [
+            "Action 2.1",
+            "HMP Peterborough (Men)",
+            # Long text shortened at a word, never mid-word.
+            "The Head of Security will revise the Drug Strategy and collaborate closely with "
+            "Healthcare, Residence, and Safer Custody during the implementation stages to …",
+            "Director",
+            "July 2024",
+            f"{deferred_to.day} {deferred_to:%B %Y} (deferred)",
+            "Not overdue",
+            "Deferred",
+        ]
+    ]
     response = client.get("/due/?weeks=lots")
     assert response.status_code == 400
     assert "Enter a number of weeks from 1 to 104" in text_of(response)
@@ -193,13 +208,18 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert (
         "Enter the new target date" in page and "Give the reason for deferring the action" in page
     )
-    assert 'href="#id_new_target_date-day"' in response.content.decode()
+    html = response.content.decode()
+    assert 'href="#id_new_target_date-day"' in html
+    # The reason has its own field: the error is there, not on "What has been done".
+    assert '<a href="#id_deferral_reason">Give the reason for deferring the action</a>' in html
+    assert 'id="id_deferral_reason-error"' in html
+    assert 'id="id_note-error"' not in html
 
     response = client.post(
         update_url(target),
         {
             "status": "deferred",
-            "note": "Tutor recruitment delayed",
+            "deferral_reason": "Tutor recruitment delayed",
             "new_target_date-day": "31",
             "new_target_date-month": "2",
             "new_target_date-year": "2024",
@@ -213,7 +233,7 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
         update_url(target),
         {
             "status": "deferred",
-            "note": "Tutor recruitment delayed",
+            "deferral_reason": "Tutor recruitment delayed",
             "new_target_date-day": "31",
             "new_target_date-month": "3",
             "new_target_date-year": str(next_year),
@@ -224,8 +244,12 @@ def test_deferring_needs_a_new_date_and_a_reason_and_keeps_the_original(
     assert (target.status, target.deferred_to) == (Status.DEFERRED, datetime.date(next_year, 3, 31))
     assert target.target_text == "July 2024"
     assert target.display_status() == Status.DEFERRED
+    assert target.deferral_reason == "Tutor recruitment delayed"
+    update = ProgressUpdate.objects.get(action=target)
+    assert (update.note, update.deferral_reason) == ("", "Tutor recruitment delayed")
     page = text_of(client.get(target.get_absolute_url()))
     assert f"31 March {next_year} Deferred; originally July 2024" in page
+    assert "Reason for deferring: Tutor recruitment delayed" in page
 
 
 def test_overdue_is_derived_and_never_stored(seed_plan):
@@ -313,7 +337,7 @@ def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
     added = Action.objects.get(concern=concern)
     assert (added.target, added.owner_normalised) == ("2025-06", "Head of HR")
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
-    assert "1 of 1 actions pass every quality check" in page
+    assert "1 of 1 action passes every quality check" in page
 
     response = client.post(
         f"/plans/{draft.pk}/submit/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -81,7 +82,7 @@ def test_digests_hold_the_overdue_and_due_soon_actions_each_person_acts_for(peop
         assert listed(digests(AS_OF)) == expected
 
 
-def test_each_person_gets_one_digest_of_their_actions(people):
+def test_each_person_gets_one_digest_of_their_actions(people, plan):
     outcomes = send_reminders(AS_OF)
     assert [(o.digest.user.username, o.sent) for o in outcomes] == [
         ("governor", True),
@@ -91,21 +92,36 @@ def test_each_person_gets_one_digest_of_their_actions(people):
     assert sorted(by_address) == ["governor@example.invalid", "nurse@example.invalid"]
     nurse = by_address["nurse@example.invalid"]
     assert nurse.subject == "planwatch: 1 action needs your attention"
+    nurse_action = builders.action(plan, "1", 1)
     lines = nurse.body.splitlines()
-    assert lines[:3] == [
+    assert lines[:8] == [
         "Actions you act for, as of 10 June 2024.",
         "",
-        "Due in the next 28 days (1):",
+        "HMP Testshire (Men)",
+        "===================",
+        "",
+        "Due in the next 28 days (1 action):",
+        "- Action 1.1, due 30 June 2024. Owner: Head of Healthcare.",
+        "  See every new arrival within two hours.",
     ]
-    assert lines[3] == (
-        "- HMP Testshire (Men), action 1.1 (due 30 June 2024, owner Head of Healthcare): "
-        "See every new arrival within two hours."
-    )
+    assert re.fullmatch(rf"  https?://[^ ]+/actions/{nurse_action.pk}/", lines[8])
     assert "Overdue" not in nurse.body
     governor = by_address["governor@example.invalid"]
     assert governor.subject == "planwatch: 2 actions need your attention"
-    assert "Overdue (1):" in governor.body
-    assert "Due in the next 28 days (1):" in governor.body
+    body = governor.body.splitlines()
+    assert body[2:13] == [
+        "HMP Testshire (Men)",
+        "===================",
+        "",
+        "Overdue (1 action):",
+        "- Action 2.1, 10 days overdue (due 31 May 2024). Owner: Governor.",
+        "  Publish the regime on every wing.",
+        body[8],
+        "",
+        "Due in the next 28 days (1 action):",
+        "- Action 1.3, due 30 June 2024. Owner: Governor.",
+        "  Report first-night checks to the board monthly.",
+    ]
     assert ReminderLog.objects.count() == 2
 
 
@@ -248,3 +264,33 @@ def test_a_failed_send_is_reported_and_tried_again_next_run(people):
     assert outcomes[0].reason.startswith("could not be sent: ")
     assert ReminderLog.objects.count() == 0
     assert [o.sent for o in send_reminders(AS_OF)] == [True, True]
+
+
+def test_a_digest_groups_actions_by_establishment(people, plan):
+    from planwatch.web.access.models import Membership, OwnerMapping
+    from planwatch.web.plans.reminders import message
+
+    other = builders.plan("HMP Abbeytown", submitted=datetime.date(2024, 5, 22), concerns=CONCERNS)
+    governor = people["governor"]
+    Membership.objects.create(
+        user=governor, role=Role.CONTRIBUTOR, establishment=other.establishment
+    )
+    OwnerMapping.objects.create(establishment=other.establishment, owner=GOVERNOR, user=governor)
+    [digest] = [d for d in digests(AS_OF) if d.user == governor]
+    _, body = message(digest, AS_OF, 28)
+    lines = body.splitlines()
+    headings = [lines[i - 1] for i, line in enumerate(lines) if line and set(line) == {"="}]
+    assert headings == ["HMP Abbeytown", "HMP Testshire (Men)"]
+    first, second = body.split("HMP Testshire (Men)\n")
+    assert first.count("- Action 2.1,") == 1 and first.count("- Action 1.3,") == 1
+    assert second.count("- Action 2.1,") == 1 and second.count("- Action 1.3,") == 1
+
+
+def test_a_digest_never_cuts_a_word():
+    from planwatch.web.plans.reminders import shortened
+
+    text = "word " * 60 + "Supercalifragilisticexpialidocious" * 10
+    cut = shortened(text, 200)
+    assert cut == " ".join(["word"] * 40) + " …"
+    assert shortened("a" * 300, 200) == "a" * 300  # one long word is kept whole
+    assert shortened("  Short   text. ") == "Short text."

@@ -90,6 +90,7 @@ def environment(**options: Any) -> Environment:
             # The first letter in capitals, the rest as written ("Inspection of 8 January"):
             # Jinja's own capitalize lowers every other letter.
             "sentence_case": lambda text: str(text)[:1].upper() + str(text)[1:],
+            "plural": labels.plural,
         }
     )
     return env

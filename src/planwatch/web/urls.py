@@ -6,6 +6,7 @@ from django.urls import path
 
 from planwatch.web import ops
 from planwatch.web.access import views as access
+from planwatch.web.access.forms import SignInForm
 from planwatch.web.api.endpoints import api
 from planwatch.web.plans.views import (
     actions,
@@ -84,7 +85,9 @@ urlpatterns = [
     path(
         "sign-in/",
         auth_views.LoginView.as_view(
-            template_name="access/sign_in.html", redirect_authenticated_user=True
+            template_name="access/sign_in.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
         ),
         name="sign-in",
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class OwnerMappingForm(forms.Form):
@@ -34,3 +35,24 @@ class TokenForm(forms.Form):
             "max_length": "The name must be 100 characters or fewer",
         },
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in, with one plain message for each field: what to enter, or that the
+    username and password did not match (on the username, where the error summary leads)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            self.add_error(
+                "username", "Enter a correct username and password: both may be case-sensitive"
+            )
+            return self.cleaned_data

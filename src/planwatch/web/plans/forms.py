@@ -11,7 +11,7 @@ from planwatch import labels
 from planwatch.dates import parse_target
 from planwatch.web.govuk import GovDateField
 from planwatch.web.plans import rules
-from planwatch.web.plans.models import Agreement, Category, Rating, Status
+from planwatch.web.plans.models import Agreement, Category, Concern, Rating, Status
 from planwatch.web.plans.services import MAX_CONSIDERED_REASON, MAX_TEXT
 
 WITHDRAW = "withdraw"
@@ -71,6 +71,14 @@ class ProgressUpdateForm(forms.Form):
         required=False,
         help_text="Required when you defer an action. The original target is kept.",
     )
+    deferral_reason = forms.CharField(
+        label="Reason for deferring",
+        required=False,
+        max_length=MAX_TEXT,
+        error_messages={"max_length": too_long("The reason for deferring")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you defer an action: why it cannot be done by its target.",
+    )
     evidence_files = MultipleFileField(
         label="Evidence files",
         required=False,
@@ -89,6 +97,7 @@ class ProgressUpdateForm(forms.Form):
             "note": data.get("note") or "",
             "evidence_date": data.get("evidence_date"),
             "new_target_date": data.get("new_target_date"),
+            "deferral_reason": data.get("deferral_reason") or "",
             "files": data.get("evidence_files") or [],
         }
 
@@ -122,8 +131,9 @@ class ProgressUpdateForm(forms.Form):
                 self.add_error("new_target_date", "Enter the new target date")
             elif new_target and new_target <= rules.today():
                 self.add_error("new_target_date", "The new target date must be in the future")
-            if not note:
-                self.add_error("note", "Give the reason for deferring the action")
+            reason = (cleaned.get("deferral_reason") or "").strip()
+            if not reason and "deferral_reason" not in self.errors:
+                self.add_error("deferral_reason", "Give the reason for deferring the action")
         evidence_date = cleaned.get("evidence_date")
         if evidence_date and evidence_date > rules.today():
             self.add_error("evidence_date", "The date the evidence refers to must be in the past")
@@ -347,6 +357,59 @@ class ActionForm(forms.Form):
                 "financial-year quarter with its year (Q3 2025/26), Completed or Ongoing"
             )
         return text
+
+
+class AsOfForm(forms.Form):
+    """The date a list or report is as of, in the three GOV.UK date boxes (a GET filter)."""
+
+    as_of = GovDateField(label="As of", required=False, help_text="For example, 27 3 2024")
+
+    def __init__(self, *args: Any, label: str = "As of", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].label = label
+
+
+class WorkListFilterForm(forms.Form):
+    """The filters of a work list (Overdue, Due soon, My actions), sent by GET. A value that
+    is not a choice is ignored rather than refused: a list link stays usable."""
+
+    establishment = forms.ChoiceField(label="Establishment", required=False)
+    owner = forms.CharField(label="Owner (any part of the name)", required=False, max_length=300)
+    status = forms.ChoiceField(label="Status", required=False)
+
+    def __init__(self, *args: Any, establishments: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choose("establishment", [(item.slug, item.name) for item in establishments])
+        self._choose(
+            "status", [(key, text) for key, text in Status.choices if key != Status.COMPLETED]
+        )
+        area = next((f for f in Concern._meta.get_fields() if f.name == "area"), None)
+        if area is not None:  # the healthy prison test a concern falls under, once held
+            self.fields["area"] = forms.ChoiceField(label="Area", required=False)
+            self._choose("area", [(str(k), str(v)) for k, v in getattr(area, "choices", [])])
+
+    def _choose(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All"), *choices]
+
+    def criteria(self) -> dict[str, str]:
+        """The filters asked for, those that are not choices left out."""
+        if not self.is_bound:
+            return {}
+        found: dict[str, str] = {}
+        for name, bound in self.fields.items():
+            value = str(self.data.get(name) or "").strip()
+            if not value:
+                continue
+            if isinstance(bound, forms.ChoiceField):
+                choices: list[tuple[Any, Any]] = list(bound.choices)  # type: ignore[arg-type]
+                if value not in {str(key) for key, _ in choices}:
+                    continue
+            elif len(value) > 300:
+                continue
+            found[name] = value
+        return found
 
 
 class SubmitPlanForm(forms.Form):

@@ -23,8 +23,13 @@ def _digest(fields: dict[str, Any]) -> str:
 
 def update_hash(update: Any, evidence_sha256: list[str]) -> str:
     """The hash of a progress update, its evidence files and the entry before it."""
+    extra = {}
+    # Hashed only when given, so that entries made before the field existed keep their hash.
+    if getattr(update, "deferral_reason", None):
+        extra["deferral_reason"] = update.deferral_reason
     return _digest(
         {
+            **extra,
             "kind": "update",
             "lineage": str(update.lineage),
             "action": update.action_id,

@@ -419,6 +419,10 @@ class ProgressUpdate(AppendOnly):
     note = models.TextField(blank=True)
     evidence_date = models.DateField("date the evidence refers to", null=True, blank=True)
     new_target_date = models.DateField(null=True, blank=True)
+    # Why a deferral was needed, apart from what was done. Null on updates recorded before it
+    # had a field of its own (their reason is in the note); null also lets the column be
+    # added without SQLite rebuilding the append-only table and losing its triggers.
+    deferral_reason = models.TextField("reason for deferring", null=True, blank=True)
     # A correction replaces an earlier update, with the reason; nothing is ever deleted.
     corrects = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"

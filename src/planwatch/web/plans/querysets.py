@@ -166,6 +166,18 @@ class Standing:
             return "This plan is not in force: a plan for a later inspection is in force"
         return None
 
+    def link_text(self) -> str | None:
+        """The words of the link to the plan in force from a plan that is not (None when
+        there is none to go to)."""
+        if self.newer is None or self.kind in (DRAFT, IN_FORCE):
+            return None
+        if self.kind == NEWER_VERSION:
+            return f"Go to version {self.newer.version}, the version in force"
+        return (
+            f"Go to the plan in force: the plan for the {self.newer.inspection.label}, "
+            f"version {self.newer.version}"
+        )
+
 
 # The plans in force across the estate, per day, kept while no plan is submitted: every list
 # and figure asks, and the answer changes only when a plan is submitted or imported.
@@ -205,6 +217,37 @@ def status_filters(as_of: datetime.date) -> dict[str, Q]:
         labels.IN_PROGRESS: Q(state_status=labels.IN_PROGRESS) & ~overdue,
         labels.NOT_STARTED: Q(state_status=labels.NOT_STARTED) & ~overdue,
     }
+
+
+def _has_field(model: str, name: str) -> bool:
+    return any(field.name == name for field in _model(model)._meta.get_fields())
+
+
+def work_list_filters() -> dict[str, tuple[str, ...]]:
+    """What the work lists (Overdue, Due soon, My actions) can be narrowed by: {name in the
+    query string: the lookups it filters on, any of which may match}. The healthy prison
+    test a concern falls under is offered once concerns have one (`Concern.area`)."""
+    filters = {
+        "establishment": ("plan__inspection__establishment__slug",),
+        # The owner as printed, or as the plan's other actions name it ("NHFT").
+        "owner": ("owner__icontains", "owner_normalised__icontains"),
+        "status": ("state_status",),
+    }
+    if _has_field("Concern", "area"):
+        filters["area"] = ("concern__area",)
+    return filters
+
+
+# How the work lists can be ordered: {name in the query string: fields, earliest first}.
+# "due" (when the action is now due, so the most overdue first) is the default.
+WORK_LIST_SORTS: dict[str, tuple[str, ...]] = {
+    "due": ("state_due", "pk"),
+    "number": ("plan__inspection__establishment__name", "concern__position", "position", "pk"),
+    "establishment": ("plan__inspection__establishment__name", "state_due", "pk"),
+    "owner": ("owner", "state_due", "pk"),
+    "original": ("target_due", "state_due", "pk"),
+}
+DEFAULT_WORK_LIST_SORT = "due"
 
 
 class ActionQuerySet(models.QuerySet):
@@ -306,6 +349,27 @@ class ActionQuerySet(models.QuerySet):
                 | Q(owner_normalised__contains=f"; {owner}; ")
             )
         return self.filter(condition)
+
+    def narrowed(self, criteria: dict[str, str]) -> ActionQuerySet:
+        """Narrowed by a work list's filters (work_list_filters), over `with_state`
+        annotations; empty or unknown criteria are ignored."""
+        found = self
+        for name, lookups in work_list_filters().items():
+            value = (criteria.get(name) or "").strip()
+            if value:
+                condition = Q()
+                for lookup in lookups:
+                    condition |= Q(**{lookup: value})
+                found = found.filter(condition)
+        return found
+
+    def sorted_for_list(self, sort: str, descending: bool = False) -> ActionQuerySet:
+        """In a work list's order (WORK_LIST_SORTS), over `with_state` annotations; the pk
+        last so that pages never overlap."""
+        fields = WORK_LIST_SORTS.get(sort, WORK_LIST_SORTS[DEFAULT_WORK_LIST_SORT])
+        if not descending:
+            return self.order_by(*fields)
+        return self.order_by(*(F(name).desc(nulls_last=True) for name in fields))
 
     def counts(self, as_of: datetime.date) -> dict[str, int]:
         """How many actions stood at each status people see on `as_of`, with "open" (all

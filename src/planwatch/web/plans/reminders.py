@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from notifications_python_client.errors import HTTPError
 
+from planwatch import labels
 from planwatch.web.access import permissions
 from planwatch.web.access.models import OwnerMapping
+from planwatch.web.plans import rules
 from planwatch.web.plans.models import Action, ReminderLog, Status
 
 # Four weeks: a ten-day warning is too late to rescue an action.
@@ -64,30 +66,74 @@ def digests(as_of: datetime.date, window_days: int = DEFAULT_WINDOW_DAYS) -> lis
     return sorted(found.values(), key=lambda digest: digest.user.get_username())
 
 
-def _line(action: Action) -> str:
-    plan = action.plan
+# An action's text in a digest: enough to recognise it, shortened at a word.
+TEXT_LIMIT = 200
+WIDTH = 76
+
+
+def shortened(text: str, limit: int = TEXT_LIMIT) -> str:
+    """The text, whitespace collapsed, cut after the last whole word within `limit`
+    characters (" …" added when cut); never mid-word, even for one very long word."""
+    words = text.split()
+    kept: list[str] = []
+    length = 0
+    for word in words:
+        extra = len(word) + (1 if kept else 0)
+        if kept and length + extra > limit:
+            return " ".join(kept) + " …"
+        kept.append(word)
+        length += extra
+    return " ".join(kept)
+
+
+def _entry(action: Action, as_of: datetime.date) -> list[str]:
     link = settings.PLANWATCH_BASE_URL.rstrip("/") + reverse("action", args=[action.pk])
     due = getattr(action, "state_due", None) or action.due_date
-    return (
-        f"- {plan.establishment.name}, action {action.label} (due {due:%-d %B %Y}, owner "
-        f"{action.owner}): {textwrap.shorten(action.text, 160, placeholder=' …')}\n  {link}"
+    status = getattr(action, "state_status", action.status)
+    late = rules.days_overdue(status, due, as_of)
+    when = (
+        f"{labels.plural(late, 'day')} overdue (due {due:%-d %B %Y})"
+        if late
+        else f"due {due:%-d %B %Y}"
     )
+    owner = action.owner or "none given"
+    text = textwrap.fill(
+        shortened(action.text),
+        WIDTH,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [f"- Action {action.label}, {when}. Owner: {owner}.", text, f"  {link}"]
+
+
+def _section(title: str, actions: list[Action], as_of: datetime.date) -> list[str]:
+    lines = [f"{title} ({labels.plural(len(actions), 'action')}):"]
+    for action in actions:
+        lines += _entry(action, as_of)
+    return [*lines, ""]
 
 
 def message(digest: Digest, as_of: datetime.date, window_days: int) -> tuple[str, str]:
-    """The subject and plain-text body of one person's digest."""
+    """The subject and plain-text body of one person's digest: the actions of each
+    establishment together, overdue first, each with its number, text and link."""
     count = len(digest.actions)
     noun = "action needs" if count == 1 else "actions need"
     subject = f"planwatch: {count} {noun} your attention"
-    parts = [f"Actions you act for, as of {as_of:%d %B %Y}.", ""]
-    if digest.overdue:
-        parts += [f"Overdue ({len(digest.overdue)}):", *map(_line, digest.overdue), ""]
-    if digest.due_soon:
-        parts += [
-            f"Due in the next {window_days} days ({len(digest.due_soon)}):",
-            *map(_line, digest.due_soon),
-            "",
-        ]
+    parts = [f"Actions you act for, as of {as_of:%-d %B %Y}.", ""]
+    places: dict[str, tuple[list[Action], list[Action]]] = {}
+    for action in digest.overdue:
+        places.setdefault(action.plan.establishment.name, ([], []))[0].append(action)
+    for action in digest.due_soon:
+        places.setdefault(action.plan.establishment.name, ([], []))[1].append(action)
+    for name in sorted(places):
+        overdue, due_soon = places[name]
+        parts += [name, "=" * len(name), ""]
+        if overdue:
+            parts += _section("Overdue", overdue, as_of)
+        if due_soon:
+            parts += _section(f"Due in the next {window_days} days", due_soon, as_of)
     parts.append("Post progress on each action's page, or defer it with a new date and a reason.")
     return subject, "\n".join(parts)
 

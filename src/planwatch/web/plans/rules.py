@@ -57,6 +57,11 @@ def display_status(status: str, due: datetime.date | None, as_of: datetime.date)
     return labels.OVERDUE if is_past_due(status, due, as_of) else status
 
 
+def days_overdue(status: str, due: datetime.date | None, as_of: datetime.date) -> int:
+    """How many days past due an action is on `as_of` (0 when it is not past due)."""
+    return (as_of - due).days if is_past_due(status, due, as_of) and due else 0
+
+
 class UpdateFacts(Protocol):
     """What the rules need of a progress update."""
 

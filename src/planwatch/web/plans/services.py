@@ -173,7 +173,7 @@ def refresh_state(actions: Sequence[Action]) -> None:
         )
         deferral = next(
             (
-                u.note
+                u.deferral_reason or u.note
                 for u in reversed(history)
                 if u.status == Status.DEFERRED and u.new_target_date
             ),
@@ -767,12 +767,19 @@ def record_update(
     note: str = "",
     evidence_date: datetime.date | None = None,
     new_target_date: datetime.date | None = None,
+    deferral_reason: str = "",
     files: Sequence[Any] = (),
     corrects: ProgressUpdate | None = None,
 ) -> ProgressUpdate:
     """Post progress on an action. The action is locked while its update is written and
-    its stored status worked out again, so concurrent updates cannot leave it inconsistent."""
+    its stored status worked out again, so concurrent updates cannot leave it inconsistent.
+    A deferral's reason is kept only on a deferral."""
     note = _limit(note, "note", "The note")
+    deferral_reason = (
+        _limit(deferral_reason, "deferral_reason", "The reason for deferring")
+        if status == Status.DEFERRED
+        else ""
+    )
     try:
         checked = evidence_files.check_uploads(files)
     except evidence_files.EvidenceRefused as error:
@@ -793,6 +800,7 @@ def record_update(
                 or evidence_date
                 or checked
                 or (status == Status.DEFERRED and new_target_date != locked.deferred_to)
+                or (status == Status.DEFERRED and deferral_reason != locked.deferral_reason)
             )
             if not changed:
                 raise Refused(
@@ -804,8 +812,20 @@ def record_update(
             corrects is None
             and previous is not None
             and not checked
-            and (previous.status, previous.note, previous.evidence_date, previous.new_target_date)
-            == (status, note, evidence_date, new_target_date if status == Status.DEFERRED else None)
+            and (
+                previous.status,
+                previous.note,
+                previous.evidence_date,
+                previous.new_target_date,
+                previous.deferral_reason or "",
+            )
+            == (
+                status,
+                note,
+                evidence_date,
+                new_target_date if status == Status.DEFERRED else None,
+                deferral_reason,
+            )
         ):
             # A form sent twice (a double click, the back button): the first one counts.
             raise Refused("This update is the same as the last one: it was already saved", "note")
@@ -820,6 +840,7 @@ def record_update(
             note=note,
             evidence_date=evidence_date,
             new_target_date=new_target_date if status == Status.DEFERRED else None,
+            deferral_reason=deferral_reason or None,
             corrects=corrects,
             author=user,
             recorded_at=recorded_at,

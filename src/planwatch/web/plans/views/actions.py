@@ -42,7 +42,9 @@ def _action_context(request: HttpRequest, action: Action, form: Any) -> dict[str
     return {
         "action": action,
         "plan": plan,
+        "standing": standing,
         "standing_message": standing.message(plan),
+        "in_force_href": _in_force_href(action, standing),
         "status": shown_status(action, standing, rules.today()),
         "updates": action.updates()
         .select_related("author", "action__plan", "corrects")
@@ -53,6 +55,14 @@ def _action_context(request: HttpRequest, action: Action, form: Any) -> dict[str
         "private": permissions.can_read_private(request.user, where),
         "findings": report.for_action(action.concern.ref, action.number),
     }
+
+
+def _in_force_href(action: Action, standing: Any) -> str | None:
+    """Where the version in force is: the same action in it, else the plan itself."""
+    if standing.newer is None:
+        return None
+    same = Action.objects.filter(plan=standing.newer, lineage=action.lineage).first()
+    return same.get_absolute_url() if same is not None else str(standing.newer.get_absolute_url())
 
 
 @requires(Need.READ, load=action_by_pk)
@@ -91,6 +101,7 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
             "note": update.note,
             "evidence_date": update.evidence_date,
             "new_target_date": update.new_target_date,
+            "deferral_reason": update.deferral_reason or "",
         },
         action=action,
     )

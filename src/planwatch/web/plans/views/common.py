@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -92,16 +93,43 @@ def judgement_by_pk(pk: int) -> Judgement:
 # --- query strings ----------------------------------------------------------------------
 
 
-def as_of(request: HttpRequest) -> tuple[datetime.date, str | None]:
-    """The date a page is as of (?as_of=2024-07-31), today by default; with an error message
-    when the date given cannot be used."""
+@dataclass
+class AsOfFilter:
+    day: datetime.date
+    error: str | None
+    form: Any  # forms.AsOfForm, bound to what was asked for
+
+
+def as_of_filter(request: HttpRequest, label: str = "As of") -> AsOfFilter:
+    """The date a page is as of, from the three GOV.UK date boxes (?as_of-day=31&as_of-month=7
+    &as_of-year=2024) or, for links and older addresses, one year-month-day value
+    (?as_of=2024-07-31); today when neither is given. A date that cannot be used leaves the
+    page on today, with the error on the boxes."""
+    from planwatch.web.plans.forms import AsOfForm
+
+    if any(f"as_of-{part}" in request.GET for part in ("day", "month", "year")):
+        form = AsOfForm(request.GET, label=label)
+        if form.is_valid():
+            day = form.cleaned_data["as_of"]
+            if day is None:  # three empty boxes: today, shown in them
+                day = rules.today()
+                form = AsOfForm(initial={"as_of": day}, label=label)
+            return AsOfFilter(day, None, form)
+        return AsOfFilter(
+            rules.today(), " ".join(str(error) for error in form.errors["as_of"]), form
+        )
     text = request.GET.get("as_of", "").strip()
+    day = rules.today()
     if not text:
-        return rules.today(), None
+        return AsOfFilter(day, None, AsOfForm(initial={"as_of": day}, label=label))
     try:
-        return rules.parse_query_date(text), None
+        day = rules.parse_query_date(text)
     except ValueError as error:
-        return rules.today(), str(error)
+        form = AsOfForm({}, label=label)
+        form.is_valid()
+        form.add_error("as_of", str(error))
+        return AsOfFilter(day, str(error), form)
+    return AsOfFilter(day, None, AsOfForm(initial={"as_of": day}, label=label))
 
 
 def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:

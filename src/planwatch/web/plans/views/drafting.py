@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from planwatch import labels
 from planwatch.reports_in import ReportReadError
 from planwatch.reports_in.inspection_report import read_report_bytes
 from planwatch.web.access import permissions
@@ -325,9 +326,17 @@ def delete_concern(request: HttpRequest, concern: Concern) -> HttpResponse:
             "plan": plan,
             "title": f"Remove concern {concern.ref} and its actions?",
             "text": concern.text,
+            "detail": _removed_with(concern),
             "button": "Remove the concern",
         },
     )
+
+
+def _removed_with(concern: Concern) -> str:
+    count = concern.actions.count()
+    if not count:
+        return "It has no actions."
+    return f"Its {labels.plural(count, 'action')} will be removed too."
 
 
 @requires(Need.EDIT, load=plan_by_pk)

@@ -5,51 +5,85 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.access.models import OwnerMapping
-from planwatch.web.plans import rules
-from planwatch.web.plans.models import Action
-from planwatch.web.plans.querysets import ActionQuerySet
-from planwatch.web.plans.views.common import as_of, page, paginate, pagination
+from planwatch.web.plans import forms, rules
+from planwatch.web.plans.models import Action, Establishment
+from planwatch.web.plans.querysets import (
+    DEFAULT_WORK_LIST_SORT,
+    WORK_LIST_SORTS,
+    ActionQuerySet,
+)
+from planwatch.web.plans.views.common import as_of_filter, page, paginate, pagination
 
 
-def _page_of(
+def _work_list(
     request: HttpRequest, actions: ActionQuerySet, as_of: datetime.date
-) -> tuple[Page[Any], list[Action]]:
-    """One page of a long list of actions, in order of when they are due. The page is chosen
-    by a narrow query (numbers only, from the index) and only its actions are read whole."""
-    found = paginate(request, actions.order_by("state_due", "pk").values_list("pk", flat=True))
+) -> dict[str, Any]:
+    """One page of a work list, narrowed by its filters and in the order asked for, with
+    what its template needs to show them: the filter form, sortable headings, pagination.
+
+    The page is chosen by a narrow query (numbers only; in the default order, from the due
+    index) and only its actions are read whole."""
+    establishments = list(Establishment.objects.visible_to(request.user).order_by("name"))
+    criteria = forms.WorkListFilterForm(request.GET, establishments=establishments).criteria()
+    sort = request.GET.get("sort", DEFAULT_WORK_LIST_SORT)
+    if sort not in WORK_LIST_SORTS:
+        sort = DEFAULT_WORK_LIST_SORT
+    descending = request.GET.get("order") == "descending"
+    ordered = actions.narrowed(criteria).sorted_for_list(sort, descending)
+    found = paginate(request, ordered.values_list("pk", flat=True))
     wanted = list(found.object_list)
     rows = Action.objects.filter(pk__in=wanted).with_state(as_of)
     by_pk = {action.pk: action for action in _listed(rows)}
-    return found, [by_pk[pk] for pk in wanted]
+    listed = [by_pk[pk] for pk in wanted]
+    for action in listed:
+        action.days_overdue = rules.days_overdue(action.state_status, action.state_due, as_of)
+    return {
+        "page": found,
+        "actions": listed,
+        "filters": forms.WorkListFilterForm(initial=criteria, establishments=establishments),
+        "filtered": bool(criteria),
+        "sorting": _sorting(request, sort, descending),
+        "pagination": pagination(request, found),
+    }
+
+
+def _sorting(request: HttpRequest, sort: str, descending: bool) -> dict[str, Any]:
+    """For each sortable column: its link (the same filters, first page) and its aria-sort."""
+    columns: dict[str, dict[str, str]] = {}
+    for key in WORK_LIST_SORTS:
+        active = key == sort
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = key
+        query["order"] = "ascending" if (active and descending) or not active else "descending"
+        columns[key] = {
+            "href": f"?{query.urlencode()}",
+            "aria": ("descending" if descending else "ascending") if active else "none",
+        }
+    return {"sort": sort, "descending": descending, "columns": columns}
 
 
 def _listed(actions: ActionQuerySet) -> ActionQuerySet:
-    return actions.select_related("concern", "plan__inspection__establishment")
+    # Not the plan's quality report nor its reading warnings: JSON no list shows, decoded
+    # for every row otherwise.
+    return actions.select_related("concern", "plan__inspection__establishment").defer(
+        "plan__quality", "plan__warnings"
+    )
 
 
 @requires(Need.READ_ANY)
 def overdue(request: HttpRequest) -> HttpResponse:
-    day, error = as_of(request)
-    found, actions = _page_of(
+    chosen = as_of_filter(request, label="Overdue as of")
+    day = chosen.day
+    context = _work_list(
         request, Action.objects.in_force(day, visible_to=request.user).overdue(day), day
     )
-    return page(
-        request,
-        "lists/overdue.html",
-        {
-            "page": found,
-            "actions": actions,
-            "as_of": day,
-            "error": error,
-            "pagination": pagination(request, found),
-        },
-        status=400 if error else 200,
-    )
+    context.update(as_of=day, error=chosen.error, form=chosen.form)
+    return page(request, "lists/overdue.html", context, status=400 if chosen.error else 200)
 
 
 @requires(Need.READ_ANY)
@@ -63,47 +97,31 @@ def due_soon(request: HttpRequest) -> HttpResponse:
         weeks, error = 4, "Enter a number of weeks from 1 to 104"
     today = rules.today()
     until = today + datetime.timedelta(weeks=weeks)
-    found, actions = _page_of(
+    context = _work_list(
         request,
         Action.objects.in_force(today, visible_to=request.user).due_between(today, until),
         today,
     )
-    return page(
-        request,
-        "lists/due.html",
-        {
-            "page": found,
-            "actions": actions,
-            "weeks": weeks,
-            "until": until,
-            "as_of": today,
-            "error": error,
-            "pagination": pagination(request, found),
-        },
-        status=400 if error else 200,
-    )
+    context.update(weeks=weeks, until=until, as_of=today, error=error)
+    return page(request, "lists/due.html", context, status=400 if error else 200)
 
 
 @requires(Need.ACT_ANY)
 def my_actions(request: HttpRequest) -> HttpResponse:
     """The open actions of the plans in force whose owners the user acts for."""
     today = rules.today()
-    actions = _listed(
+    actions = (
         Action.objects.current()
         .visible_to(request.user)
         .acted_for(request.user)
         .with_state(today)
         .exclude(state_status="completed")
-        .order_by("state_due", "pk")
     )
-    return page(
-        request,
-        "lists/my_actions.html",
-        {
-            "actions": actions,
-            "mappings": OwnerMapping.objects.filter(
-                user_id=int(request.user.pk or 0)
-            ).select_related("establishment"),
-            "as_of": today,
-        },
+    context = _work_list(request, actions, today)
+    context.update(
+        mappings=OwnerMapping.objects.filter(user_id=int(request.user.pk or 0)).select_related(
+            "establishment"
+        ),
+        as_of=today,
     )
+    return page(request, "lists/my_actions.html", context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import io
 from typing import Any
 
@@ -14,7 +13,12 @@ from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import lessons, reports
 from planwatch.web.plans.models import Establishment, Plan, Rating
-from planwatch.web.plans.views.common import as_of, establishment_by_slug, page
+from planwatch.web.plans.views.common import (
+    AsOfFilter,
+    as_of_filter,
+    establishment_by_slug,
+    page,
+)
 from planwatch.writers.cells import SafeCsvWriter
 from planwatch.writers.pdf import html_to_pdf
 
@@ -38,7 +42,8 @@ def _chosen_plan(request: HttpRequest, establishment: Establishment) -> Plan | N
 
 
 def _report_context(request: HttpRequest, establishment: Establishment) -> dict[str, Any]:
-    day, error = as_of(request)
+    chosen_day = as_of_filter(request, label="Report as of")
+    day, error = chosen_day.day, chosen_day.error
     chosen = _chosen_plan(request, establishment)
     report = reports.progress_report(establishment, day, chosen)
     return {
@@ -46,6 +51,7 @@ def _report_context(request: HttpRequest, establishment: Establishment) -> dict[
         "report": report,
         "as_of": day,
         "error": error,
+        "form": chosen_day.form,
         "status_names": reports.STATUS_NAMES,
         "status_order": reports.STATUS_ORDER,
         # Each chart drawn twice: the page shows the narrow drawing on phones (its text stays
@@ -92,28 +98,31 @@ def _bad_date(error: str) -> HttpResponse:
 
 def _estate(
     request: HttpRequest,
-) -> tuple[list[reports.EstateRow], datetime.date, str | None, str, bool]:
-    day, error = as_of(request)
+) -> tuple[list[reports.EstateRow], AsOfFilter, str, bool]:
+    chosen = as_of_filter(request, label="Report as of")
+    day = chosen.day
     rows = reports.estate_report(list(Establishment.objects.visible_to(request.user)), day)
     sort = request.GET.get("sort", "establishment")
     if sort not in reports.ESTATE_COLUMNS:
         sort = "establishment"
     descending = request.GET.get("order") == "descending"
     rows.sort(key=reports.ESTATE_COLUMNS[sort][1], reverse=descending)
-    return rows, day, error, sort, descending
+    return rows, chosen, sort, descending
 
 
 @requires(Need.READ_ANY)
 def estate(request: HttpRequest) -> HttpResponse:
     """Every establishment side by side, sortable by any column."""
-    rows, day, error, sort, descending = _estate(request)
+    rows, chosen, sort, descending = _estate(request)
+    error = chosen.error
     return page(
         request,
         "reports/estate.html",
         {
             "rows": rows,
-            "as_of": day,
+            "as_of": chosen.day,
             "error": error,
+            "form": chosen.form,
             "sort": sort,
             "descending": descending,
             "columns": {key: label for key, (label, _) in reports.ESTATE_COLUMNS.items()},
@@ -135,9 +144,10 @@ def _self_reported_cells(row: reports.EstateRow) -> list[int | str]:
 @requires(Need.READ_ANY)
 def estate_csv(request: HttpRequest) -> HttpResponse:
     """The estate report as CSV."""
-    rows, day, error, _, _ = _estate(request)
-    if error:
-        return _bad_date(error)
+    rows, chosen, _, _ = _estate(request)
+    day = chosen.day
+    if chosen.error:
+        return _bad_date(chosen.error)
     output = io.StringIO(newline="")
     writer = SafeCsvWriter(output, lineterminator="\r\n")
     ratings = [label for _, label in Rating.choices]
