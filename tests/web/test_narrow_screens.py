@@ -31,6 +31,9 @@ WIDTH = 375
 NOT_PAGES = {
     "progress-report-pdf": "a PDF (its pages are checked in test_reports)",
     "estate-csv": "a CSV download",
+    "self-reported-csv": "a CSV download",
+    "estate-self-reported-csv": "a CSV download",
+    "themes-csv": "a CSV download",
     "plan-source": "the published file, downloaded",
     "plan-export": "a download in the chosen format",
     "evidence": "an evidence file, downloaded",
@@ -170,6 +173,11 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
         "review-upload": ["/reviews/new/"],
         "consider-finding": [f"/actions/{records['draft_action'].pk}/consider/"],
         "tokens": ["/account/tokens/"],
+        "concern": [f"/concerns/{concern}/"],
+        "concern-themes": [f"/concerns/{concern}/themes/"],
+        "self-reported": [f"/establishments/{slug}/self-reported/"],
+        "estate-self-reported": ["/estate/self-reported/"],
+        "themes": ["/estate/themes/"],
     }
     assert route_names() == set(pages) | set(NOT_PAGES) | {"sign-in"}
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from planwatch import labels
-from planwatch.charts import render_svg
+from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import lessons, taxonomy
 from planwatch.web.plans.models import Concern, Establishment
@@ -61,7 +61,9 @@ def _self_reported(
         "establishment": establishment,
         "result": result,
         "chart": chart,
-        "svg": render_svg(chart),
+        # Drawn twice, as the progress report's charts: narrow on phones, wide elsewhere.
+        "svg": render_svg(chart, WIDE),
+        "narrow_svg": render_svg(chart, NARROW, suffix="-narrow"),
         "by_establishment": lessons.self_reported_by_establishment(request.user, **chosen)
         if establishment is None
         else [],
@@ -173,7 +175,9 @@ def _themes(request: HttpRequest) -> dict[str, Any]:
     return {
         "themes": found,
         "chart": chart,
-        "svg": render_svg(chart),
+        # Drawn twice, as the progress report's charts: narrow on phones, wide elsewhere.
+        "svg": render_svg(chart, WIDE),
+        "narrow_svg": render_svg(chart, NARROW, suffix="-narrow"),
         "chosen": {"area": area, "topic": topic, "category": category},
         "error": error,
         "areas": taxonomy.areas(),
