@@ -79,8 +79,10 @@ def reading(
     report_published: datetime.date | None = None,
     submitted: datetime.date | None = datetime.date(2024, 5, 22),
     concerns: Iterable[ConcernSpec] = DEFAULT_CONCERNS,
+    concern_texts: dict[str, str] | None = None,
 ) -> plan_model.Plan:
-    """A plan as the readers produce it."""
+    """A plan as the readers produce it (each concern's text from `concern_texts` by its
+    number, else a stock sentence)."""
     end = inspection_end or inspection_start + datetime.timedelta(days=10)
     return plan_model.Plan(
         establishment=establishment,
@@ -93,7 +95,7 @@ def reading(
                 ref=ref,
                 category=category,
                 agreement=None,
-                text=f"Concern {ref} as the report states it.",
+                text=(concern_texts or {}).get(ref, f"Concern {ref} as the report states it."),
                 actions=[
                     plan_model.Action(
                         text=text, owner=owner, target_text=target, target=parse_target(target)

@@ -160,6 +160,7 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
         "due": ["/due/?weeks=8"],
         "my-actions": ["/my-actions/"],
         "import": ["/import/"],
+        "search": ["/search/?q=nurses+%22health+care%22", "/search/?q=%22unbalanced"],
         "admin/": ["/admin/"],
     }
     assert route_names() == set(pages) | set(NOT_PAGES) | {"sign-in"}

@@ -113,6 +113,7 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "overdue": ((None,), Need.READ_ANY, Need.READ_ANY),
     "due": ((None,), Need.READ_ANY, Need.READ_ANY),
     "my-actions": ((None,), Need.ACT_ANY, Need.ACT_ANY),
+    "search": ((None,), Need.READ_ANY, Need.READ_ANY),
     "import": ((None,), Need.EDIT_ANY, Need.EDIT_ANY),
     "sign-in": ((None,), Need.OPEN, Need.OPEN),
     "sign-out": ((None,), Answer.NOT_ALLOWED, Need.OPEN),

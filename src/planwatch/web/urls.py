@@ -13,6 +13,7 @@ from planwatch.web.plans.views import (
     lists,
     plans,
     reports,
+    searching,
 )
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
     path("actions/<int:pk>/delete/", drafting.delete_action, name="delete-action"),
     path("updates/<int:pk>/correct/", actions.correct_update, name="correct-update"),
     path("evidence/<int:pk>/", actions.evidence_file, name="evidence"),
+    path("search/", searching.search_page, name="search"),
     path("overdue/", lists.overdue, name="overdue"),
     path("due/", lists.due_soon, name="due"),
     path("my-actions/", lists.my_actions, name="my-actions"),

@@ -54,6 +54,8 @@ STOP_WORDS = frozenset(
     don should now""".split()
 )
 _WORD = re.compile(r"[^\W_]+")
+# Characters that join words into one (self-harm, prisoner's); any other punctuation parts them.
+_PARTING = re.compile(r"[^\w\s\-'’]|_")
 
 # The statuses one can filter on: those people see, as of today.
 STATUS_CHOICES: dict[str, str] = {
@@ -93,7 +95,7 @@ def parse_query(text: str) -> tuple[Term, ...]:
         raise QueryError("Close the quotation marks around your phrase, or remove them")
     terms: list[Term] = []
     for index, part in enumerate(text.split('"')):
-        chunks = [part] if index % 2 else part.split()
+        chunks = [part] if index % 2 else _PARTING.sub(" ", part).split()
         for chunk in chunks:
             words = tuple(word.lower() for word in _WORD.findall(chunk))
             if all(word in STOP_WORDS for word in words):
@@ -147,7 +149,9 @@ def matching(kind: str, terms: tuple[Term, ...]) -> QuerySet[Any]:
         )
     table = f"{model._meta.db_table}_fts"
     return model.objects.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [_fts5_expression(terms)])
+        pk__in=RawSQL(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [_fts5_expression(terms)]
+        )
     ).values("pk")
 
 
@@ -350,15 +354,27 @@ def _stems(terms: tuple[Term, ...]) -> frozenset[str]:
 
 def highlight(text: str, stems: frozenset[str]) -> Markup:
     """The text, escaped, with each word that matches a searched word (by its stem) marked."""
+    return Markup(mark_words(text, stems, "<mark>", "</mark>", lambda part: str(escape(part))))
+
+
+def mark_words(
+    text: str,
+    stems: frozenset[str],
+    before: str = "[",
+    after: str = "]",
+    quote: Any = str,
+) -> str:
+    """The text with each word that matches a searched word between `before` and `after`,
+    the rest passed through `quote`."""
     parts: list[str] = []
     end = 0
     for found in _WORD.finditer(text):
         if _stemmer().stemWord(found.group().lower()) in stems:
-            parts.append(str(escape(text[end : found.start()])))
-            parts.append(f"<mark>{escape(found.group())}</mark>")
+            parts.append(quote(text[end : found.start()]))
+            parts.append(f"{before}{quote(found.group())}{after}")
             end = found.end()
-    parts.append(str(escape(text[end:])))
-    return Markup("".join(parts))
+    parts.append(quote(text[end:]))
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
