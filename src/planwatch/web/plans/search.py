@@ -522,7 +522,10 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
         .filter(pk__in=matching("action", terms))
         .values_list("pk", flat=True)
     )
-    by_lineage = {action.lineage: action for action in page_actions}
+    # A draft and the version in force may share an action's lineage, and so its notes.
+    by_lineage: dict[Any, list[Action]] = {}
+    for action in page_actions:
+        by_lineage.setdefault(action.lineage, []).append(action)
     for action in page_actions:
         if action.pk in matched:
             hits[action.concern_id].append(
@@ -544,22 +547,25 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
         .order_by("recorded_at", "pk")
     )
     for note in notes:
-        action = by_lineage[note.lineage]
         day = timezone.localdate(note.recorded_at)
-        hits[action.concern_id].append(
-            (
-                (action.position, 1, note.recorded_at.isoformat(), note.pk),
-                Hit(
-                    "update",
-                    f"Update on action {action.label}, {_day(day)}",
-                    note.note,
-                    highlight(note.note, stems),
-                    action.get_absolute_url(),
-                    note.status,
-                ),
+        for action in by_lineage[note.lineage]:
+            hits[action.concern_id].append(
+                (
+                    (action.position, 1, note.recorded_at.isoformat(), note.pk),
+                    Hit(
+                        "update",
+                        f"Update on action {action.label}, {_day(day)}",
+                        note.note,
+                        highlight(note.note, stems),
+                        action.get_absolute_url(),
+                        note.status,
+                    ),
+                )
             )
-        )
-    wanted = {(concern.plan.inspection_id, concern.ref): concern for concern in by_id.values()}
+    # A judgement belongs to its concern in every version of the plan.
+    wanted: dict[tuple[int, str], list[Concern]] = {}
+    for concern in by_id.values():
+        wanted.setdefault((concern.plan.inspection_id, concern.ref), []).append(concern)
     judgements = (
         Judgement.objects.filter(
             inspection_id__in={key[0] for key in wanted}, concern_ref__in={key[1] for key in wanted}
@@ -568,22 +574,20 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
         .order_by("judged_on", "recorded_at", "pk")
     )
     for judgement in judgements:
-        owner = wanted.get((judgement.inspection_id, judgement.concern_ref))
-        if owner is None:
-            continue
-        hits[owner.pk].append(
-            (
-                (1 << 30, 0, judgement.judged_on.isoformat(), judgement.pk),
-                Hit(
-                    "judgement",
-                    f"Judgement of {_day(judgement.judged_on)}: {judgement.rating_label}",
-                    judgement.reason,
-                    highlight(judgement.reason, stems),
-                    f"{owner.plan.get_absolute_url()}#concern-{owner.pk}",
-                    judgement.rating,
-                ),
+        for owner in wanted.get((judgement.inspection_id, judgement.concern_ref), []):
+            hits[owner.pk].append(
+                (
+                    (1 << 30, 0, judgement.judged_on.isoformat(), judgement.pk),
+                    Hit(
+                        "judgement",
+                        f"Judgement of {_day(judgement.judged_on)}: {judgement.rating_label}",
+                        judgement.reason,
+                        highlight(judgement.reason, stems),
+                        f"{owner.plan.get_absolute_url()}#concern-{owner.pk}",
+                        judgement.rating,
+                    ),
+                )
             )
-        )
     for pk in ids:
         concern = by_id[pk]
         plan = concern.plan
