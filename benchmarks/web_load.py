@@ -1,8 +1,9 @@
 """Latency of the main pages on an estate-sized database, under concurrent clients on loopback.
 
 Builds 130 establishments x 3 plans x 60 actions x 20 updates (about 470,000 updates), serves
-them with gunicorn, and has 20 concurrent clients fetch the establishments page, plan pages and
-the overdue page. Prints p50 and p95 latency per page. Target: p95 under 200 ms on each.
+them with gunicorn, and has 20 concurrent clients fetch the establishments page, plan pages,
+the overdue page and searches. Prints p50 and p95 latency per page. Target: p95 under 200 ms
+on each page, and under 300 ms for search (words, a phrase, and words with filters).
 
     apt-get install wrk                                              # the load generator
     python3 benchmarks/web_load.py                                   # SQLite, in a temp folder
@@ -33,6 +34,22 @@ CONCERNS_PER_PLAN = 10
 ACTIONS_PER_CONCERN = 6
 UPDATES_PER_ACTION = 20
 TARGET_P95_MS = 200
+TARGETS_MS = {"search": 300}
+# Concerns in the published style, so that searches find some concerns and not others.
+CONCERN_TEXTS = [
+    "too few prisoners were unlocked for long enough.",
+    "use of force was not always proportionate and body-worn cameras were rarely used.",
+    "self-harm was high and case management for prisoners in crisis was weak.",
+    "illicit drugs were easy to obtain and testing was infrequent.",
+    "cells were dirty, cramped and poorly ventilated.",
+    "the segregation unit was used for long periods without a plan to return prisoners.",
+    "too few prisoners were in education, skills or work.",
+    "release planning started too late and many left without an address.",
+    "health care waiting lists were long, especially for mental health.",
+    "staff-prisoner relationships were distant and key work rarely happened.",
+    "new arrivals were not screened properly on their first night.",
+    "complaints were not answered on time and responses lacked detail.",
+]
 
 
 def prepare_environment(database_url: str | None) -> None:
@@ -73,6 +90,7 @@ def build_estate() -> dict:
         Concern,
         Establishment,
         Inspection,
+        Judgement,
         Plan,
         ProgressUpdate,
     )
@@ -117,7 +135,7 @@ def build_estate() -> dict:
             position=position,
             ref=str(position + 1),
             category="priority" if position < 3 else "key",
-            text=f"Concern {position + 1}: too few prisoners were unlocked for long enough.",
+            text=f"Concern {position + 1}: {random.choice(CONCERN_TEXTS)}",
         )
         for plan in Plan.objects.all()
         for position in range(CONCERNS_PER_PLAN)
@@ -164,6 +182,28 @@ def build_estate() -> dict:
             ProgressUpdate.objects.bulk_create(batch)
             batch = []
     ProgressUpdate.objects.bulk_create(batch)
+    # Judgements at the independent reviews of the earlier inspections' plans.
+    ratings = ["no_meaningful", "insufficient", "reasonable", "good"]
+    Judgement.objects.bulk_create(
+        Judgement(
+            concern=concern,
+            inspection_id=concern.plan.inspection_id,
+            concern_ref=concern.ref,
+            rating=random.choice(ratings),
+            reason=random.choice(
+                [
+                    "Inspectors found the regime meeting reviewed figures but little changed.",
+                    "Drug testing had increased and positive tests had fallen.",
+                    "Time out of cell was still short for most prisoners.",
+                ]
+            ),
+            judged_on=concern.plan.submitted_on + datetime.timedelta(days=400),
+            judged_by=author,
+        )
+        for concern in Concern.objects.select_related("plan").filter(
+            plan__inspection__start__year__lt=2025
+        )
+    )
     if connection.vendor == "postgresql":
         # Statistics and visibility maps, as a database in use would have from autovacuum.
         with connection.cursor() as cursor:
@@ -307,6 +347,7 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=int, default=15, help="load per page with wrk (when installed)"
     )
+    parser.add_argument("--only", metavar="PAGE", help="measure one page only (e.g. search)")
     args = parser.parse_args()
 
     prepare_environment(args.database_url)
@@ -324,7 +365,19 @@ def main() -> None:
         "establishments": ["/"],
         "plan": [f"/plans/{pk}/" for pk in estate["plan_ids"]],
         "overdue": ["/overdue/"],
+        "search": [
+            "/search/?q=prisoners",
+            "/search/?q=%22use+of+force%22",
+            "/search/?q=drugs+testing&status=overdue",
+            "/search/?q=segregation&year=2022&category=priority",
+            "/search/?q=cells&establishment=hmp-loadshire-007",
+            "/search/?q=regime+weekly",
+            "/search/?q=meeting&rating=good",
+            "/search/?q=prisoners&page=20",
+        ],
     }
+    if args.only:
+        pages = {args.only: pages[args.only]}
     try:
         wrk = shutil.which("wrk")
         print(f"  load from {'wrk' if wrk else 'Python threads'}, {args.clients} clients")
@@ -336,10 +389,11 @@ def main() -> None:
                 latencies = load(base, paths, args.requests, args.clients)
                 count = len(latencies)
                 p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
-            verdict = "meets" if p95 < TARGET_P95_MS else "misses"
+            target = TARGETS_MS.get(name, TARGET_P95_MS)
+            verdict = "meets" if p95 < target else "misses"
             print(
                 f"  {name:15} p50 {p50:6.0f} ms   p95 {p95:6.0f} ms   "
-                f"({count} requests; {verdict} p95 < {TARGET_P95_MS} ms)"
+                f"({count} requests; {verdict} p95 < {target} ms)"
             )
     finally:
         server.terminate()

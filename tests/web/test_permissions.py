@@ -377,7 +377,7 @@ def test_a_plan_without_a_source_file_has_none_to_download(world, db, caplog):
 @pytest.mark.parametrize("public", [False, True])
 @pytest.mark.parametrize("role", ROLES)
 def test_search_finds_only_what_each_role_may_see(world, db, settings, role, public):
-    """"Nurses recruited" is a note on action 1.1 at both establishments, carried into each
+    """ "Nurses recruited" is a note on action 1.1 at both establishments, carried into each
     draft: a reader finds the version in force where they may read, and the draft only where
     they may edit."""
     from django.contrib.auth.models import AnonymousUser

@@ -43,16 +43,15 @@ SOURCES: dict[str, tuple[type[Any], str]] = {
 
 # PostgreSQL's English stop words (tsearch_data/english.stop): dropped from queries on both
 # databases, as PostgreSQL drops them, so that "the" finds nothing on either.
-STOP_WORDS = frozenset(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
+_STOP_LIST = """i me my myself we our ours ourselves you your yours yourself yourselves he him his
     himself she her hers herself it its itself they them their theirs themselves what which
     who whom this that these those am is are was were be been being have has had having do
     does did doing a an the and but if or because as until while of at by for with about
     against between into through during before after above below to from up down in out on
     off over under again further then once here there when where why how all any both each
     few more most other some such no nor not only own same so than too very s t can will just
-    don should now""".split()
-)
+    don should now"""
+STOP_WORDS = frozenset(_STOP_LIST.split())
 _WORD = re.compile(r"[^\W_]+")
 # Characters that join words into one (self-harm, prisoner's); any other punctuation parts them.
 _PARTING = re.compile(r"[^\w\s\-'’]|_")

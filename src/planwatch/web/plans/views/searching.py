@@ -26,9 +26,7 @@ FILTERS: dict[str, str] = {
 def _filters(request: HttpRequest) -> tuple[search.Filters, dict[str, str]]:
     """The filters asked for, and a message for each that cannot be used."""
     # NUL is refused by PostgreSQL in any string: such a value matches no choice anyway.
-    values = {
-        name: request.GET.get(name, "").replace("\x00", "").strip()[:200] for name in FILTERS
-    }
+    values = {name: request.GET.get(name, "").replace("\x00", "").strip()[:200] for name in FILTERS}
     problems: dict[str, str] = {}
     year: int | None = None
     if values["year"]:
