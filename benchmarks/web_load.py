@@ -251,7 +251,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=5)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its first answer is slow
             time.sleep(0.3)
     server.terminate()
     raise SystemExit("web_load: gunicorn did not start within a minute")
