@@ -10,6 +10,7 @@ import sys
 import types
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from planwatch.readers import SUFFIXES
 
@@ -328,12 +329,13 @@ def search_command(
         console.print(f"planwatch: {message}", markup=False, soft_wrap=True)
         return 2
 
+    user: Any
     if username is None:
         user = get_user_model()(username="planwatch search", is_superuser=True)
     else:
         user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            return refuse(f"--as: no user is called {username!r}")
+    if user is None:
+        return refuse(f"--as: no user is called {username!r}")
     slug = ""
     if named := filters.get("establishment"):
         found = Establishment.objects.filter(name__iexact=named).first() or (

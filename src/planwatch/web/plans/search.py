@@ -320,7 +320,7 @@ def _rating_now() -> Subquery:
 def _scope(user: Any, filters: Filters) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """The concerns and actions a search looks in, with the filters applied."""
     plan_ids = plans_in_scope(user, filters)
-    concerns = Concern.objects.filter(plan_id__in=plan_ids)
+    concerns: QuerySet[Any] = Concern.objects.filter(plan_id__in=plan_ids)
     actions = Action.objects.filter(plan_id__in=plan_ids)
     if filters.category:
         concerns = concerns.filter(category=filters.category)
@@ -329,9 +329,8 @@ def _scope(user: Any, filters: Filters) -> tuple[QuerySet[Any], QuerySet[Any]]:
     if filters.rating:
         concerns = concerns.annotate(rating_now=_rating_now()).filter(rating_now=filters.rating)
     if filters.status:
-        actions = actions.with_state(rules.today()).filter(
-            status_filters(rules.today())[filters.status]
-        )
+        today = rules.today()
+        actions = actions.with_state(today).filter(status_filters(today)[filters.status])
         concerns = concerns.filter(pk__in=actions.values("concern_id"))
     return concerns, actions
 

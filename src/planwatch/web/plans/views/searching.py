@@ -55,6 +55,7 @@ def _choices(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
             for start in Inspection.objects.filter(
                 plans__in=Plan.objects.visible_to(request.user), start__isnull=False
             ).values_list("start", flat=True)
+            if start is not None
         },
         reverse=True,
     )
