@@ -35,6 +35,29 @@ ACTIONS_PER_CONCERN = 6
 UPDATES_PER_ACTION = 20
 TARGET_P95_MS = 200
 TARGETS_MS = {"search": 300}
+# Progress notes as establishments write them.
+NOTES = [
+    "weekly figures reviewed at the regime meeting.",
+    "new timetable agreed with the unions and trialled on two wings.",
+    "audit completed; findings shared with the senior leadership team.",
+    "recruitment campaign launched for twelve officers.",
+    "drug testing rate doubled since April.",
+    "cell checks now recorded on the wing log every night.",
+    "training delivered to thirty staff; more sessions booked.",
+    "waiting list reduced to six weeks.",
+    "procedure rewritten and published on the intranet.",
+    "funding bid submitted to the regional office.",
+    "no progress this month: staff redeployed to cover shortfalls.",
+    "peer mentors appointed on every wing.",
+    "first-night centre refurbished and reopened.",
+    "complaints backlog cleared; responses checked weekly.",
+    "education places increased by forty.",
+    "resettlement fair held with local employers.",
+    "body-worn camera compliance checked daily by supervisors.",
+    "segregation reviews now attended by health care.",
+    "showers repaired on three landings.",
+    "key work sessions recorded for most prisoners.",
+]
 # Concerns in the published style, so that searches find some concerns and not others.
 CONCERN_TEXTS = [
     "too few prisoners were unlocked for long enough.",
@@ -174,7 +197,7 @@ def build_estate() -> dict:
                     action_id=action_id,
                     lineage=lineage,
                     status=status if number == UPDATES_PER_ACTION - 1 else "in_progress",
-                    note=f"Update {number + 1}: weekly figures reviewed at the regime meeting.",
+                    note=f"Update {number + 1}: {random.choice(NOTES)}",
                     author=author,
                 )
             )

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from markupsafe import Markup, escape
@@ -307,27 +307,29 @@ def plans_in_scope(user: Any, filters: Filters) -> list[int]:
     return sorted([pk for _, pk in latest.values()] + drafts)
 
 
-def _rating_now() -> Subquery:
-    """The rating in effect on a concern (found by its inspection and number)."""
-    return Subquery(
+def _ratings_in_effect(inspections: set[int]) -> dict[tuple[int, str], str]:
+    """{(inspection, concern number): the rating in effect} (judgements.latest_by_concern's
+    rule, for many inspections at once)."""
+    rated: dict[tuple[int, str], str] = {}
+    for inspection, ref, rating in (
         Judgement.objects.in_effect()
-        .filter(inspection_id=OuterRef("plan__inspection_id"), concern_ref=OuterRef("ref"))
-        .order_by("-judged_on", "-recorded_at", "-pk")
-        .values("rating")[:1]
-    )
+        .filter(inspection_id__in=inspections)
+        .order_by("judged_on", "recorded_at", "pk")
+        .values_list("inspection_id", "concern_ref", "rating")
+    ):
+        rated[(inspection, ref)] = rating
+    return rated
 
 
 def _scope(user: Any, filters: Filters) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """The concerns and actions a search looks in, with the filters applied."""
     plan_ids = plans_in_scope(user, filters)
     concerns: QuerySet[Any] = Concern.objects.filter(plan_id__in=plan_ids)
-    actions = Action.objects.filter(plan_id__in=plan_ids)
+    actions = Action.objects.filter(plan_id__in=plan_ids).order_by()
     if filters.category:
         concerns = concerns.filter(category=filters.category)
     concerns = filter_by_area(concerns, filters.area)
     concerns = filter_by_topic(concerns, filters.topic)
-    if filters.rating:
-        concerns = concerns.annotate(rating_now=_rating_now()).filter(rating_now=filters.rating)
     if filters.status:
         today = rules.today()
         actions = actions.with_state(today).filter(status_filters(today)[filters.status])
@@ -343,6 +345,12 @@ def _stemmer() -> Any:
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A word's English stem (the stemmer is slow in pure Python; texts repeat words)."""
+    return str(_stemmer().stemWord(word.lower()))
 
 
 def _stems(terms: tuple[Term, ...]) -> frozenset[str]:
@@ -367,7 +375,7 @@ def mark_words(
     parts: list[str] = []
     end = 0
     for found in _WORD.finditer(text):
-        if _stemmer().stemWord(found.group().lower()) in stems:
+        if _stem(found.group()) in stems:
             parts.append(quote(text[end : found.start()]))
             parts.append(f"{before}{quote(found.group())}{after}")
             end = found.end()
@@ -470,30 +478,38 @@ def search(
     if not terms:
         return SearchResults(terms, filters, [])
     concerns, actions = _scope(user, filters)
-    found_actions = actions.filter(pk__in=matching("action", terms))
-    noted_actions = actions.filter(
-        lineage__in=ProgressUpdate.objects.filter(pk__in=matching("update", terms)).values(
-            "lineage"
+    # The concerns searched, in the order they are shown: numbers only, a few thousand at
+    # most; what matched is gathered as sets of numbers, each from its full-text index.
+    scope = list(
+        concerns.order_by(
+            "-plan__inspection__start",
+            "plan__inspection__establishment__name",
+            "plan__inspection_id",
+            "plan__version",
+            "position",
+        ).values_list("pk", "plan__inspection_id", "ref")
+    )
+    if filters.rating:
+        rated = _ratings_in_effect({inspection for _, inspection, _ in scope})
+        scope = [row for row in scope if rated.get((row[1], row[2])) == filters.rating]
+    matched = set(matching("concern", terms).values_list("pk", flat=True))
+    matched.update(
+        actions.filter(pk__in=matching("action", terms)).values_list("concern_id", flat=True)
+    )
+    matched.update(
+        actions.filter(
+            lineage__in=ProgressUpdate.objects.filter(pk__in=matching("update", terms)).values(
+                "lineage"
+            )
+        ).values_list("concern_id", flat=True)
+    )
+    judged = set(
+        Judgement.objects.filter(pk__in=matching("judgement", terms)).values_list(
+            "inspection_id", "concern_ref"
         )
     )
-    judged = Judgement.objects.filter(
-        pk__in=matching("judgement", terms),
-        inspection_id=OuterRef("plan__inspection_id"),
-        concern_ref=OuterRef("ref"),
-    )
-    found = concerns.filter(
-        Q(pk__in=matching("concern", terms))
-        | Q(pk__in=found_actions.values("concern_id"))
-        | Q(pk__in=noted_actions.values("concern_id"))
-        | Exists(judged)
-    ).order_by(
-        "-plan__inspection__start",
-        "plan__inspection__establishment__name",
-        "plan__inspection_id",
-        "plan__version",
-        "position",
-    )
-    chosen = Paginator(found.values_list("pk", flat=True), page_size).get_page(page)
+    found = [pk for pk, inspection, ref in scope if pk in matched or (inspection, ref) in judged]
+    chosen = Paginator(found, page_size).get_page(page)
     ids = list(chosen.object_list)
     return SearchResults(
         terms, filters, list(_results(ids, terms, actions)), chosen, chosen.paginator.count
