@@ -134,24 +134,29 @@ def _postgres_query(terms: tuple[Term, ...]) -> Any:
     return query
 
 
-def matching(kind: str, terms: tuple[Term, ...]) -> QuerySet[Any]:
-    """The ids of the records of one kind whose text holds every term: a subquery."""
+def matching(kind: str, terms: tuple[Term, ...], within: list[int] | None = None) -> QuerySet[Any]:
+    """The ids of the records of one kind whose text holds every term: a subquery. With
+    `within`, only among those records (the few on one page of results)."""
     model, column = SOURCES[kind]
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchVector
 
         # The same expression as the GIN index (migration 0002), so that the index serves it.
+        records = model.objects.all() if within is None else model.objects.filter(pk__in=within)
         return (
-            model.objects.annotate(_found=SearchVector(column, config="english"))
+            records.annotate(_found=SearchVector(column, config="english"))
             .filter(_found=_postgres_query(terms))
             .values("pk")
         )
     table = f"{model._meta.db_table}_fts"
-    return model.objects.filter(
-        pk__in=RawSQL(
-            f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [_fts5_expression(terms)]
-        )
-    ).values("pk")
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
+    params: list[Any] = [_fts5_expression(terms)]
+    if within is not None:
+        # FTS5 reads the whole match list either way; checking it against a short list of
+        # rowids is far cheaper than joining the match list to the table.
+        sql += f" AND rowid IN ({', '.join(['%s'] * len(within))})"
+        params += within
+    return model.objects.filter(pk__in=RawSQL(sql, params)).values("pk")
 
 
 def index_sql(vendor: str) -> list[str]:
@@ -555,10 +560,17 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
                     ),
                 )
             )
-    notes = (
+    candidates = list(
         ProgressUpdate.objects.filter(lineage__in=list(by_lineage))
-        .filter(pk__in=matching("update", terms))
-        .order_by("recorded_at", "pk")
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    notes = (
+        ProgressUpdate.objects.filter(pk__in=matching("update", terms, candidates)).order_by(
+            "recorded_at", "pk"
+        )
+        if candidates
+        else []
     )
     for note in notes:
         day = timezone.localdate(note.recorded_at)
