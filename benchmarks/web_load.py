@@ -42,7 +42,7 @@ ACTIONS_PER_CONCERN = 6
 UPDATES_PER_ACTION = 20
 TARGET_P95_MS = 200
 LEARNING_TARGET_P95_MS = 300
-LEARNING_PAGES = {"concern", "self-reported", "estate self-reported", "themes"}
+LEARNING_PAGES = {"concern", "self-reported", "estate self-reported", "themes", "search"}
 
 
 def prepare_environment(database_url: str | None, keep: str | None = None) -> bool:
@@ -425,6 +425,7 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=int, default=15, help="load per page with wrk (when installed)"
     )
+    parser.add_argument("--only", metavar="PAGE", help="measure one page only (e.g. search)")
     parser.add_argument(
         "--keep",
         metavar="DIR",
@@ -461,7 +462,19 @@ def main() -> None:
         # A work list filtered and in another order than the due index's.
         "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
         "due soon": ["/due/?weeks=8"],
+        # Searches: words, a phrase, words with filters, a late page.
+        "search": [
+            "/search/?q=prisoners",
+            "/search/?q=%22use+of+force%22",
+            "/search/?q=drugs+testing&status=overdue",
+            "/search/?q=segregation&year=2022&category=priority",
+            "/search/?q=cells&establishment=hmp-loadshire-007",
+            "/search/?q=meeting&rating=good",
+            "/search/?q=prisoners&page=20",
+        ],
     }
+    if args.only:
+        pages = {args.only: pages[args.only]}
     try:
         wrk = shutil.which("wrk")
         print(f"  load from {'wrk' if wrk else 'Python threads'}, {args.clients} clients")

@@ -80,9 +80,10 @@ def reading(
     submitted: datetime.date | None = datetime.date(2024, 5, 22),
     concerns: Iterable[ConcernSpec] = DEFAULT_CONCERNS,
     texts: dict[str, str] | None = None,
+    concern_texts: dict[str, str] | None = None,
 ) -> plan_model.Plan:
-    """A plan as the readers produce it (`texts`: concern texts by number, where not the
-    default)."""
+    """A plan as the readers produce it (each concern's text from `texts` or `concern_texts`
+    by its number, else a stock sentence)."""
     end = inspection_end or inspection_start + datetime.timedelta(days=10)
     return plan_model.Plan(
         establishment=establishment,
@@ -95,7 +96,9 @@ def reading(
                 ref=ref,
                 category=category,
                 agreement=None,
-                text=(texts or {}).get(ref, f"Concern {ref} as the report states it."),
+                text=(concern_texts or texts or {}).get(
+                    ref, f"Concern {ref} as the report states it."
+                ),
                 actions=[
                     plan_model.Action(
                         text=text, owner=owner, target_text=target, target=parse_target(target)

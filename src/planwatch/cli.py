@@ -290,6 +290,22 @@ def _classify(args: argparse.Namespace) -> int:
     return classify(_console())
 
 
+def _search(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import search_command
+
+    filters = {
+        name: value
+        for name in ("establishment", "area", "topic", "category", "status", "rating")
+        if (value := getattr(args, name))
+    }
+    if args.year is not None:
+        filters["year"] = str(args.year)
+    if args.page < 1:
+        print("planwatch: --page must be 1 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return search_command(args.words, filters, args.as_user, args.json, args.page, _console())
+
+
 def _err_console() -> Console:
     return Console(stderr=True, width=120, no_color=True, highlight=False)
 
@@ -474,6 +490,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="recompute the classified area and topics of every concern held",
     )
     classify.set_defaults(handler=_classify)
+
+    searching = commands.add_parser(
+        "search", help="search concerns, actions, progress notes and judgements"
+    )
+    searching.add_argument("words", metavar="WORDS", help='words, and "quoted phrases"')
+    searching.add_argument("--establishment", metavar="NAME", help="its name or its slug")
+    searching.add_argument("--area", metavar="AREA", help="a healthy prison area's key")
+    searching.add_argument("--topic", metavar="TOPIC", help="a topic's key")
+    searching.add_argument("--category", choices=tuple(labels.CATEGORIES))
+    searching.add_argument("--year", type=int, metavar="YEAR", help="the year of inspection")
+    searching.add_argument(
+        "--status",
+        choices=(
+            labels.NOT_STARTED,
+            labels.IN_PROGRESS,
+            labels.COMPLETED,
+            labels.DEFERRED,
+            labels.OVERDUE,
+        ),
+        help="concerns with an action at this status today",
+    )
+    searching.add_argument("--rating", choices=tuple(labels.RATINGS), help="the judgement")
+    searching.add_argument("--page", type=int, default=1, metavar="N")
+    searching.add_argument("--json", action="store_true", help="print the results as JSON")
+    searching.add_argument(
+        "--as", dest="as_user", metavar="USERNAME", help="only what this user may see"
+    )
+    searching.set_defaults(handler=_search)
 
     manage = commands.add_parser(
         "manage", help="Django management commands (createsuperuser, migrate, ...)"

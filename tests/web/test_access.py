@@ -305,7 +305,7 @@ def test_a_viewer_sees_the_owners_but_cannot_change_them(owners_page):
 
 # --- navigation: only what the user may open ----------------------------------------------
 
-EVERYWHERE = ["Establishments", "Overdue", "Due soon", "Estate report"]
+EVERYWHERE = ["Establishments", "Overdue", "Due soon", "Estate report", "Search"]
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,7 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
         "due": ["/due/?weeks=8"],
         "my-actions": ["/my-actions/"],
         "import": ["/import/"],
+        "search": ["/search/?q=nurses+%22health+care%22", "/search/?q=%22unbalanced"],
         "admin/": ["/admin/"],
         "review-upload": ["/reviews/new/"],
         "consider-finding": [f"/actions/{records['draft_action'].pk}/consider/"],

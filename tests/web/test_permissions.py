@@ -135,6 +135,7 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "overdue": ((None,), Need.READ_ANY, Need.READ_ANY),
     "due": ((None,), Need.READ_ANY, Need.READ_ANY),
     "my-actions": ((None,), Need.ACT_ANY, Need.ACT_ANY),
+    "search": ((None,), Need.READ_ANY, Need.READ_ANY),
     "import": ((None,), Need.EDIT_ANY, Need.EDIT_ANY),
     "sign-in": ((None,), Need.OPEN, Need.OPEN),
     "sign-out": ((None,), Answer.NOT_ALLOWED, Need.OPEN),
@@ -407,3 +408,32 @@ def test_a_plan_without_a_source_file_has_none_to_download(world, db, caplog):
     response = world["clients"]["viewer"].get(source)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"Action Plan: HMP Northmoor\n"
+
+
+@pytest.mark.parametrize("public", [False, True])
+@pytest.mark.parametrize("role", ROLES)
+def test_search_finds_only_what_each_role_may_see(world, db, settings, role, public):
+    """ "Nurses recruited" is a note on action 1.1 at both establishments, carried into each
+    draft: a reader finds the version in force where they may read, and the draft only where
+    they may edit."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from planwatch.web.plans import search
+
+    settings.PLANWATCH_PUBLIC_READ = public
+    person = world["people"][role] or AnonymousUser()
+    results = search.search(person, "nurses recruited").results
+    seen = [(result.establishment, result.draft) for result in results]
+    expected_seen = []
+    for where, own in ((OWN, True), (OTHER, False)):
+        if expected(role, Need.READ, "plan", own, public) is Answer.ALLOWED:
+            expected_seen.append((where, False))
+        if expected(role, Need.EDIT, "draft", own, public) is Answer.ALLOWED:
+            expected_seen.append((where, True))
+    assert sorted(seen) == sorted(expected_seen)
+    for result in results:
+        assert [hit.kind for hit in result.hits] == ["update"]
+    # The judgement's reason, on concern 1 of each plan, found the same way.
+    judged = search.search(person, "inspectors review").results
+    assert sorted((r.establishment, r.draft) for r in judged) == sorted(expected_seen)
+    assert {tuple(hit.kind for hit in r.hits) for r in judged} <= {("judgement",)}

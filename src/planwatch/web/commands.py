@@ -10,6 +10,7 @@ import sys
 import types
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from planwatch.readers import SUFFIXES
 
@@ -558,4 +559,90 @@ def classify(console) -> int:
         "(areas printed in a plan, and areas and topics set by a person, kept)",
         markup=False,
     )
+
+
+def search_command(
+    text: str, filters: dict[str, str], username: str | None, as_json: bool, page: int, console
+) -> int:
+    """`planwatch search`: concerns found, with what matched under each; as a user's view with
+    --as, else everything held (drafts too, as an administrator sees it)."""
+    import json
+
+    setup_django()
+    migrate()
+    from django.contrib.auth import get_user_model
+
+    from planwatch import labels
+    from planwatch.web.plans import search
+    from planwatch.web.plans.models import Establishment
+
+    def refuse(message: str) -> int:
+        console.print(f"planwatch: {message}", markup=False, soft_wrap=True)
+        return 2
+
+    user: Any
+    if username is None:
+        user = get_user_model()(username="planwatch search", is_superuser=True)
+    else:
+        user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return refuse(f"--as: no user is called {username!r}")
+    slug = ""
+    if named := filters.get("establishment"):
+        found = Establishment.objects.filter(name__iexact=named).first() or (
+            Establishment.objects.filter(slug=named).first()
+        )
+        if found is None:
+            return refuse(f"--establishment: no establishment is called {named!r}")
+        slug = found.slug
+    year = filters.get("year")
+    chosen = search.Filters(
+        establishment=slug,
+        area=filters.get("area", ""),
+        topic=filters.get("topic", ""),
+        category=filters.get("category", ""),
+        year=int(year) if year else None,
+        status=filters.get("status", ""),
+        rating=filters.get("rating", ""),
+    )
+    for name, message in search.check_filters(chosen, user).items():
+        return refuse(f"--{name}: {message}")
+    try:
+        results = search.search(user, text, chosen, page)
+    except search.QueryError as error:
+        return refuse(str(error))
+    if as_json:
+        console.print_json(json.dumps(results.to_dict()))
+        return 0
+    stems = search._stems(results.terms)
+    asked = ", ".join(" ".join(term.words) for term in results.terms)
+    console.print(f"{labels.plural(results.total, 'concern')} found for: {asked}", markup=False)
+    for result in results.results:
+        draft = " (draft)" if result.draft else ""
+        console.print(
+            f"\n{result.establishment}, inspection {result.inspection_year or 'year not known'}, "
+            f"plan version {result.plan_version}{draft}: "
+            f"{labels.CATEGORIES.get(result.category, result.category)} {result.ref}",
+            markup=False,
+            soft_wrap=True,
+        )
+        text_shown = search.mark_words(result.text, stems) if result.text_matches else result.text
+        console.print(f"  {text_shown}", markup=False, soft_wrap=True)
+        for hit in result.hits:
+            status = (
+                f" ({labels.DISPLAY_STATUSES[hit.status]})"
+                if hit.kind == "action" and hit.status in labels.DISPLAY_STATUSES
+                else ""
+            )
+            console.print(
+                f"  {hit.label}{status}: {search.mark_words(hit.text, stems)}",
+                markup=False,
+                soft_wrap=True,
+            )
+    if results.page is not None and results.page.paginator.num_pages > 1:
+        console.print(
+            f"\nPage {results.page.number} of {results.page.paginator.num_pages}: "
+            "--page N for another",
+            markup=False,
+        )
     return 0

@@ -30,6 +30,7 @@ def navigation(request: Any) -> list[dict[str, Any]]:
             ("overdue", "Overdue"),
             ("due", "Due soon"),
             ("estate", "Estate report"),
+            ("search", "Search"),
         ]
     if permissions.anywhere(user, Ability.UPDATE_OWN):
         items.append(("my-actions", "My actions"))

@@ -18,6 +18,7 @@ from planwatch.web.plans.views import (
     plans,
     reports,
     reviews,
+    searching,
 )
 
 urlpatterns = [
@@ -78,6 +79,7 @@ urlpatterns = [
     path("actions/<int:pk>/consider/", drafting.consider_finding, name="consider-finding"),
     path("updates/<int:pk>/correct/", actions.correct_update, name="correct-update"),
     path("evidence/<int:pk>/", actions.evidence_file, name="evidence"),
+    path("search/", searching.search_page, name="search"),
     path("overdue/", lists.overdue, name="overdue"),
     path("due/", lists.due_soon, name="due"),
     path("my-actions/", lists.my_actions, name="my-actions"),
