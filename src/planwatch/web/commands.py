@@ -538,7 +538,6 @@ def similar(recompute: bool, console) -> int:
     if recompute:
         message += f" (worked out again in {time.perf_counter() - started:.1f} s)"
     console.print(message, markup=False, soft_wrap=True)
-
     return 0
 
 
@@ -559,6 +558,7 @@ def classify(console) -> int:
         "(areas printed in a plan, and areas and topics set by a person, kept)",
         markup=False,
     )
+    return 0
 
 
 def search_command(
