@@ -78,7 +78,7 @@ def table_rows(response) -> list[tuple[str, str, str, str]]:
     body = html[html.index('<tbody class="govuk-table__body">') :]
     found = []
     for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', body, re.S):
-        cells = re.findall(r'<td class="govuk-table__cell">(.*?)</td>', row, re.S)
+        cells = re.findall(r'<td class="govuk-table__cell[^"]*"[^>]*>(.*?)</td>', row, re.S)
         heading = re.search(r"<strong>(.*?)</strong>", cells[0])
         selected = re.search(r'<option value="([^"]*)" selected>', cells[3])
         found.append(

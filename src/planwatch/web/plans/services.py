@@ -647,8 +647,6 @@ def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
     problems = []
     if not plan.concerns.exists():
         problems.append("Add at least one concern before submitting the plan")
-    elif not Action.objects.filter(plan=plan).exists():
-        problems.append("Add at least one action before submitting the plan")
     if submitted_on > rules.today():
         problems.append("The date the plan is submitted must be today or in the past")
     ended = plan.inspection.end
@@ -675,6 +673,8 @@ def submission_problems(plan: Plan, submitted_on: datetime.date) -> list[str]:
             f"A new version cannot be submitted before version {previous.version} was "
             f"({previous.submitted_on:%-d %B %Y})"
         )
+    if plan.concerns.exists() and not Action.objects.filter(plan=plan).exists():
+        problems.append("Add at least one action before submitting the plan")
     return problems
 
 
