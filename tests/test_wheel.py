@@ -60,7 +60,19 @@ def test_the_wheel_installed_outside_the_checkout_serves_pages_and_assets(tmp_pa
     )
     python = environment / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        # --ignore-installed: an editable planwatch among the system packages would otherwise
+        # count as already installed.
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )

@@ -3,7 +3,6 @@ against judged progress (an establishment's and the estate's), and the estate's 
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -15,6 +14,7 @@ from planwatch.web.access.decorators import Need, requires
 from planwatch.web.plans import lessons, taxonomy
 from planwatch.web.plans.models import Concern, Establishment
 from planwatch.web.plans.views.common import concern_by_pk, establishment_by_slug, page
+from planwatch.writers.cells import SafeCsvWriter
 
 
 @requires(Need.READ, load=concern_by_pk)
@@ -99,7 +99,8 @@ def _bad_filter(error: str) -> HttpResponse:
 
 def _csv(rows: list[list[Any]], name: str) -> HttpResponse:
     output = io.StringIO(newline="")
-    writer = csv.writer(output, lineterminator="\r\n")
+    # Text a spreadsheet would run (an establishment named "=…") is written as text.
+    writer = SafeCsvWriter(output, lineterminator="\r\n")
     writer.writerows(rows)
     response = HttpResponse(
         output.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
