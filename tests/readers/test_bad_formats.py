@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 
 import pytest
 from docx import Document as WordDocument
 from PIL import Image
 
 from planwatch import readers
+from planwatch.readers import guard
 from planwatch.cli import main
 from tests.conftest import FIXTURES
 
@@ -133,7 +135,7 @@ def test_docx_with_a_table_that_is_not_a_plan(capsys, tmp_path):
 
 
 def test_decompression_bomb_inside_a_docx(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 4_000_000)
+    monkeypatch.setattr(guard, "LIMITS", replace(guard.LIMITS, unpacked_bytes=4_000_000))
     path = tmp_path / "bomb.docx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import cast
 
@@ -17,7 +15,9 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Cell, Document, Row, collapse
+from planwatch.readers import archive, guard
+from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells, too_many_rows
+from planwatch.readers.cells import span as cells_span
 
 _P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 
@@ -48,7 +48,7 @@ def _cell_paragraphs(tc: etree._Element) -> Cell:
     return paragraphs
 
 
-def _row_cells(tr: etree._Element) -> list[Cell]:
+def _row_cells(tr: etree._Element, name: str) -> list[Cell]:
     cells: list[Cell] = []
     for tc in _content(tr):
         if tc.tag != _TC:
@@ -59,40 +59,38 @@ def _row_cells(tr: etree._Element) -> list[Cell]:
         if properties is not None:
             grid_span = properties.find(qn("w:gridSpan"))
             if grid_span is not None:
-                span = int(grid_span.get(qn("w:val"), "1"))
+                span = cells_span(grid_span.get(qn("w:val")))
             v_merge = properties.find(qn("w:vMerge"))
             # A vMerge without val="restart" continues the cell above: its text is printed once.
             merged_from_above = v_merge is not None and v_merge.get(qn("w:val")) != "restart"
         cells.append([] if merged_from_above else _cell_paragraphs(tc))
         cells.extend([] for _ in range(span - 1))
+        if len(cells) > guard.LIMITS.cells:
+            raise too_many_cells(name, len(cells))
     return cells
 
 
 def read_docx(data: bytes, name: str) -> Document:
     """Read a Word document: paragraphs before the first table, then all tables' rows."""
+    archive.vet(data, name)
     try:
         word = docx.Document(io.BytesIO(data))
-    except (
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        OSError,
-        zipfile.BadZipFile,
-        zlib.error,
-        etree.XMLSyntaxError,
-    ) as error:
+        body = word.element.body
+    except (PackageNotFoundError, KeyError, etree.XMLSyntaxError, *archive.ZIP_ERRORS) as error:
         raise PlanReadError(
             f"{name} is a damaged DOCX file ({type(error).__name__}): "
             "open it in Word and save it again"
         ) from None
     document = Document()
     seen_table = False
-    for block in _content(word.element.body):
+    for block in _content(body):
         if block.tag == _P:
             document.add_text(_paragraph_text(block), after_table=seen_table)
         elif block.tag == _TBL:
             seen_table = True
             for tr in _content(block):
                 if tr.tag == _TR:
-                    document.rows.append(Row(cells=_row_cells(tr)))
+                    if len(document.rows) >= guard.LIMITS.rows:
+                        raise too_many_rows(name)
+                    document.rows.append(Row(cells=_row_cells(tr, name)))
     return document

@@ -1,0 +1,65 @@
+"""Bounds on a PDF before pdfium opens it: what its compressed streams unpack to, in total."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from bisect import bisect_right
+
+from planwatch.errors import PlanReadError
+from planwatch.readers import guard
+
+# The keyword that opens a stream's data (not the end of "endstream").
+_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n")
+_END = re.compile(rb"endstream")
+_FLATE = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode\b")
+# Images are decoded only to draw them, never to read text: they do not count.
+_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+_DICTIONARY_WINDOW = 4096
+_CHUNK = 65536
+
+
+def _decoded_size(data: bytes, start: int, end: int, room: int) -> int:
+    """How many bytes the deflate data in data[start:end] unpacks to, counting no further
+    than `room` + 1 (damaged data counts what came out before the damage)."""
+    decoder = zlib.decompressobj()
+    produced = 0
+    position = start
+    try:
+        while position < end and produced <= room and not decoder.eof:
+            chunk = data[position : min(position + _CHUNK, end)]
+            position += len(chunk)
+            produced += len(decoder.decompress(chunk, room + 1 - produced))
+            while decoder.unconsumed_tail and produced <= room and not decoder.eof:
+                produced += len(decoder.decompress(decoder.unconsumed_tail, room + 1 - produced))
+    except zlib.error:
+        pass
+    return produced
+
+
+def check_streams(data: bytes, name: str) -> None:
+    """Refuse a PDF whose Flate-compressed streams other than images (page content, fonts,
+    object streams) unpack to more than the limit: a compression bomb that pdfium would
+    decode whole. Each byte of the file is fed to the decoder at most once; streams
+    encrypted or under other filters are left to the reading budget."""
+    limit = guard.LIMITS.pdf_decoded_bytes
+    ends = [match.start() for match in _END.finditer(data)]
+    total = 0
+    done_until = 0
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        if start < done_until:
+            continue
+        head = data[max(0, match.start() - _DICTIONARY_WINDOW) : match.start()]
+        head = head[head.rfind(b"obj") + 1 :]  # this object's dictionary only
+        if not _FLATE.search(head) or _IMAGE.search(head):
+            continue
+        following = bisect_right(ends, start)
+        end = ends[following] if following < len(ends) else len(data)
+        done_until = end
+        total += _decoded_size(data, start, end, limit - total)
+        if total > limit:
+            raise PlanReadError(
+                f"{name} unpacks to more than {limit / 1_000_000:.0f} MB of page content, "
+                "far more than any plan (a compression bomb?): it was not read"
+            )
