@@ -489,7 +489,12 @@ def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
                 masks[other] = _masks(other_words)
             if total and 2 * _lcs_length(other_words, words, masks[other]) / total < threshold:
                 continue
-            ratio = SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            # The same text is ratio 1 (SequenceMatcher would take O(n²) time to say so).
+            ratio = (
+                1.0
+                if words == other_words
+                else SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            )
             if ratio >= threshold:
                 other_concern, other_number, _ = numbered[other]
                 kind = "the same as" if ratio == 1 else "nearly the same as"

@@ -27,6 +27,7 @@ ZIP_ERRORS = (
 )
 _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # what Word and LibreOffice write
 _XML_SUFFIXES = (".xml", ".rels")
+_MAX_VERSION = 63  # the newest zip specification zipfile reads (6.3)
 
 
 def damaged(name: str) -> PlanReadError:
@@ -49,6 +50,13 @@ def _bomb(name: str, unpacked: int) -> PlanReadError:
     )
 
 
+def _packed(name: str, how: str) -> PlanReadError:
+    return PlanReadError(
+        f"{name} is packed in a way Word and LibreOffice never use ({how}): "
+        "open it and save it again"
+    )
+
+
 def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     """The archive, once its directory says it is safe to unpack: a bounded number of
     members, none encrypted or packed in a way Word and LibreOffice never use, their
@@ -57,6 +65,8 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
+    except NotImplementedError as error:  # a zip version newer than zipfile reads
+        raise _packed(name, str(error)) from None
     except ZIP_ERRORS:
         raise damaged(name) from None
     if len(members) > limits.zip_members:
@@ -73,12 +83,15 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
                 f"{name} is encrypted or password-protected: save an unprotected copy and read that"
             )
         if member.compress_type not in _METHODS:
-            raise PlanReadError(
-                f"{name} is packed in a way Word and LibreOffice never use (zip method "
-                f"{member.compress_type}): open it and save it again"
-            )
+            raise _packed(name, f"zip method {member.compress_type}")
+        if member.extract_version > _MAX_VERSION:
+            raise _packed(name, f"zip version {member.extract_version / 10:.1f}")
         if member.file_size > limits.compression_ratio * max(member.compress_size, 1):
-            raise _bomb(name, unpacked)
+            raise PlanReadError(
+                f"{name} has a part that unpacks to over {limits.compression_ratio} times "
+                f"its packed size ({member.filename[:60]!r}), as only a zip bomb does: "
+                "it was not opened"
+            )
     return archive
 
 

@@ -38,7 +38,7 @@ class Limits:
     compression_ratio: int = 100  # odfdo refuses above 200; XML compresses 5 to 20 times
     pdf_pages: int = 1000
     pdf_decoded_bytes: int = 48_000_000  # a PDF's content streams and fonts, decoded
-    rows: int = 20_000  # table rows of one document
+    rows: int = 2_000  # table rows of one document (the largest published plans have 300)
     cells: int = 64  # cells of one table row, merged cells counted
 
 
@@ -139,7 +139,8 @@ def _forkserver() -> Any:
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["planwatch.pipeline"])
+        # The caller's main module too, so that no child has to run it again.
+        _context.set_forkserver_preload(["__main__", "planwatch.pipeline"])
     return _context
 
 
