@@ -28,6 +28,7 @@ fixture under tests/fixtures/bad/.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import random
 import re
@@ -43,8 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from planwatch.errors import PlanReadError
+from planwatch.quality import check_plan
 from planwatch.readers import guard, read_document_here
 from planwatch.readers.cells import Document
+from planwatch.tables import build_plan
 
 ROOT = Path(__file__).parents[1]
 
@@ -64,9 +67,6 @@ HARNESS_LIMITS = replace(guard.LIMITS, memory_bytes=1_500_000_000, seconds=30.0)
 def read_and_check(data: bytes, name: str) -> dict[str, Any]:
     """Read one input as the import does, then run the quality rules on the plan read.
     Returns what happened at each stage (the child's exceptions never escape)."""
-    from planwatch.quality import check_plan
-    from planwatch.tables import build_plan
-
     outcome: dict[str, Any] = {"stage": "read"}
     try:
         document = read_document_here(data, name)
@@ -164,6 +164,12 @@ def text_mutation(rng: random.Random, data: bytes) -> bytes:
     return data.replace(b"\n", b"\r", rng.randrange(1, 100))
 
 
+@functools.cache
+def _bomb(size: int) -> bytes:
+    """Drawing operators that unpack to `size` bytes, compressed (made once per size)."""
+    return zlib.compress(b"0 0 m 1 1 l S\n" * (size // 14), 9)
+
+
 def pdf_mutation(rng: random.Random, data: bytes) -> bytes:
     kind = rng.randrange(6)
     streams = [m.end() for m in re.finditer(rb"(?<![A-Za-z])stream\r?\n", data)]
@@ -172,7 +178,7 @@ def pdf_mutation(rng: random.Random, data: bytes) -> bytes:
         at = rng.choice(streams)
         end = data.find(b"endstream", at)
         size = rng.choice([10_000_000, 100_000_000, 400_000_000])
-        bomb = zlib.compress(b"0 0 m 1 1 l S\n" * (size // 14), 9)
+        bomb = _bomb(size)
         return data[:at] + bomb + b"\n" + data[max(end, at) :]
     if kind == 1:
         return re.sub(rb"/Count \d+", b"/Count " + str(rng.choice([0, -1, 10**9])).encode(), data)
@@ -458,7 +464,13 @@ def run(fmt: str, count: int, seed: int, progress: bool = False) -> Tally:
         data = mutate(rng, fmt, rng.choice(sources))
         try_one(data, f"fuzz-{number}.{suffix}", tally)
         if progress and (number + 1) % 500 == 0:
-            print(f"  {fmt}: {number + 1} inputs, {time.monotonic() - began:.0f} s", flush=True)
+            print(
+                f"  {fmt}: {number + 1} inputs, {time.monotonic() - began:.0f} s: "
+                f"{tally.uncaught_readers} uncaught (readers), {tally.uncaught_quality} "
+                f"uncaught (quality rules), {tally.hangs} hangs, {tally.over_budget} over "
+                f"budget, {tally.over_gigabyte} over 1 GB",
+                flush=True,
+            )
     return tally
 
 

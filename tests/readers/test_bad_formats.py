@@ -10,8 +10,8 @@ from docx import Document as WordDocument
 from PIL import Image
 
 from planwatch import readers
-from planwatch.readers import guard
 from planwatch.cli import main
+from planwatch.readers import guard
 from tests.conftest import FIXTURES
 
 DOCUMENTS = FIXTURES / "documents"

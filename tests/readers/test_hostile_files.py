@@ -105,7 +105,9 @@ def test_years_0_and_10000_are_unreadable_dates_and_the_quality_rules_run():
 
 
 def _text_plan(rows: int, cells: int = 5) -> bytes:
-    header = (FIXTURES.parent.parent / "src" / "planwatch" / "samples" / "hmp-peterborough-2024.txt").read_bytes()
+    header = (
+        FIXTURES.parent.parent / "src" / "planwatch" / "samples" / "hmp-peterborough-2024.txt"
+    ).read_bytes()
     return header + b"\t".join([b"1"] * cells) + b"\n" + b"1\ta\tb\tc\td\n" * rows
 
 
@@ -165,7 +167,9 @@ def test_more_pages_than_any_plan(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(guard, "LIMITS", replace(guard.LIMITS, pdf_pages=1))
     path = tmp_path / "plan.pdf"
     path.write_bytes((DOCUMENTS / "hmp-longshire-2024.pdf").read_bytes())
-    assert parse_error(capsys, path).startswith(f"{path} has 2 pages, far more than any plan (at most 1)")
+    assert parse_error(capsys, path).startswith(
+        f"{path} has 2 pages, far more than any plan (at most 1)"
+    )
 
 
 # -- the budget itself: in a child process, whatever the reader does ---------------------------
