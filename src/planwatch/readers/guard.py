@@ -128,6 +128,8 @@ def _child(
         sender.send((outcome, usage))
     except MemoryError:
         sender.send((("memory", None), usage))
+    except OSError:
+        pass  # the parent stopped waiting (its time ran out) and will stop this process
 
 
 _context: Any = None
