@@ -28,6 +28,15 @@ class Document:
     lines: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    table_rows: int = field(default=0, repr=False, compare=False)  # counted by add_row
+
+    def add_row(self, row: Row, name: str) -> None:
+        """Append a table row, refusing a table far larger than any plan's before it is
+        read whole (paragraphs outside tables are not counted: a long report has many)."""
+        if self.table_rows >= guard.LIMITS.rows:
+            raise too_many_rows(name)
+        self.table_rows += 1
+        self.rows.append(row)
 
     def add_text(self, text: str, after_table: bool) -> None:
         """Text outside any table: a header block line before the first table; after it, a
@@ -62,7 +71,7 @@ def too_many_cells(name: str, count: int) -> PlanReadError:
 def check_size(document: Document, name: str) -> None:
     """Refuse a document whose table is far larger than any plan's (the readers stop
     early where they can; this catches the rest)."""
-    if len(document.rows) > guard.LIMITS.rows:
+    if sum(not row.outside_table for row in document.rows) > guard.LIMITS.rows:
         raise too_many_rows(name)
     for row in document.rows:
         if len(row.cells) > guard.LIMITS.cells:

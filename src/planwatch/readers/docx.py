@@ -16,7 +16,7 @@ from lxml import etree
 
 from planwatch.errors import PlanReadError
 from planwatch.readers import archive, guard
-from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells, too_many_rows
+from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells
 from planwatch.readers.cells import span as cells_span
 
 _P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
@@ -103,7 +103,5 @@ def read_docx(data: bytes, name: str) -> Document:
             columns = min(columns or guard.LIMITS.cells, guard.LIMITS.cells)
             for tr in _content(block):
                 if tr.tag == _TR:
-                    if len(document.rows) >= guard.LIMITS.rows:
-                        raise too_many_rows(name)
-                    document.rows.append(Row(cells=_row_cells(tr, name, columns)))
+                    document.add_row(Row(cells=_row_cells(tr, name, columns)), name)
     return document

@@ -18,7 +18,6 @@ from planwatch.readers.cells import (
     collapse,
     span,
     too_many_cells,
-    too_many_rows,
 )
 
 _TEXT_BLOCKS = ("text:p", "text:h")
@@ -83,7 +82,5 @@ def read_odt(data: bytes, name: str) -> Document:
         elif block.tag == "table:table":
             seen_table = True
             for row in _rows(block):
-                if len(document.rows) >= guard.LIMITS.rows:
-                    raise too_many_rows(name)
-                document.rows.append(Row(cells=_row_cells(row, name)))
+                document.add_row(Row(cells=_row_cells(row, name)), name)
     return document

@@ -7,7 +7,7 @@ import re
 
 from planwatch.errors import PlanReadError
 from planwatch.readers import guard
-from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells, too_many_rows
+from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S | re.I)
 # C0 control characters other than tab, newline, carriage return and form feed.
@@ -58,12 +58,11 @@ def read_text(data: bytes, name: str) -> Document:
     for line in text.splitlines():
         if "\t" in line:
             in_table = True
-            if len(document.rows) >= guard.LIMITS.rows:
-                raise too_many_rows(name)
             if line.count("\t") >= guard.LIMITS.cells:
                 raise too_many_cells(name, line.count("\t") + 1)
-            document.rows.append(
-                Row(cells=[split_cell(raw) for raw in line.split("\t")], new_page=blank_since_row)
+            document.add_row(
+                Row(cells=[split_cell(raw) for raw in line.split("\t")], new_page=blank_since_row),
+                name,
             )
             blank_since_row = False
         elif not line.strip():
