@@ -11,14 +11,15 @@ in the text form, the bundled sample): byte flips, truncation, zip entry corrupt
 methods, sizes, CRCs, names, offsets), XML mutations (spans and repeats, rows copied many
 times, deep nesting, huge attributes and text, entity bombs, dates in year 0 or 10000) and
 PDF stream bombs. Each input is read in a child process as the command line and the web
-import read it (planwatch.readers.guard), but with looser limits (30 s, 1.5 GB) so that the
+import read it (planwatch.readers.guard), but with looser limits (120 s, 1.5 GB) so that the
 real cost is measured; then the quality rules run on whatever was read. Per format it
 prints:
 
 - uncaught (readers): the reader raised anything but its one-line PlanReadError, or the
   child died;
 - uncaught (quality rules): check_plan raised on a plan that was read;
-- hangs > 10 s, and inputs over the 256 MB reading budget and over 1 GB (peak resident
+- hangs over 10 s of the child's processor time (not the wall clock, which a busy machine
+  stretches), and inputs over the 256 MB reading budget and over 1 GB (peak resident
   memory above the child's starting point).
 
 Target 0 in every column. --save-to writes each failing input to a folder, to become a
@@ -58,8 +59,10 @@ FORMATS = ("text", "pdf", "docx", "odt")
 HANG_SECONDS = 10.0
 BUDGET_BYTES = guard.Limits().memory_bytes
 GIGABYTE = 1_000_000_000
-# Looser than the reading budget, so that what an input really costs is measured.
-HARNESS_LIMITS = replace(guard.LIMITS, memory_bytes=1_500_000_000, seconds=30.0)
+# Looser than the reading budget, so that what an input really costs is measured; the wall
+# clock is generous because a shared machine may starve the child: hangs are judged by the
+# child's own processor time.
+HARNESS_LIMITS = replace(guard.LIMITS, memory_bytes=1_500_000_000, seconds=120.0)
 
 
 # -- what runs in the child --------------------------------------------------------------
@@ -422,9 +425,10 @@ def in_process(data: bytes, name: str) -> tuple[dict[str, Any], guard.Usage]:
     memory only as growth of this process's peak (a new peak shows; a repeat does not)."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     began = time.monotonic()
+    cpu_began = time.process_time()
     outcome = read_and_check(data, name)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
-    return outcome, guard.Usage(time.monotonic() - began, peak)
+    return outcome, guard.Usage(time.monotonic() - began, peak, time.process_time() - cpu_began)
 
 
 def try_one(data: bytes, name: str, tally: Tally, isolate: bool = True) -> None:
@@ -450,10 +454,10 @@ def try_one(data: bytes, name: str, tally: Tally, isolate: bool = True) -> None:
             tally.fail("memory", text.split(": ", 1)[-1], data)
         return
     tally.peak_bytes = max(tally.peak_bytes, usage.peak_bytes)
-    tally.slowest = max(tally.slowest, usage.seconds)
-    if usage.seconds > HANG_SECONDS:
+    tally.slowest = max(tally.slowest, usage.cpu_seconds)
+    if usage.cpu_seconds > HANG_SECONDS:
         tally.hangs += 1
-        tally.fail("hang", f"{usage.seconds:.1f} s", data)
+        tally.fail("hang", f"{usage.cpu_seconds:.1f} s", data)
     if usage.peak_bytes > BUDGET_BYTES:
         tally.over_budget += 1
         tally.fail("budget", f"{usage.peak_bytes / 1e6:.0f} MB", data)
@@ -507,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         "| format | inputs | read | refused | uncaught (readers) | uncaught (quality rules) "
         f"| hangs > {HANG_SECONDS:g} s | over {BUDGET_BYTES / 1e6:.0f} MB | over 1 GB "
-        "| peak MB | slowest s |"
+        "| peak MB | slowest CPU s |"
     )
     rows = []
     for fmt in args.formats:

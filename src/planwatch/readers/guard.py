@@ -56,6 +56,7 @@ class Usage:
 
     seconds: float = 0.0
     peak_bytes: int = 0
+    cpu_seconds: float = 0.0  # the child's own processor time (fair on a busy machine)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,7 +115,7 @@ def _child(
     resource.setrlimit(resource.RLIMIT_AS, (room, room))
     cpu = int(limits.seconds) + 2  # a backstop: the parent stops the child on wall-clock time
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    began = time.monotonic()
+    began, cpu_began = time.monotonic(), time.process_time()
     try:
         outcome: tuple[str, Any] = ("value", function(*args))
     except PlanReadError as error:
@@ -123,7 +124,11 @@ def _child(
         outcome = ("memory", None)
     except Exception as error:
         outcome = ("failed", f"{type(error).__name__}: {error}"[:300])
-    usage = Usage(time.monotonic() - began, max(_status("VmHWM") - start, 0))
+    usage = Usage(
+        time.monotonic() - began,
+        max(_status("VmHWM") - start, 0),
+        time.process_time() - cpu_began,
+    )
     try:
         sender.send((outcome, usage))
     except MemoryError:
