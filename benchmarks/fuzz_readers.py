@@ -98,7 +98,10 @@ def text_form(document: Document) -> bytes:
     for row in document.rows:
         if row.new_page:
             lines.append("")
-        lines.append("\t".join("".join(f"<p>{p}</p>" for p in cell) for cell in row.cells))
+        # A heading between tables is written as a section row: the text form has no
+        # prose inside its table.
+        cells = row.cells + [[]] * (4 if row.outside_table else 0)
+        lines.append("\t".join("".join(f"<p>{p}</p>" for p in cell) for cell in cells))
     return ("\n".join(lines) + "\n").encode()
 
 
