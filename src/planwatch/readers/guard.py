@@ -123,7 +123,7 @@ def _child(
     except MemoryError:
         outcome = ("memory", None)
     except Exception as error:
-        outcome = ("failed", f"{type(error).__name__}: {error}"[:300])
+        outcome = ("failed", " ".join(f"{type(error).__name__}: {error}".split())[:300])
     usage = Usage(
         time.monotonic() - began,
         max(_status("VmHWM") - start, 0),
@@ -161,7 +161,13 @@ def measure(
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, limits, function, args), daemon=True)
     began = time.monotonic()
-    process.start()
+    try:
+        process.start()
+    except OSError:
+        # No process to be had (a process limit, say): read here, with the checks alone.
+        sender.close()
+        receiver.close()
+        return function(*args), Usage()
     sender.close()
     try:
         if not receiver.poll(limits.seconds):
