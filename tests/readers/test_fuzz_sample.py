@@ -4,7 +4,6 @@ or quality rule raises anything but the one-line PlanReadError, and none takes 1
 from __future__ import annotations
 
 import pytest
-
 from benchmarks import fuzz_readers
 
 SAMPLE = 120  # per format: about 10 s each on a quiet machine

@@ -37,6 +37,8 @@ REFUSED = {
     "high-ratio.odt": "has a part that unpacks to over 100 times its packed size ('content.xml'), as only a zip bomb does: it was not opened",
     # ValueError: a negative seek reading mimetype.
     "negative-seek.odt": DAMAGED,
+    # AttributeError: a main part whose root is not w:document.
+    "wrong-root.docx": "is a damaged DOCX file (its main part has no document body): open it in Word and save it again",
     # An entity expansion bomb.
     "entity-bomb.docx": "has a document type declaration in 'word/document.xml', which Word and LibreOffice never write (an XML bomb?): it was not read",
     # A PDF whose content stream is a compression bomb (about 2 GB per MB of file before).
