@@ -249,3 +249,17 @@ def test_the_limits_in_force_reach_the_child(capsys, tmp_path, monkeypatch):
     assert parse_error(capsys, path) == (
         f"{path} has more than 3 table rows, far more than any action plan: check it is the right file"
     )
+
+
+def test_a_row_copied_500_times_is_read_and_checked():
+    plan = read_plan(BAD / "copied-rows.txt")
+    copies = [a for a in plan.actions if a.text.startswith("A daily audit of 'overnight")]
+    assert len(copies) == 500
+    report = check_plan(plan)
+    duplicates = [f for f in report.findings if f.rule == "duplicate-action"]
+    # Each copy after the first is the same as the first.
+    assert len(duplicates) == 499
+    assert duplicates[0].message == (
+        "“A daily audit of 'overnight clinical observations' conducte…” is the same as "
+        "concern 4 action 3."
+    )
