@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from bisect import bisect_right
+from collections.abc import Iterator
 
 from planwatch.errors import PlanReadError
 from planwatch.readers import guard
 
-# The keyword that opens a stream's data (not the end of "endstream").
-_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n")
-_END = re.compile(rb"endstream")
 _FLATE = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode\b")
 # Images are decoded only to draw them, never to read text: they do not count.
 _IMAGE = re.compile(rb"/Subtype\s*/Image\b")
@@ -37,25 +34,37 @@ def _decoded_size(data: bytes, start: int, end: int, room: int) -> int:
     return produced
 
 
+def _stream_starts(data: bytes) -> Iterator[tuple[int, int]]:
+    """(position of the keyword, first byte of data) of each stream. bytes.find, not a
+    regular expression: it scans the file several times faster."""
+    position = 0
+    while (at := data.find(b"stream", position)) >= 0:
+        position = at + 6
+        if at and data[at - 1 : at].isalpha():  # "endstream", or part of a longer word
+            continue
+        if data.startswith(b"\r\n", position):
+            yield at, position + 2
+        elif data.startswith(b"\n", position):
+            yield at, position + 1
+
+
 def check_streams(data: bytes, name: str) -> None:
     """Refuse a PDF whose Flate-compressed streams other than images (page content, fonts,
     object streams) unpack to more than the limit: a compression bomb that pdfium would
     decode whole. Each byte of the file is fed to the decoder at most once; streams
     encrypted or under other filters are left to the reading budget."""
     limit = guard.LIMITS.pdf_decoded_bytes
-    ends = [match.start() for match in _END.finditer(data)]
     total = 0
     done_until = 0
-    for match in _STREAM.finditer(data):
-        start = match.end()
+    for keyword, start in _stream_starts(data):
         if start < done_until:
             continue
-        head = data[max(0, match.start() - _DICTIONARY_WINDOW) : match.start()]
+        head = data[max(0, keyword - _DICTIONARY_WINDOW) : keyword]
         head = head[head.rfind(b"obj") + 1 :]  # this object's dictionary only
         if not _FLATE.search(head) or _IMAGE.search(head):
             continue
-        following = bisect_right(ends, start)
-        end = ends[following] if following < len(ends) else len(data)
+        end = data.find(b"endstream", start)
+        end = len(data) if end < 0 else end
         done_until = end
         total += _decoded_size(data, start, end, limit - total)
         if total > limit:
