@@ -39,6 +39,12 @@ REFUSED = {
     "negative-seek.odt": DAMAGED,
     # AttributeError: a main part whose root is not w:document.
     "wrong-root.docx": "is a damaged DOCX file (its main part has no document body): open it in Word and save it again",
+    # AttributeError in python-docx (found by the fuzz benchmark, kept as found): a .rels
+    # part and a [Content_Types].xml whose roots are other elements.
+    "fuzz-bad-rels.docx": "is a damaged DOCX file (its package parts are malformed): open it in Word and save it again",
+    "fuzz-bad-content-types.docx": "is a damaged DOCX file (its package parts are malformed): open it in Word and save it again",
+    # ValueError in odfdo (found by the fuzz benchmark): a namespace no ODT uses.
+    "fuzz-unknown-namespace.odt": "is not a readable ODT file (an element in an unknown namespace): open it in LibreOffice and save it again",
     # An entity expansion bomb.
     "entity-bomb.docx": "has a document type declaration in 'word/document.xml', which Word and LibreOffice never write (an XML bomb?): it was not read",
     # A PDF whose content stream is a compression bomb (about 2 GB per MB of file before).

@@ -78,7 +78,15 @@ def read_docx(data: bytes, name: str) -> Document:
     """Read a Word document: paragraphs before the first table, then all tables' rows."""
     archive.vet(data, name)
     try:
-        word = docx.Document(io.BytesIO(data))
+        try:
+            word = docx.Document(io.BytesIO(data))
+        except AttributeError:
+            # python-docx's package reader on a [Content_Types].xml or .rels part whose
+            # root is some other element.
+            raise PlanReadError(
+                f"{name} is a damaged DOCX file (its package parts are malformed): "
+                "open it in Word and save it again"
+            ) from None
         # A damaged main part may have some other root, or no body: found, not assumed.
         body = word.element.find(_BODY) if word.element.tag == _DOCUMENT else None
     except (PackageNotFoundError, KeyError, etree.XMLSyntaxError, *archive.ZIP_ERRORS) as error:

@@ -74,6 +74,18 @@ def read_odt(data: bytes, name: str) -> Document:
             f"{name} is not a readable ODT file ({type(error).__name__}): "
             "open it in LibreOffice and save it again"
         ) from None
+    try:
+        return _read_body(body, name)
+    except ValueError:
+        # odfdo names each element by its namespace's prefix, and has none for a namespace
+        # no OpenDocument file uses.
+        raise PlanReadError(
+            f"{name} is not a readable ODT file (an element in an unknown namespace): "
+            "open it in LibreOffice and save it again"
+        ) from None
+
+
+def _read_body(body: Element, name: str) -> Document:
     document = Document()
     seen_table = False
     for block in _blocks(body):
