@@ -37,7 +37,8 @@ class Limits:
     xml_bytes: int = 10_000_000  # any one XML member
     compression_ratio: int = 100  # odfdo refuses above 200; XML compresses 5 to 20 times
     pdf_pages: int = 1000
-    pdf_decoded_bytes: int = 48_000_000  # a PDF's content streams and fonts, decoded
+    pdf_decoded_bytes: int = 10_000_000  # content streams, decoded (pdfium holds drawing
+    # operators at about 20 times their size; a 40-page plan has about 1 MB of them)
     rows: int = 2_000  # table rows of one document (the largest published plans have 300)
     cells: int = 64  # cells of one table row, merged cells counted
 

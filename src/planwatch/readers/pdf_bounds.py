@@ -10,10 +10,14 @@ from planwatch.errors import PlanReadError
 from planwatch.readers import guard
 
 _FLATE = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode\b")
-# Images are decoded only to draw them, never to read text: they do not count.
-_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+# Images are decoded only to draw them, never to read text, and fonts are held as they
+# unpack (about their own size): neither counts. Page content does: pdfium holds each
+# drawing operator as an object of its own, some 20 times the operator's size.
+_IMAGE = re.compile(rb"/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)\b|/Length1\b")
 _DICTIONARY_WINDOW = 4096
-_CHUNK = 65536
+# Small input pieces: zlib drops what a piece unpacked when it raises on damage later in
+# that piece, and pdfium keeps everything unpacked before the damage.
+_CHUNK = 1024
 
 
 def _decoded_size(data: bytes, start: int, end: int, room: int) -> int:
@@ -49,9 +53,9 @@ def _stream_starts(data: bytes) -> Iterator[tuple[int, int]]:
 
 
 def check_streams(data: bytes, name: str) -> None:
-    """Refuse a PDF whose Flate-compressed streams other than images (page content, fonts,
-    object streams) unpack to more than the limit: a compression bomb that pdfium would
-    decode whole. Each byte of the file is fed to the decoder at most once; streams
+    """Refuse a PDF whose Flate-compressed streams other than images and fonts (page
+    content, forms, object streams) unpack to more than the limit: a compression bomb
+    that pdfium would decode whole. Each byte of the file is fed to the decoder at most once; streams
     encrypted or under other filters are left to the reading budget."""
     limit = guard.LIMITS.pdf_decoded_bytes
     total = 0
