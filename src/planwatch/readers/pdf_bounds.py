@@ -55,8 +55,8 @@ def _stream_starts(data: bytes) -> Iterator[tuple[int, int]]:
 def check_streams(data: bytes, name: str) -> None:
     """Refuse a PDF whose Flate-compressed streams other than images and fonts (page
     content, forms, object streams) unpack to more than the limit: a compression bomb
-    that pdfium would decode whole. Each byte of the file is fed to the decoder at most once; streams
-    encrypted or under other filters are left to the reading budget."""
+    that pdfium would decode whole. Each byte of the file is fed to the decoder at most
+    once; streams encrypted or under other filters are left to the reading budget."""
     limit = guard.LIMITS.pdf_decoded_bytes
     total = 0
     done_until = 0
