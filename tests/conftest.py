@@ -96,3 +96,10 @@ def _append_only_on_sqlite(request):
     if sqlite and transactional:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO planwatch_unlock (reason) VALUES ('flush after a test')")
+
+
+@pytest.fixture
+def read_in_process(monkeypatch):
+    """Read files in this process rather than in the budgeted child, for tests that replace
+    a reader's internals (a replacement made here never reaches the child)."""
+    monkeypatch.setenv("PLANWATCH_READ_IN_PROCESS", "1")

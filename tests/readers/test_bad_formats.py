@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 
 import pytest
 from docx import Document as WordDocument
@@ -10,6 +11,7 @@ from PIL import Image
 
 from planwatch import readers
 from planwatch.cli import main
+from planwatch.readers import guard
 from tests.conftest import FIXTURES
 
 DOCUMENTS = FIXTURES / "documents"
@@ -135,7 +137,7 @@ def test_docx_with_a_table_that_is_not_a_plan(capsys, tmp_path):
 
 
 def test_decompression_bomb_inside_a_docx(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 4_000_000)
+    monkeypatch.setattr(guard, "LIMITS", replace(guard.LIMITS, unpacked_bytes=4_000_000))
     path = tmp_path / "bomb.docx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")

@@ -86,7 +86,7 @@ def test_damaged_tags_fall_back_to_the_layout(case, old, new, reason):
     assert {key: reading[key] for key in CONTRACT_KEYS} == expected()
 
 
-def test_a_tree_too_deep_falls_back_to_the_layout(monkeypatch):
+def test_a_tree_too_deep_falls_back_to_the_layout(monkeypatch, read_in_process):
     monkeypatch.setattr(pdf_tags, "MAX_DEPTH", 2)
     reading = read(tagged_bytes())
     assert reading["warnings"][0] == LAYOUT.format(
@@ -95,7 +95,7 @@ def test_a_tree_too_deep_falls_back_to_the_layout(monkeypatch):
     assert {key: reading[key] for key in CONTRACT_KEYS} == expected()
 
 
-def test_a_tree_too_large_falls_back_to_the_layout(monkeypatch):
+def test_a_tree_too_large_falls_back_to_the_layout(monkeypatch, read_in_process):
     monkeypatch.setattr(pdf_tags, "MAX_ELEMENTS_PER_PAGE", 10)
     reading = read(tagged_bytes())
     assert reading["warnings"][0] == LAYOUT.format(
@@ -103,7 +103,7 @@ def test_a_tree_too_large_falls_back_to_the_layout(monkeypatch):
     )
 
 
-def test_an_unforeseen_tree_falls_back_to_the_layout(monkeypatch):
+def test_an_unforeseen_tree_falls_back_to_the_layout(monkeypatch, read_in_process):
     def broken(roots):
         raise IndexError("unforeseen")
 

@@ -764,15 +764,32 @@ def _sharing(gram_sets: list[set[str] | None]) -> list[set[int]]:
 
 
 def _duplicate_candidates(texts: list[str]) -> list[list[int]]:
-    """For each text, the earlier texts that may be near-duplicates of it, in order."""
-    grams = [_grams(text) for text in texts]
+    """For each text, the earlier texts that may be near-duplicates of it, in order.
+
+    Each distinct text is indexed once (a plan of one action copied thousands of times
+    would otherwise cost memory by the square of its length): a repeated text has the
+    candidates of its first occurrence (where any earlier match is found first) and then
+    that first occurrence itself."""
+    first: dict[str, int] = {}
+    for position, text in enumerate(texts):
+        first.setdefault(text, position)
+    unique = list(first)
+    grams = [_grams(text) for text in unique]
     short = _sharing(
-        [g if len(t) <= 2 * _SHORT else None for t, g in zip(texts, grams, strict=True)]
+        [g if len(t) <= 2 * _SHORT else None for t, g in zip(unique, grams, strict=True)]
     )
     sampled = _sharing(
-        [_sampled(g) if len(t) > _SHORT else None for t, g in zip(texts, grams, strict=True)]
+        [_sampled(g) if len(t) > _SHORT else None for t, g in zip(unique, grams, strict=True)]
     )
-    return [sorted(a | b) for a, b in zip(short, sampled, strict=True)]
+    at_first = {
+        text: [first[unique[index]] for index in sorted(a | b)]
+        for text, a, b in zip(unique, short, sampled, strict=True)
+    }
+    repeated = {text: [*found, first[text]] for text, found in at_first.items()}
+    return [
+        at_first[text] if first[text] == position else repeated[text]
+        for position, text in enumerate(texts)
+    ]
 
 
 def _lcs_length(text: str, other: str, masks: dict[str, int]) -> int:
@@ -817,7 +834,12 @@ def duplicate_actions(plan: Plan, config: QualityConfig) -> list[Finding]:
                 masks[other] = _masks(other_words)
             if total and 2 * _lcs_length(other_words, words, masks[other]) / total < threshold:
                 continue
-            ratio = SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            # The same text is ratio 1 (SequenceMatcher would take O(n²) time to say so).
+            ratio = (
+                1.0
+                if words == other_words
+                else SequenceMatcher(None, words, other_words, autojunk=False).ratio()
+            )
             if ratio >= threshold:
                 other_concern, other_number, _ = numbered[other]
                 kind = "the same as" if ratio == 1 else "nearly the same as"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 from pathlib import Path
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Document
+from planwatch.readers import archive, guard
+from planwatch.readers.cells import Document, check_size
 from planwatch.readers.docx import read_docx
 from planwatch.readers.odt import read_odt
 from planwatch.readers.pdf import read_pdf
@@ -16,17 +15,23 @@ from planwatch.readers.text import read_text
 
 # Published plans are a few hundred kilobytes; anything far larger is not one.
 MAX_FILE_BYTES = int(os.environ.get("PLANWATCH_MAX_FILE_BYTES", 25_000_000))
-# What a DOCX or ODT may unpack to; a small file that unpacks to more is a zip bomb.
-MAX_UNPACKED_BYTES = 200_000_000
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 # The file suffix of each format a plan is read from: the one list, for naming stored files
 # and finding plan files in folders.
 SUFFIXES = {"pdf": ".pdf", "docx": ".docx", "odt": ".odt", "text": ".txt"}
+# A PDF may start with a few bytes of junk before its header (readers accept up to 1 kB);
+# it then ends with the pointer to its cross-reference table.
+_PDF_HEADER_WINDOW = 1024
+_PDF_TAIL = 2048
 
 
 def sniff(data: bytes) -> str:
-    """The format of a file from its first bytes: "pdf", "zip" or "text"."""
-    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+    """The format of a file from its structure: "pdf", "zip" or "text". A PDF starts with
+    its header (or has it within the first kilobyte and ends with `startxref`, as a PDF
+    with junk before it does); a text plan that merely quotes "%PDF-" is text."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if b"%PDF-" in data[:_PDF_HEADER_WINDOW] and b"startxref" in data[-_PDF_TAIL:]:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "zip"
@@ -34,31 +39,21 @@ def sniff(data: bytes) -> str:
 
 
 def zip_format(data: bytes, name: str) -> str:
-    """ "docx" or "odt" from a zip's members, after checking it is safe to unpack."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-        unpacked = sum(member.file_size for member in members)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise PlanReadError(
-                f"{name} would unpack to {_size(unpacked)}, far more than any plan "
-                "(a zip bomb?): it was not opened"
-            )
-        names = {member.filename for member in members}
-        if "word/document.xml" in names:
-            return "docx"
-        if "mimetype" in names and archive.read("mimetype").startswith(ODT_MIMETYPE):
+    """ "docx" or "odt" from a zip's members, after checking its directory is safe to unpack
+    (this reads no member but a short `mimetype`, so it is safe outside the budget)."""
+    zipped = archive.open_zip(data, name)
+    members = {member.filename: member for member in zipped.infolist()}
+    if "word/document.xml" in members:
+        return "docx"
+    mimetype = members.get("mimetype")
+    if mimetype is not None and mimetype.file_size <= 100:
+        if archive.read_member(zipped, mimetype, name).startswith(ODT_MIMETYPE):
             return "odt"
-        if "content.xml" in names and "mimetype" in names:
+        if "content.xml" in members:
             raise PlanReadError(
                 f"{name} is an OpenDocument file but not a text document: give an ODT, "
                 "DOCX, PDF or text file"
             )
-    except zipfile.BadZipFile:
-        raise PlanReadError(
-            f"{name} is a damaged or truncated DOCX or ODT file: download it again, "
-            "or open and save it again"
-        ) from None
     raise PlanReadError(
         f"{name} is a zip file but not a DOCX or ODT document: give the plan itself"
     )
@@ -103,12 +98,21 @@ def detect_format(data: bytes, name: str) -> str:
 
 
 def read_document(data: bytes, name: str) -> Document:
-    """Turn a file's bytes into header lines and table rows, whatever its format."""
+    """Turn a file's bytes into header lines and table rows, whatever its format, within the
+    reading budget (memory and time, see `guard.Limits`)."""
+    return guard.bounded(read_document_here, (data, name), name)
+
+
+def read_document_here(data: bytes, name: str) -> Document:
+    """`read_document` in this process: bounded by the readers' own checks alone."""
     kind = detect_format(data, name)
     if kind == "pdf":
-        return read_pdf(data, name)
-    if kind == "docx":
-        return read_docx(data, name)
-    if kind == "odt":
-        return read_odt(data, name)
-    return read_text(data, name)
+        document = read_pdf(data, name)
+    elif kind == "docx":
+        document = read_docx(data, name)
+    elif kind == "odt":
+        document = read_odt(data, name)
+    else:
+        document = read_text(data, name)
+    check_size(document, name)
+    return document

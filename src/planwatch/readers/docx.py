@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import cast
 
@@ -17,9 +15,13 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Cell, Document, Row, collapse
+from planwatch.readers import archive, guard
+from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells
+from planwatch.readers.cells import span as cells_span
 
 _P, _TBL, _TR, _TC, _SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+_DOCUMENT, _BODY = qn("w:document"), qn("w:body")
+_GRID, _GRID_COLUMN = qn("w:tblGrid"), qn("w:gridCol")
 
 
 def _paragraph_text(element: etree._Element) -> str:
@@ -48,7 +50,9 @@ def _cell_paragraphs(tc: etree._Element) -> Cell:
     return paragraphs
 
 
-def _row_cells(tr: etree._Element) -> list[Cell]:
+def _row_cells(tr: etree._Element, name: str, columns: int) -> list[Cell]:
+    """A row's cells, each merged cell followed by an empty one per column it covers
+    (no more than the table's grid has: a damaged file may claim any span)."""
     cells: list[Cell] = []
     for tc in _content(tr):
         if tc.tag != _TC:
@@ -59,40 +63,53 @@ def _row_cells(tr: etree._Element) -> list[Cell]:
         if properties is not None:
             grid_span = properties.find(qn("w:gridSpan"))
             if grid_span is not None:
-                span = int(grid_span.get(qn("w:val"), "1"))
+                span = cells_span(grid_span.get(qn("w:val")))
             v_merge = properties.find(qn("w:vMerge"))
             # A vMerge without val="restart" continues the cell above: its text is printed once.
             merged_from_above = v_merge is not None and v_merge.get(qn("w:val")) != "restart"
         cells.append([] if merged_from_above else _cell_paragraphs(tc))
-        cells.extend([] for _ in range(span - 1))
+        cells.extend([] for _ in range(min(span, columns - len(cells) + 1) - 1))
+        if len(cells) > guard.LIMITS.cells:
+            raise too_many_cells(name, len(cells))
     return cells
 
 
 def read_docx(data: bytes, name: str) -> Document:
     """Read a Word document: paragraphs before the first table, then all tables' rows."""
+    archive.vet(data, name)
     try:
-        word = docx.Document(io.BytesIO(data))
-    except (
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        OSError,
-        zipfile.BadZipFile,
-        zlib.error,
-        etree.XMLSyntaxError,
-    ) as error:
+        try:
+            word = docx.Document(io.BytesIO(data))
+        except AttributeError:
+            # python-docx's package reader on a [Content_Types].xml or .rels part whose
+            # root is some other element.
+            raise PlanReadError(
+                f"{name} is a damaged DOCX file (its package parts are malformed): "
+                "open it in Word and save it again"
+            ) from None
+        # A damaged main part may have some other root, or no body: found, not assumed.
+        body = word.element.find(_BODY) if word.element.tag == _DOCUMENT else None
+    except (PackageNotFoundError, KeyError, etree.XMLSyntaxError, *archive.ZIP_ERRORS) as error:
         raise PlanReadError(
             f"{name} is a damaged DOCX file ({type(error).__name__}): "
             "open it in Word and save it again"
         ) from None
+    if body is None:
+        raise PlanReadError(
+            f"{name} is a damaged DOCX file (its main part has no document body): "
+            "open it in Word and save it again"
+        )
     document = Document()
     seen_table = False
-    for block in _content(word.element.body):
+    for block in _content(body):
         if block.tag == _P:
             document.add_text(_paragraph_text(block), after_table=seen_table)
         elif block.tag == _TBL:
             seen_table = True
+            grid = block.find(_GRID)
+            columns = len(grid.findall(_GRID_COLUMN)) if grid is not None else 0
+            columns = min(columns or guard.LIMITS.cells, guard.LIMITS.cells)
             for tr in _content(block):
                 if tr.tag == _TR:
-                    document.rows.append(Row(cells=_row_cells(tr)))
+                    document.add_row(Row(cells=_row_cells(tr, name, columns)), name)
     return document

@@ -15,9 +15,10 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.errors import PlanReadError
+from planwatch.readers import guard, pdf_scan, pdf_tags
 from planwatch.readers import pdf_layout as layout
-from planwatch.readers import pdf_scan, pdf_tags
 from planwatch.readers.cells import Cell, Document, Row
+from planwatch.readers.pdf_bounds import check_streams
 
 # Borders are drawn as thin lines or thin filled rectangles; anything thicker is shading.
 _RULE_THICKNESS = 2.5
@@ -476,9 +477,15 @@ def _read_tags(
 def read_pdf(data: bytes, name: str) -> Document:
     """Read a PDF's plan table (and the header block above it) into rows of cells: from its
     structure tree when it has a usable one, otherwise from its layout."""
+    check_streams(data, name)
     pdf = _open(data, name)
     document = Document()
     try:
+        if len(pdf) > guard.LIMITS.pdf_pages:
+            raise PlanReadError(
+                f"{name} has {len(pdf):,} pages, far more than any plan (at most "
+                f"{guard.LIMITS.pdf_pages:,}): check it is the right file"
+            )
         pages = [pdf[index] for index in range(len(pdf))]
         textpages = [page.get_textpage() for page in pages]
         if not any(pdfium_c.FPDFText_CountChars(textpage.raw) > 0 for textpage in textpages):

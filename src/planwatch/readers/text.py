@@ -6,7 +6,8 @@ import html
 import re
 
 from planwatch.errors import PlanReadError
-from planwatch.readers.cells import Cell, Document, Row, collapse
+from planwatch.readers import guard
+from planwatch.readers.cells import Cell, Document, Row, collapse, too_many_cells
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S | re.I)
 # C0 control characters other than tab, newline, carriage return and form feed.
@@ -57,8 +58,11 @@ def read_text(data: bytes, name: str) -> Document:
     for line in text.splitlines():
         if "\t" in line:
             in_table = True
-            document.rows.append(
-                Row(cells=[split_cell(raw) for raw in line.split("\t")], new_page=blank_since_row)
+            if line.count("\t") >= guard.LIMITS.cells:
+                raise too_many_cells(name, line.count("\t") + 1)
+            document.add_row(
+                Row(cells=[split_cell(raw) for raw in line.split("\t")], new_page=blank_since_row),
+                name,
             )
             blank_since_row = False
         elif not line.strip():
