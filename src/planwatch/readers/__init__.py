@@ -100,7 +100,12 @@ def detect_format(data: bytes, name: str) -> str:
 def read_document(data: bytes, name: str) -> Document:
     """Turn a file's bytes into header lines and table rows, whatever its format, within the
     reading budget (memory and time, see `guard.Limits`)."""
-    return guard.bounded(read_document_here, (data, name), name)
+    try:
+        return guard.bounded(read_document_here, (data, name), name)
+    except guard.NeedsOcr:
+        # A scan, found within the budget: read through OCR here, where ocrmypdf's own time
+        # limit (PLANWATCH_OCR_TIMEOUT) and page limit hold it (planwatch.readers.pdf_scan).
+        return read_document_here(data, name)
 
 
 def read_document_here(data: bytes, name: str) -> Document:

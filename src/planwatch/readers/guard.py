@@ -65,6 +65,17 @@ class ReaderFailure(PlanReadError):
     """A reader stopped on an error of its own (a defect to fix), reported as one line."""
 
 
+class NeedsOcr(PlanReadError):
+    """A PDF with no text layer, found within the budget: it is read through OCR outside it,
+    since OCR runs other programs (ocrmypdf, Tesseract) for minutes, with a time limit and
+    memory of their own (planwatch.readers.pdf_scan)."""
+
+
+def in_child() -> bool:
+    """Whether this process is a budgeted reading child."""
+    return _IN_CHILD
+
+
 def _mb(count: float) -> str:
     return f"{count / 1_000_000:.0f} MB"
 
@@ -119,6 +130,8 @@ def _child(
     began, cpu_began = time.monotonic(), time.process_time()
     try:
         outcome: tuple[str, Any] = ("value", function(*args))
+    except NeedsOcr:
+        outcome = ("scan", None)
     except PlanReadError as error:
         outcome = ("refused", str(error))
     except MemoryError:
@@ -197,6 +210,8 @@ def measure(
     usage.seconds = time.monotonic() - began
     if kind == "value":
         return value, usage
+    if kind == "scan":
+        raise NeedsOcr(f"{name} is a scan: it is read through OCR")
     if kind == "refused":
         raise PlanReadError(value)
     if kind == "memory":

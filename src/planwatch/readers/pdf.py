@@ -494,6 +494,10 @@ def read_pdf(data: bytes, name: str) -> Document:
                     f"{name} has neither text nor images: it is blank or damaged; download it "
                     "again, or give the Word version"
                 )
+            if guard.in_child():
+                # Within the reading budget only the check that it is a scan: OCR runs in
+                # the caller, outside it (guard.NeedsOcr).
+                raise guard.NeedsOcr(f"{name} is a scan")
             return _read_scan(pages, name)
         tagged = _read_tags(pdf, pages, textpages)
         if isinstance(tagged, Document):
