@@ -476,3 +476,25 @@ def test_counts_agree_with_their_nouns(users, client_for, seed_plan):
     assert re.search(r"\b(\d+) quality findings?\b", page)
     for count, noun in re.findall(r"\b(\d+) (quality findings?|errors?|warnings?)\b", page):
         assert noun.endswith("s") == (count != "1"), (count, noun)
+
+
+def test_the_area_filter_keeps_the_actions_of_concerns_in_that_area(users, client_for):
+    """Concern 1 of the seed plan set to Safety, every other concern to Respect: the overdue
+    list filtered by area shows concern 1's actions and no other."""
+    Concern.objects.update(area="respect")
+    Concern.objects.filter(ref="1").update(area="safety")
+    client = client_for(users["inspector"])
+    every = client.get("/overdue/?as_of=2025-06-30").content.decode()
+    safety = client.get("/overdue/?as_of=2025-06-30&area=safety").content.decode()
+
+    def numbers(html: str) -> set[str]:
+        found = re.findall(r'<span class="govuk-visually-hidden">Action </span>([\d.]+)</a>', html)
+        return set(found)
+
+    def concerns(found: set[str]) -> set[str]:
+        return {number.rsplit(".", 1)[0] for number in found}
+
+    assert concerns(numbers(safety)) == {"1"}
+    assert numbers(safety) < numbers(every)
+    respect = numbers(client.get("/overdue/?as_of=2025-06-30&area=respect").content.decode())
+    assert "1" not in concerns(respect) and respect | numbers(safety) == numbers(every)
