@@ -381,3 +381,31 @@ def test_a_new_version_cannot_be_dated_before_the_version_it_replaces(held, lead
     assert accepted.status_code == 302
     draft.refresh_from_db()
     assert (draft.state, draft.submitted_on) == (Plan.State.SUBMITTED, datetime.date(2024, 5, 22))
+
+
+def test_a_carried_action_whose_target_is_no_longer_completed_counts_as_open_everywhere(db):
+    """Found trying the service: an action printed "Completed", re-targeted to a date in a new
+    version, kept its stored status "completed" while the reports worked it out as open."""
+    from planwatch.web.plans import reports, services
+
+    plan = builders.plan(
+        concerns=[("1", "key", [("New visits hall opened.", "Governor", "Completed")])],
+    )
+    lead = builders.user("lead", Role.LEAD, plan.establishment)
+    with builders.on("2024-07-01"):
+        draft = services.amend(plan, lead)
+        action = Action.objects.get(plan=draft)
+        services.save_action(
+            action.concern,
+            {"text": action.text, "owner": action.owner, "target_text": "March 2027"},
+            action,
+        )
+        services.submit(draft, datetime.date(2024, 7, 1))
+    action.refresh_from_db()
+    assert action.status == Status.NOT_STARTED
+    with builders.on("2024-08-01"):
+        day = datetime.date(2024, 8, 1)
+        counts = Action.objects.filter(plan=draft).counts(day)
+        tallied = reports.tally(reports.plan_states(draft, day))
+    assert (counts["completed"], counts["open"]) == (0, 1)
+    assert (tallied["completed"], tallied["open"]) == (0, 1)

@@ -218,7 +218,11 @@ def test_my_actions_are_filtered_and_sorted_like_the_other_lists(users, client_f
         establishment=seed_plan.establishment, owner="Director", user=users["contributor"]
     )
     client = client_for(users["contributor"])
-    everything = table(client.get("/my-actions/").content.decode(), "Actions you act for")
+    page = client.get("/my-actions/").content.decode()
+    # The count is one sentence ("11 open actions." then where the page starts).
+    assert re.search(r'<p class="govuk-body">\d+ open actions?\.( Showing|</p>)', page)
+    assert ",." not in page
+    everything = table(page, "Actions you act for")
     nhft = table(client.get("/my-actions/?owner=NHFT").content.decode(), "Actions you act for")
     # The owner as printed, or as the plan's other actions name it (NHFT).
     assert {row[3] for row in nhft} == {"NHFT", "Northampton Healthcare Foundation Trust"}

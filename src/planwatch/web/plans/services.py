@@ -604,6 +604,9 @@ def save_action(concern: Concern, data: dict[str, Any], action: Action | None = 
         if action.pk is None or not action.carried_from_id:
             action.status = rules.initial_status(action.target)
         action.save()
+        # A carried-over action's status follows its target too (a target changed from
+        # "Completed" to a date is not completed), with its updates in every version.
+        refresh_state([action])
         _renormalise_owners(plan)
         themes.classify_concern(concern)
         _refresh_quality(plan)
