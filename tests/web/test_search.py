@@ -552,3 +552,25 @@ def test_the_command_refuses_bad_input_in_one_line(corpus, text, filters, user, 
     output = io.StringIO()
     assert search_command(text, filters, user, False, 1, Console(file=output, width=200)) == 2
     assert output.getvalue() == message + "\n"
+
+
+def test_area_and_topic_filters(corpus):
+    """Areas and topics as a person set them: the filters keep those concerns only."""
+    from planwatch.web.plans.models import Concern, ConcernTopic
+
+    admin = corpus["inspector"]
+    everything = [row[:2] for row in found(admin, "prisoners")]
+    assert len(everything) >= 2
+    Concern.objects.update(area="respect")
+    ConcernTopic.objects.all().delete()
+    first_establishment, first_ref = everything[0]
+    chosen = Concern.objects.filter(
+        ref=first_ref, plan__inspection__establishment__name=first_establishment
+    )
+    chosen.update(area="safety")
+    for concern in chosen:
+        ConcernTopic.objects.create(concern=concern, topic="violence", source="person")
+    assert [row[:2] for row in found(admin, "prisoners", area="safety")] == [everything[0]]
+    assert [row[:2] for row in found(admin, "prisoners", area="respect")] == everything[1:]
+    assert [row[:2] for row in found(admin, "prisoners", topic="violence")] == [everything[0]]
+    assert found(admin, "prisoners", topic="drugs") == []
