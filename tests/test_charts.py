@@ -75,3 +75,19 @@ def test_month_labels_are_thinned_to_keep_apart_and_the_range_is_stated():
             "Months: Jan 24 to Dec 25"
         ]
         assert {t.get("font-size") for t in root.iter(f"{SVG}text")} == {"16"}
+
+
+def test_the_range_line_names_what_the_bars_are():
+    from planwatch.charts import Chart, Series, render_svg
+
+    chart = Chart(
+        id="years",
+        title="Concerns by year",
+        description="Bars, one per year.",
+        categories=("2019", "2022", "2025"),
+        series=(Series("completed", "Concerns", (1, 2, 3)),),
+        axis="Inspection years",
+    )
+    assert '<text x="' in render_svg(chart)
+    assert "Inspection years: 2019 to 2025</text>" in render_svg(chart)
+    assert "Months:" not in render_svg(chart)

@@ -55,6 +55,8 @@ class Chart:
     description: str
     categories: tuple[str, ...]
     series: tuple[Series, ...]
+    # What the categories along the bottom are, for the line stating their range.
+    axis: str = "Months"
 
     def totals(self) -> list[int]:
         return [
@@ -189,7 +191,7 @@ def render_svg(
             )
     parts.append(
         f'<text x="{left}" y="{height - 8}" font-size="{FONT_SIZE}" fill="#0b0c0c" '
-        f'class="range">Months: {escape(chart.range_text())}</text>'
+        f'class="range">{escape(chart.axis)}: {escape(chart.range_text())}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -290,6 +290,7 @@ class SelfReported:
                 "the chart gives the figures."
             ),
             categories=tuple(labels.REPORTED.values()),
+            axis="What owners had reported",
             series=tuple(
                 Series(
                     colours[rating],
@@ -433,6 +434,7 @@ class Themes:
 
     def chart(self) -> Chart:
         return Chart(
+            axis="Inspection years",
             id="themes-by-year",
             title=f"Concerns by {'area' if taxonomy.has_areas() else 'kind'} and inspection year",
             description=(
