@@ -10,22 +10,11 @@ import pytest
 from planwatch.quality import RULE_SEVERITY
 from planwatch.quality.evaluation import load_split, score_split, total
 from tests.conftest import FIXTURES
+from tests.quality.test_labelled_sets import ACTION_RULES
 
 DEV = FIXTURES / "quality" / "dev"
 # The rules every plan of the set is labelled for, action by action.
-LABELLED_RULES = {
-    "missing-owner",
-    "missing-target",
-    "unreadable-target",
-    "target-before-submission",
-    "target-too-far",
-    "owner-mismatch",
-    "completed-at-submission",
-    "completed-unevidenced",
-    "not-measurable",
-    "uncertain-delivery",
-    "duplicate-action",
-}
+LABELLED_RULES = ACTION_RULES
 # Where the rules and a governor's reading still disagree, kept visible.
 KNOWN_FALSE_ALARMS = {
     # The Industries Manager works under the Head of Education, Skills and Work; the words

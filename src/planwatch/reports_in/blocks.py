@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from planwatch.errors import PlanReadError
-from planwatch.readers import detect_format, pdf_tags, read_document
+from planwatch.readers import detect_format, load_bytes, pdf_tags, read_document
 from planwatch.readers.cells import Document, collapse
 from planwatch.readers.text import decode, split_cell
 from planwatch.reports_in import ReportReadError, numbering
@@ -125,6 +126,17 @@ def _reworded(message: str) -> str:
     ):
         message = message.replace(plan_words, report_words)
     return message
+
+
+def load_document(path: Path, word: str) -> bytes:
+    """A report's or review's file, as the plan readers load one; a file that cannot be
+    opened is a ReportReadError, its message said of a `word` ("report", "review")."""
+    try:
+        return load_bytes(path)
+    except ReportReadError:
+        raise
+    except Exception as error:  # load_bytes raises PlanReadError only
+        raise ReportReadError(str(error).replace("plan", word)) from None
 
 
 def read_blocks(data: bytes, name: str) -> list[Block]:

@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from planwatch.readers import load_bytes
 from planwatch.reports_in import ReportReadError, common
-from planwatch.reports_in.blocks import Block, read_blocks
+from planwatch.reports_in.blocks import Block, load_document, read_blocks
 
 _SECTION = re.compile(r"^(?P<kind>priority|key) concerns\s*:?$", re.I)
 _NUMBERED = re.compile(r"^(?P<ref>\d{1,2})[.)]?\s+(?P<text>\S.*)$")
@@ -310,10 +309,4 @@ def read_report_bytes(data: bytes, name: str) -> InspectionReport:
 def read_report(path: str | Path) -> InspectionReport:
     """Read an inspection report file; raises ReportReadError with a one-line message."""
     path = Path(path)
-    try:
-        data = load_bytes(path)
-    except ReportReadError:
-        raise
-    except Exception as error:  # load_bytes raises PlanReadError only
-        raise ReportReadError(str(error).replace("plan", "report")) from None
-    return read_report_bytes(data, str(path))
+    return read_report_bytes(load_document(path, "report"), str(path))

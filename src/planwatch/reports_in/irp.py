@@ -12,9 +12,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from planwatch.dates import MONTHS, parse_date_range
-from planwatch.readers import load_bytes
 from planwatch.reports_in import ReportReadError, common
-from planwatch.reports_in.blocks import Block, read_blocks
+from planwatch.reports_in.blocks import Block, load_document, read_blocks
 
 RATINGS = {
     "no meaningful": "no_meaningful",
@@ -249,13 +248,7 @@ def read_review_bytes(data: bytes, name: str) -> Review:
 def read_review(path: str | Path) -> Review:
     """Read a review of progress file; raises ReportReadError with a one-line message."""
     path = Path(path)
-    try:
-        data = load_bytes(path)
-    except ReportReadError:
-        raise
-    except Exception as error:  # load_bytes raises PlanReadError only
-        raise ReportReadError(str(error).replace("plan", "review")) from None
-    return read_review_bytes(data, str(path))
+    return read_review_bytes(load_document(path, "review"), str(path))
 
 
 # --- matching review items to the concerns held -------------------------------------------

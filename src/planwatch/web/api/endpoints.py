@@ -297,9 +297,7 @@ class ActionFilters(Paging):
 
 def _list_item(action: Any, as_of: datetime.date) -> dict[str, Any]:
     """An action annotated by ActionQuerySet.with_state (state_status, state_due, …)."""
-    status = action.state_status
-    if status != labels.COMPLETED and action.state_due and action.state_due < as_of:
-        status = labels.OVERDUE
+    status = action.shown_status(as_of)
     return {
         "id": action.pk,
         "plan_id": action.plan_id,

@@ -601,11 +601,9 @@ def save_action(concern: Concern, data: dict[str, Any], action: Action | None = 
         action.owner = data["owner"].strip()
         action.target_text = data["target_text"].strip()
         action.target = parse_target(action.target_text) or ""
-        if action.pk is None or not action.carried_from_id:
-            action.status = rules.initial_status(action.target)
         action.save()
-        # A carried-over action's status follows its target too (a target changed from
-        # "Completed" to a date is not completed), with its updates in every version.
+        # The status follows the target and the updates in every version (a carried-over
+        # action re-targeted from "Completed" to a date is not completed).
         refresh_state([action])
         _renormalise_owners(plan)
         themes.classify_concern(concern)
