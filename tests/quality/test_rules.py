@@ -201,6 +201,7 @@ def test_owner_mismatch_fires(text, owner, quoted, post):
         ("The Deputy Governor will quality assure a sample of ten each month.", "Head of Safety"),
         # A post in the owner's own function, and staff who are not accountable posts.
         ("The Safer Custody Manager will deliver ACCT training.", "Head of Safer Custody"),
+        ("The Safer Custody Manager will deliver ACCT training.", "Head of Safety"),
         ("Prison Offender Managers will hold a session with each prisoner.", "Head of OMU"),
         ("The Family Support Worker will run a course twice a year.", "Head of Resettlement"),
         ("Officers will escort every patient.", "Director"),
@@ -255,6 +256,24 @@ def test_completed_at_submission_is_listed_and_flagged_without_evidence():
 
 
 @pytest.mark.parametrize(
+    ("text", "unevidenced"),
+    [
+        # "will have" is a future, and "have a" or "have access" a possession: not done.
+        ("Each new arrival will have a welfare check on the first night.", True),
+        ("Women will each have a named key worker.", True),
+        ("Prisoners will have access to a telephone in reception.", True),
+        # A perfect tense says what was done.
+        ("Officers have completed the refresher course and will keep it current.", False),
+        ("The unit has been repainted and will be inspected weekly.", False),
+        ("Staff have now had the training, which will be repeated yearly.", False),
+    ],
+)
+def test_completed_unevidenced_reads_the_tense(text, unevidenced):
+    plan = plan_with(act(text=text, target_text="Completed", target="completed"))
+    assert bool(rules_fired(plan, "completed-unevidenced")) is unevidenced
+
+
+@pytest.mark.parametrize(
     ("text", "vague"),
     [
         (
@@ -273,6 +292,12 @@ def test_completed_at_submission_is_listed_and_flagged_without_evidence():
         ("Violence will be reduced.", "reduced"),
         ("Staff will be expected to treat women with respect at all times.", "expected to"),
         ("Translated information will be available where appropriate.", "appropriate"),
+        # An output that is only the subject of a vague verb, with its whole noun phrase.
+        ("The first night centre routine will be reviewed.", "reviewed"),
+        ("A family day application will be supported.", "supported"),
+        ("The range of gym equipment will be expanded.", "expanded"),
+        ("Complaint forms will be made more accessible.", "made more accessible"),
+        ("Interpreting will be arranged where it is needed.", "where it is needed"),
     ],
 )
 def test_not_measurable_fires(text, vague):
@@ -320,6 +345,14 @@ def test_not_measurable_does_not_fire(text):
         ("The hub will open, if agreed by the Director.", "if agreed"),
         ("Two officers will be recruited, if HMPPS agrees to the funding.", "if HMPPS agrees"),
         ("Gym sessions will be increased, funding permitting.", "funding permitting"),
+        (
+            "A barbering academy will start if the bid is successful.",
+            "if the bid is successful",
+        ),
+        (
+            "A kitchen workshop will open once the business case is approved.",
+            "once the business case is approved",
+        ),
         ("The regime will be improved when staffing allows.", "when staffing allows"),
     ],
 )
@@ -339,6 +372,7 @@ def test_uncertain_delivery_fires_on_conditions(text, quoted):
         ("Aim to reduce assaults on staff by 20%.", "Aim to"),
         ("Links with domestic abuse services will be explored.", "be explored"),
         ("A support group may be introduced.", "may be introduced"),
+        ("The Head of Reducing Reoffending will explore housing options.", "will explore"),
     ],
 )
 def test_uncertain_delivery_fires_on_hedges(text, quoted):

@@ -273,6 +273,8 @@ _FUNCTION_INITIALS = {
     "esw": "education",
     "l&d": "learning development",
     "rr": "reducing reoffending",
+    # Prisons call one function both: the Safer Custody Manager works for the Head of Safety.
+    "safety": "safety safer custody",
 }
 
 
@@ -378,7 +380,12 @@ def owner_concentration(plan: Plan, config: QualityConfig) -> list[Finding]:
 # --- completed at submission ----------------------------------------------------------
 
 _DONE = re.compile(
-    r"\b(has|have|had)\s+(?:now\s+|been\s+|also\s+)*\w+|\b(was|were)\s+\w+ed\b"
+    # A perfect tense, not a future or a possession: "has been", "have delivered", but not
+    # "will have a first-night interview" or "have access to".
+    r"(?<!\bwill )(?<!\bshall )(?<!\bto )(?<!\beach )(?<!\bmust )(?<!\bwould )(?<!\bshould )"
+    r"\b(has|have|had)\s+(?:now\s+|been\s+|also\s+)*"
+    r"(?!(?:a|an|the|their|his|her|its|our|access|no|any|some|more|each|every|all|to)\b)\w+"
+    r"|\b(was|were)\s+\w+ed\b"
     r"|\bnow\s+(?:have|has|in place)"
     r"|\b(?:is|are)\s+(?:now\s+|also\s+)?(?:\w+ed|maintained|held|in place|collected|holding)\b"
     r"|\b(completed|implemented|commissioned|introduced|established|appointed|recruited)\b",
@@ -479,7 +486,8 @@ _VAGUE_WORDS = (
     r"consistent)|better|continue(?:s|d)? to|will continue|expected to|increased?|reduced?|"
     r"in a timely manner|timely|enhance|embed|raise awareness|robust(?:ly)?|"
     r"consistent(?:ly)?|focus(?:ed)? on|prioritis\w*|addressed|tackled?|as required|"
-    r"as necessary|where needed"
+    r"as necessary|where (?:it is |they are )?needed|expanded|widened|broadened|"
+    r"made more \w+"
 )
 _VAGUE = re.compile(rf"\b(?:{_VAGUE_WORDS})\b", re.I)
 # The vague words that are verbs: an output they act on is only the thing to be changed.
@@ -490,7 +498,9 @@ _VAGUE_VERBS = (
 # An output that is itself the thing to be reviewed or improved is no evidence of change:
 # "the strategy will be reviewed", "review the induction", "effective sessions".
 _VAGUE_OUTPUT = re.compile(
-    rf"\b(?:{_OUTPUTS})\s+(?:will|to|shall|should|is to|are to)\s+(?:continue to\s+)?(?:be\s+)?"
+    # The whole noun phrase goes: "the induction programme", "a unit application".
+    rf"\b(?:[\w-]+\s+){{0,2}}(?:{_OUTPUTS})(?:\s+[\w-]+)?"
+    r"\s+(?:will|to|shall|should|is to|are to)\s+(?:continue to\s+)?(?:be\s+)?"
     rf"(?:\w+ly\s+)?(?:{_VAGUE_WORDS})\b"
     rf"|\b(?:{_VAGUE_VERBS})\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){{0,2}}"
     rf"(?:{_OUTPUTS})\b",
@@ -591,14 +601,18 @@ _CONDITION = re.compile(
     r"as (?:funding|resources|staffing|the budget|capacity) allows?|"
     r"provided (?:that )?(?:funding|resources|staffing|the budget)|"
     r"(?:pending|awaiting) (?:funding|approval|agreement|a decision|the outcome)|"
-    r"dependent (?:up)?on|depending on|once funding)\b",
+    r"dependent (?:up)?on|depending on|once funding|"
+    # "if the Dynamic Purchasing System bid is successful"
+    r"(?:if|once|when) (?:the |a |an |our |its )?(?:[\w-]+ ){0,4}"
+    r"(?:bid|application|business case|funding request)s? (?:is |are )?"
+    r"(?:successful|approved|agreed|accepted|funded))\b",
     re.I,
 )
 _HEDGE = re.compile(
     r"\b(?:it is hoped|hope to|we hope|hoped that|hopes to|aims? to|aim is to|would like to|"
     r"(?:will |to )?seek to|seeks to|seeking to|would hope|endeavou?rs? to|strives? to|"
     r"tr(?:y|ies) to|attempts? to|look(?:ing)? into|look at whether|potentially|possibly|"
-    r"consider whether|consider if|explore whether|"
+    r"consider whether|consider if|explore whether|(?:will|to|shall) explore|"
     r"explore the possibility|(?:be |been )?explored|(?<!who )(?<!which )(?<!that )"
     r"(?:may|might|could) be (?:\w+ed|\w+en)|is likely to)\b",
     re.I,
