@@ -201,3 +201,30 @@ def test_two_marks_at_once_leave_one_and_a_message(users, draft, monkeypatch):
     with pytest.raises(services.Refused, match="has just been marked considered"):
         services.consider_finding(action, "owner-mismatch", REASON, lead)
     assert list(ConsideredFinding.objects.values_list("reason", flat=True)) == ["First."]
+
+
+def test_a_draft_is_measured_as_if_submitted_today(users, client_for, draft):
+    """A draft has no submission date yet: its targets are checked against today, so a
+    target already past is flagged while the lead can still change it."""
+    client = client_for(users["lead"])
+    action = action_of(draft, "2", 1)
+    last_year = datetime.date.today().year - 1
+    client.post(
+        f"/actions/{action.pk}/edit/",
+        {"text": action.text, "owner": action.owner, "target_text": f"March {last_year}"},
+    )
+    rules_fired = {
+        (finding.rule, finding.concern_ref, finding.action_number)
+        for finding in services.quality_report(draft).findings
+    }
+    assert ("target-before-submission", "2", 1) in rules_fired
+    page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
+    assert f"“March {last_year}”" in page and "before the plan was submitted" in page
+    client.post(
+        f"/actions/{action.pk}/edit/",
+        {"text": action.text, "owner": action.owner, "target_text": f"March {last_year + 3}"},
+    )
+    assert ("target-before-submission", "2", 1) not in {
+        (finding.rule, finding.concern_ref, finding.action_number)
+        for finding in services.quality_report(draft).findings
+    }

@@ -3,6 +3,7 @@ amendment, progress updates, judgements and their corrections."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -22,6 +23,7 @@ from planwatch import model as plan_model
 from planwatch.dates import parse_iso_date
 from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
+from planwatch.model import Plan as PlanModel
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
 from planwatch.quality import Finding, Report, check_plan
@@ -69,8 +71,18 @@ def quality_report(plan: Plan) -> Report:
     if not plan.is_draft:
         report = _submitted_report(plan.pk, plan.created_at)
     else:
-        report = _stored_report(plan.pk)
+        # Worked out on each reading: its targets are measured against today, the day it
+        # would be submitted, and today moves on while the draft waits.
+        report = check_plan(_checked_model(plan))
     return report.with_considered(_considered(plan))
+
+
+def _checked_model(plan: Plan) -> PlanModel:
+    """The plan as the quality rules see it: a draft is measured as if submitted today."""
+    model = plan.to_model()
+    if plan.is_draft and not model.plan_submitted:
+        model = dataclasses.replace(model, plan_submitted=rules.today().isoformat())
+    return model
 
 
 def _considered(plan: Plan) -> dict[tuple[str, int, str], str]:
@@ -151,7 +163,7 @@ def _stored_report(plan_pk: int) -> Report:
 
 
 def _refresh_quality(plan: Plan) -> None:
-    plan.quality = check_plan(plan.to_model()).to_dict()
+    plan.quality = check_plan(_checked_model(plan)).to_dict()
     Plan.objects.filter(pk=plan.pk).update(quality=plan.quality)
 
 
