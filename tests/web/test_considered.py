@@ -162,6 +162,13 @@ def test_a_bad_mark_says_what_is_wrong_and_changes_nothing(users, client_for, dr
 def test_an_action_without_open_findings_says_so(users, client_for, draft):
     client = client_for(users["lead"])
     action = action_of(draft, "2", 2)  # "The recruitment of two drug coordinators …"
+    # Its printed target (July 2024) is past today, the day a draft is measured against.
+    next_year = datetime.date.today().year + 1
+    services.save_action(
+        action.concern,
+        {"text": action.text, "owner": action.owner, "target_text": f"July {next_year}"},
+        action,
+    )
     assert services.quality_report(draft).for_action("2", 2) == []
     page = text_of(client.get(f"/actions/{action.pk}/consider/"))
     assert "Action 2.2 has no open quality findings." in page
@@ -219,7 +226,10 @@ def test_a_draft_is_measured_as_if_submitted_today(users, client_for, draft):
     }
     assert ("target-before-submission", "2", 1) in rules_fired
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
-    assert f"“March {last_year}”" in page and "before the plan was submitted" in page
+    assert (
+        f"The target “March {last_year}” is before today ({datetime.date.today():%-d %B %Y}), "
+        "the earliest this draft can be submitted."
+    ) in page
     client.post(
         f"/actions/{action.pk}/edit/",
         {"text": action.text, "owner": action.owner, "target_text": f"March {last_year + 3}"},

@@ -26,6 +26,9 @@ from tests.conftest import FIXTURES
 from tests.web.pagerules import huge_date_message
 from tests.web.test_domain import table
 
+# Drafts are measured as if submitted today: targets they set must be ahead of it.
+NEXT_YEAR = datetime.date.today().year + 1
+
 
 def text_of(response) -> str:
     """The page's visible text, whitespace collapsed, for assertions on what users read."""
@@ -337,7 +340,23 @@ def test_drafting_a_plan_in_the_browser(users, client_for, seed_plan):
     added = Action.objects.get(concern=concern)
     assert (added.target, added.owner_normalised) == ("2025-06", "Head of HR")
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
+    # A draft is measured as if submitted today, so a target already past is flagged.
+    assert "0 of 1 action pass every quality check" in page
+    assert (
+        f"The target “June 2025” is before today ({datetime.date.today():%-d %B %Y}), the "
+        "earliest this draft can be submitted."
+    ) in page
+    next_year = datetime.date.today().year + 1
+    client.post(
+        f"/actions/{added.pk}/edit/",
+        {"text": added.text, "owner": "Head of HR", "target_text": f"June {next_year}"},
+    )
+    page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
     assert "1 of 1 action passes every quality check" in page
+    client.post(
+        f"/actions/{added.pk}/edit/",
+        {"text": added.text, "owner": "Head of HR", "target_text": "June 2025"},
+    )
 
     response = client.post(
         f"/plans/{draft.pk}/submit/",
@@ -426,13 +445,13 @@ def test_drafting_pages_show_findings_beside_each_action(users, client_for, seed
         {
             "text": "The Strategic Safety meeting will be evaluated.",
             "owner": "Director",
-            "target_text": "July 2025",
+            "target_text": f"July {NEXT_YEAR}",
         },
     )
     page = text_of(client.get(f"/plans/{draft.pk}/edit/"))
     assert (
         "Action 1.5 The Strategic Safety meeting will be evaluated. Owner: Director. Target: "
-        "July 2025. Warning Nothing in “The Strategic Safety meeting will be evaluated.” can be "
+        f"July {NEXT_YEAR}. Warning Nothing in “The Strategic Safety meeting will be evaluated.” can be "
         "checked: it says “evaluated” but gives no number, frequency, threshold, date, scope "
         "(every, each, all) or output to show it was done. Say what will change and how it "
         "will be seen: a number or rate, how often, for whom, by when, or what will be "

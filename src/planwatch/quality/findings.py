@@ -45,3 +45,6 @@ class QualityConfig:
     max_owner_share: float = 0.5
     max_days_to_submit: int = 60
     near_duplicate_ratio: float = 0.9
+    # A draft is measured as if submitted on its plan_submitted day (today): the messages
+    # say so instead of speaking of a submission that has not happened.
+    draft: bool = False

@@ -120,8 +120,12 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                 Finding(
                     "target-before-submission",
                     "warning",
-                    f"The target {_quote(action.target_text)} is before the plan was submitted "
-                    f"({submitted.isoformat()}).",
+                    f"The target {_quote(action.target_text)} is before "
+                    + (
+                        f"today ({submitted:%-d %B %Y}), the earliest this draft can be submitted."
+                        if config.draft
+                        else f"the plan was submitted ({submitted.isoformat()})."
+                    ),
                     "If the action is already done, say “Completed” and what was done; "
                     "otherwise give a future date.",
                     concern.ref,
@@ -135,7 +139,12 @@ def target_date(plan: Plan, config: QualityConfig) -> list[Finding]:
                     "target-too-far",
                     "warning",
                     f"The target {_quote(action.target_text)} is more than "
-                    f"{config.max_months_after_submission} months after the plan was submitted.",
+                    f"{config.max_months_after_submission} months "
+                    + (
+                        "from today, the earliest this draft can be submitted."
+                        if config.draft
+                        else "after the plan was submitted."
+                    ),
                     "Break the work into steps, each with its own nearer date, so that "
                     "progress can be seen before the next inspection.",
                     concern.ref,

@@ -23,10 +23,9 @@ from planwatch import model as plan_model
 from planwatch.dates import parse_iso_date
 from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
-from planwatch.model import Plan as PlanModel
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
-from planwatch.quality import Finding, Report, check_plan
+from planwatch.quality import Finding, QualityConfig, Report, check_plan
 from planwatch.readers import SUFFIXES, detect_format
 from planwatch.web.plans import evidence as evidence_files
 from planwatch.web.plans import integrity, learning, rules, themes
@@ -68,21 +67,19 @@ def quality_report(plan: Plan) -> Report:
     draft changes, and read from the database after that. A submitted version never
     changes, so its report is also kept in memory once read. Findings the plan's lead marked
     considered (on this or an earlier version) carry their reason and are not counted open."""
-    if not plan.is_draft:
-        report = _submitted_report(plan.pk, plan.created_at)
-    else:
-        # Worked out on each reading: its targets are measured against today, the day it
-        # would be submitted, and today moves on while the draft waits.
-        report = check_plan(_checked_model(plan))
+    # A draft's is worked out on each reading: its targets are measured against today, the
+    # day it would be submitted, and today moves on while the draft waits.
+    report = _check(plan) if plan.is_draft else _submitted_report(plan.pk, plan.created_at)
     return report.with_considered(_considered(plan))
 
 
-def _checked_model(plan: Plan) -> PlanModel:
-    """The plan as the quality rules see it: a draft is measured as if submitted today."""
+def _check(plan: Plan) -> Report:
+    """The quality rules on a plan version: a draft is measured as if submitted today."""
     model = plan.to_model()
-    if plan.is_draft and not model.plan_submitted:
-        model = dataclasses.replace(model, plan_submitted=rules.today().isoformat())
-    return model
+    if not plan.is_draft:
+        return check_plan(model)
+    model = dataclasses.replace(model, plan_submitted=rules.today().isoformat())
+    return check_plan(model, QualityConfig(draft=True))
 
 
 def _considered(plan: Plan) -> dict[tuple[str, int, str], str]:
@@ -163,7 +160,7 @@ def _stored_report(plan_pk: int) -> Report:
 
 
 def _refresh_quality(plan: Plan) -> None:
-    plan.quality = check_plan(_checked_model(plan)).to_dict()
+    plan.quality = _check(plan).to_dict()
     Plan.objects.filter(pk=plan.pk).update(quality=plan.quality)
 
 
