@@ -21,12 +21,17 @@ KNOWN_FALSE_ALARMS = {
     # share nothing that shows it.
     "owner-mismatch": {
         "hmp-castlemere-2025:10.5",
-        # The Use of Force Coordinator works for the Head of Safety; nothing in the words
-        # ties use of force to safety.
-        "hmp-millbridge-2018:1.25.2",
-        # "will review every ACCT": a senior post reviewing is labelled oversight here, but
-        # "will review" is also the work itself in other plans of the set.
+        # "will review every ACCT", "will personally review every child": a senior post
+        # reviewing is labelled oversight here, but "will review" is also the work itself in
+        # other plans of the set.
         "hmp-yoi-ravensdene-2025:1.3",
+        "hmyoi-whinmoor-2025:1.4",
+        # "will attend each meeting and sign off": attending is labelled oversight here, and
+        # doing ("will attend every serious assault … and complete a debrief") elsewhere.
+        "hmp-brackwater-2018:4.12.2",
+        # Industries under Education, Skills and Work: elsewhere Industries owns actions an
+        # education provider's manager does.
+        "hmp-kingsgate-2024:4.5",
     },
     # "Employer-led academies to be expanded": labelled countable (academies), read as a
     # vague expansion.
@@ -41,6 +46,13 @@ KNOWN_MISSES = {
         "hmp-harrowden-2024:5.3",
         # "will ensure punctual starts to sessions": the sessions are named, not promised.
         "hmp-millbridge-2018:2.30.4",
+        # Outputs named beside a vague aim: "with the aim of offering gym sessions", "as a
+        # result of the strategy", "offering a … course".
+        "hmp-brackwater-2018:1.14.2",
+        "hmp-yoi-sedgecombe-2019:S42.2",
+        "hmp-yoi-sedgecombe-2019:3.12.2",
+        # "restored to pre-pandemic levels": a level named but not stated.
+        "hmp-stonecross-2023:3.1",
     },
     # "The Head of Safer Custody will quality assure key work entries": an active checking
     # verb is read as oversight, not as the work itself.
@@ -48,8 +60,8 @@ KNOWN_MISSES = {
 }
 # The figures reached when the rules were reworked: a change that lowers one fails here.
 FLOORS = {
-    "owner-mismatch": (0.93, 0.97),
-    "not-measurable": (0.99, 0.98),
+    "owner-mismatch": (0.92, 0.98),
+    "not-measurable": (0.99, 0.96),
     "uncertain-delivery": (1.0, 1.0),
     "completed-unevidenced": (1.0, 1.0),
 }
@@ -65,10 +77,11 @@ def scores(plans):
     return score_split(plans)
 
 
-def test_the_development_part_is_eleven_plans_of_at_least_400_actions(plans):
-    # Five written for it, and the first and second held-out parts' three each, moved here
-    # once their misses had been seen (tests/fixtures/quality/dev/README-from-*-heldout.md).
-    assert len(plans) == 11
+def test_the_development_part_is_sixteen_plans_of_at_least_400_actions(plans):
+    # Five written for it, and the first, second and third held-out parts (three, three and
+    # five plans), each moved here once its misses had been seen
+    # (tests/fixtures/quality/dev/README-from-*-heldout.md).
+    assert len(plans) == 16
     assert sum(len(item.plan.actions) for item in plans) >= 400
     assert {item.labels["split"] for item in plans} == {"dev"}
 

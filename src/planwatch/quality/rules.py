@@ -189,7 +189,7 @@ _ACTIVE_DOER = re.compile(
 # Verbs that say a post oversees, even as the subject: "The Principal will sign off the plan".
 _OVERSEEING_VERB = re.compile(
     r"^(?:sign(?:s)?[- ]off|chairs?|scrutinis\w*|scrutiniz\w*|oversees?|quality[- ]assures?|"
-    r"monitors?|checks?|approves?|endorses?|receives?)$",
+    r"monitors?|checks?|approves?|endorses?|receives?|authoris\w*|authoriz\w*)$",
     re.I,
 )
 # "… by the Deputy Governor", "by the prison's Head of Operations".
@@ -199,6 +199,7 @@ _OVERSIGHT = re.compile(
     r"\b(?:quality[- ]assur\w*|assur\w*|check(?:ed|s)?|scrutin\w*|monitor\w*|review(?:ed|s)?|"
     r"chair(?:ed|s)?|overs(?:ee|een|ight)|signed[- ]off|sign[- ]off|dip[- ]sampl\w*|sampl\w*|"
     r"audit(?:ed)?|approv\w*|agreed|endorsed|validated|report(?:ed|ing)? to|to account|"
+    r"authoris\w*|authoriz\w*|"
     r"accountable|"
     # A post that supports or is told is not the one doing the work either.
     r"supported|assisted|accompanied|attended|informed|advised|consulted)\b",
@@ -284,6 +285,8 @@ _FUNCTION_INITIALS = {
     "rr": "reducing reoffending",
     # Prisons call one function both: the Safer Custody Manager works for the Head of Safety.
     "safety": "safety safer custody",
+    # Use of force sits with security or with safety.
+    "force": "force security safety",
 }
 
 
@@ -400,7 +403,28 @@ _DONE = re.compile(
     r"|\b(completed|implemented|commissioned|introduced|established|appointed|recruited)\b",
     re.I,
 )
-_FUTURE = re.compile(r"\bwill\b|\bto be\b|\bplan(?:s|ned)? to\b", re.I)
+_FUTURE = re.compile(
+    r"\bwill\b|\bto be\b|\bplan(?:s|ned)? to\b"
+    # The terse style: "First night staff to make sure each arrival …".
+    r"|^\s*(?:the\s+)?(?:[\w'&-]+\s+){1,5}?to\s+(?!be\b)[a-z]+",
+    re.I,
+)
+# A present tense inside "each time …", "when …", "if …" describes a rule to follow, not what
+# was done: "each time a technique is used, a referral will go …".
+_WHENEVER = re.compile(
+    r"\b(?:each|every) time\b|\bwhen(?:ever)?\b|\bif\b|\bonce\b|\bafter\b|\bbefore\b"
+    r"|\buntil\b|\bwhere\b",
+    re.I,
+)
+
+
+def _says_done(text: str) -> bool:
+    """Whether the text says something was done, outside a clause of "when" or "if"."""
+    for match in _DONE.finditer(text):
+        clause = re.split(r"[.;,:]", text[: match.start()])[-1]
+        if not _WHENEVER.search(clause):
+            return True
+    return False
 
 
 def completed_at_submission(plan: Plan, config: QualityConfig) -> list[Finding]:
@@ -423,7 +447,7 @@ def completed_at_submission(plan: Plan, config: QualityConfig) -> list[Finding]:
             )
         )
         future = _FUTURE.search(action.text)
-        if future and not _DONE.search(action.text):
+        if future and not _says_done(action.text):
             findings.append(
                 Finding(
                     "completed-unevidenced",
@@ -495,8 +519,11 @@ _VAGUE_WORDS = (
     r"consistent)|better|continue(?:s|d)? to|will continue|expected to|increased?|reduced?|"
     r"in a timely manner|timely|enhance|embed|raise awareness|robust(?:ly)?|"
     r"consistent(?:ly)?|focus(?:ed)? on|prioritis\w*|addressed|tackled?|as required|"
-    r"as necessary|where (?:it is |they are )?needed|expanded|widened|broadened|"
-    r"made more \w+"
+    r"as necessary|where (?:it is |they are )?needed|expand(?:ed)?|widened|broadened|"
+    r"made more \w+|be enhanced|looked at(?: again)?|look into|be considered|come down|go up|"
+    r"proportionate(?:ly)?|(?:as )?a last resort|"
+    # "more purposeful", "more accessible", "more responsive".
+    r"more \w+(?:ful|ive|ous|ble|ant|ent)"
 )
 _VAGUE = re.compile(rf"\b(?:{_VAGUE_WORDS})\b", re.I)
 # The vague words that are verbs: an output they act on is only the thing to be changed.
@@ -524,6 +551,10 @@ _VAGUE_OUTPUT = re.compile(
 # minimum", "used more", "work with X to improve Y".
 _SOFT_AIM = re.compile(
     r"\b(?:encouraged|supported|helped) to\b|\bmade aware\b|\braise(?:d)? (?:the )?awareness\b"
+    r"|\breminded (?:of|to|about)\b"
+    r"|\b(?:an |a better |a greater |greater |better )?understanding of\b[^.;]{0,60}"
+    r"\b(?:developed|improved|raised|increased)\b"
+    r"|\bkeep (?:[\w-]+ ){0,5}under review\b"
     r"|\bawareness\b[^.;]{0,40}\braised\b|\bkept under review\b|\bkept to a minimum\b"
     r"|\b(?:used|offered|promoted) more\b|\bmore (?:meaningful|effective|consistent|engaging)\b"
     r"|\bwork(?:ing)? (?:closely |jointly |collaboratively )?with\b[^.;]{0,60}\bto "
@@ -592,7 +623,7 @@ def not_measurable(plan: Plan, config: QualityConfig) -> list[Finding]:
 _SOUGHT = re.compile(r"\b(?:is |are |will be |to be |be |being )?sought\b", re.I)
 _VIEWS = re.compile(
     r"\b(?:views?|feedback|comments?|opinions?|experiences?|suggestions?|input|ideas|"
-    r"thoughts|perspectives?|voices?|consultation|advice|guidance|"
+    r"thoughts|perspectives?|voices?|consultation|advice|guidance|satisfaction|"
     # Information gathered is an action too: "assurance will be sought from the provider".
     r"assurance|information|evidence|data|updates?)\b",
     re.I,
@@ -614,13 +645,29 @@ _CONDITION = re.compile(
     # "if the Dynamic Purchasing System bid is successful"
     r"(?:if|once|when) (?:the |a |an |our |its )?(?:[\w-]+ ){0,4}"
     r"(?:bid|application|business case|funding request)s? (?:is |are )?"
-    r"(?:successful|approved|agreed|accepted|funded))\b",
+    r"(?:successful|approved|agreed|accepted|funded)|"
+    # Capacity: "where staffing allows", "when staffing levels permit", "when PE staffing
+    # allows", "when resources permit".
+    r"(?:where|when|if|as|once) (?:[\w-]+ ){0,2}(?:staffing|resources?|funding|funds|budgets?|"
+    r"capacity)(?: levels?)? (?:allows?|permits?)|"
+    # Something still to be found: "if a suitable room can be found", "where funding can be
+    # identified", "where places are available".
+    r"(?:if|where|when|once) (?:[\w-]+ ){0,3}(?:can|could) be (?:found|identified|secured|"
+    r"sourced|obtained|agreed)|"
+    r"(?:if|where|when|once) (?:[\w-]+ ){0,2}(?:places?|spaces?|funds|funding|rooms?|staff) "
+    r"(?:is |are |become |becomes )?available|"
+    r"(?:when|once|if) (?:[\w-]+ ){0,4}releases? (?:the )?(?:funds|funding))\b",
     re.I,
 )
 _HEDGE = re.compile(
     r"\b(?:it is hoped|hope to|we hope|hoped that|hopes to|aims? to|aim is to|would like to|"
     r"(?:will |to )?seek to|seeks to|seeking to|would hope|endeavou?rs? to|strives? to|"
-    r"tr(?:y|ies) to|attempts? to|look(?:ing)? into|look at whether|potentially|possibly|"
+    r"with the aim of|"
+    # "will be considered" as the whole action; "will look into each bell left unanswered"
+    # investigates every case, which is firm.
+    r"(?:will|to) be considered(?=\s*\.?\s*$)|"
+    r"tr(?:y|ies) to|attempts? to|look(?:ing)? into(?! (?:each|every|all|any)\b)|"
+    r"look at whether|potentially|possibly|"
     r"consider whether|consider if|explore whether|(?:will|to|shall) explore|"
     r"explore the possibility|(?:be |been )?explored|(?<!who )(?<!which )(?<!that )"
     r"(?:may|might|could) be (?:\w+ed|\w+en)|is likely to)\b",
