@@ -377,6 +377,15 @@ def test_not_measurable_does_not_fire(text):
             "where funding can be identified",
         ),
         ("Level 2 courses will start where places are available.", "where places are available"),
+        # Any "if", "once" or "when" clause about money, consent, staff or success.
+        (
+            "A victim awareness course will run if the panel votes to pay for it.",
+            "if the panel votes to pay for it",
+        ),
+        (
+            "Weekend visits will return once the two vacancies are filled.",
+            "once the two vacancies are filled",
+        ),
         ("The regime will be improved when staffing allows.", "when staffing allows"),
     ],
 )
@@ -399,6 +408,12 @@ def test_uncertain_delivery_fires_on_conditions(text, quoted):
         ("The Head of Reducing Reoffending will explore housing options.", "will explore"),
         ("A unit for older men will be considered.", "will be considered"),
         ("Clinics will be extended with the aim of cutting waits.", "with the aim of"),
+        (
+            "Ways to shorten the queue for showers will be investigated.",
+            "Ways to shorten the queue for showers will be investigated",
+        ),
+        ("A second kitchen is intended for next year.", "is intended"),
+        ("The regional team will be asked to look at transport.", "asked to look"),
     ],
 )
 def test_uncertain_delivery_fires_on_hedges(text, quoted):
@@ -431,6 +446,12 @@ def test_uncertain_delivery_fires_on_hedges(text, quoted):
         # Looking into every case is an investigation; satisfaction sought is views gathered.
         "The Custodial Manager will look into each complaint of a missed meal.",
         "Learner satisfaction will be sought through a termly survey.",
+        # Views named before a long list of whose views they are.
+        "The experiences of Gypsy, Roma and Traveller women will be sought at a forum.",
+        # "If" and "when" of a person, or of an event, say whom or when.
+        "A family call will be offered if the prisoner agrees.",
+        "When a woman arrives, she will see a nurse the same day.",
+        "Each time force is used, footage will be reviewed within 72 hours.",
         # Eligibility, not a condition.
         "Perpetrators will be placed on a CSIP within 48 hours where the criteria are met.",
     ],

@@ -521,7 +521,8 @@ _VAGUE_WORDS = (
     r"consistent(?:ly)?|focus(?:ed)? on|prioritis\w*|addressed|tackled?|as required|"
     r"as necessary|where (?:it is |they are )?needed|expand(?:ed)?|widened|broadened|"
     r"made more \w+|be enhanced|looked at(?: again)?|look into|be considered|come down|go up|"
-    r"proportionate(?:ly)?|(?:as )?a last resort|"
+    r"proportionate(?:ly)?|(?:as )?a last resort|refreshed|reminded that|"
+    r"learning (?:will be )?shared|"
     # "more purposeful", "more accessible", "more responsive".
     r"more \w+(?:ful|ive|ous|ble|ant|ent)"
 )
@@ -576,12 +577,23 @@ _HARD_MEASURE = re.compile(
 
 
 def _measurable(text: str) -> bool:
-    """Whether anything in the text lets a reader check that the action was delivered."""
-    if _SOFT_AIM.search(text):
+    """Whether anything in the text lets a reader check that the action was delivered.
+
+    What a condition names is not delivered by the action ("once the officers recruited are
+    in post"), so it does not count; an attempt ("will try to shorten the wait") is measured
+    as a soft aim: only by a number, a frequency, a threshold or a date."""
+    text = _CONDITION_CLAUSE.sub(" ", text)
+    if _SOFT_AIM.search(text) or _attempt(text):
         return bool(_HARD_MEASURE.search(text))
     if _EVIDENCE.search(text):
         return True
     return bool(_OUTPUT.search(_VAGUE_OUTPUT.sub(" ", text)))
+
+
+def _attempt(text: str) -> re.Match[str] | None:
+    """A hedge that makes the action an attempt or an open-ended look ("will try to", "will
+    consider whether", "options are to be scoped")."""
+    return _HEDGE.search(text) or _OPEN_ENDED.search(text)
 
 
 def not_measurable(plan: Plan, config: QualityConfig) -> list[Finding]:
@@ -708,6 +720,61 @@ _PEOPLE = frozenset(
 )
 
 
+# A clause of "if", "once", "when", "until" or "unless" whose words are about money, consent,
+# staff or success makes a condition of the action: "if the regional panel agrees to fund
+# it", "when the vacancies are filled", "once the officers are in post". One whose subject is
+# a person ("if the prisoner agrees", "when a woman arrives") says whom or when, not whether.
+_CONDITION_CLAUSE = re.compile(
+    r"\b(?:if|once|when|until|unless|provided(?: that)?)\s+(?P<clause>[^.;,]{1,90})", re.I
+)
+_CONDITION_WORDS = re.compile(
+    r"\b(?:agree\w*|agreement|fund(?:s|ed|ing)?|pay|pays|paid|approv\w+|success\w*|staffed|filled|recruited|"
+    r"given|available|allows?|permits?|sign(?:s|ed)? up|can|could|capacity|budgets?|bids?|"
+    r"vacanc\w+|released?|secured|in post|enough|sufficient)\b",
+    re.I,
+)
+_PERSON_SUBJECT = re.compile(
+    r"(?:the |a |an |each |every |any |their |his |her )?(?:prisoners?|wom[ae]n|m[ae]n|"
+    r"child(?:ren)?|young (?:person|people|adults?)|learners?|patients?|persons?|people|he|she|"
+    r"they|individuals?|residents?|boys?|girls?|someone|anyone|families|family|visitors?)\b",
+    re.I,
+)
+# Work that may not lead anywhere: "ways to … will be investigated", "options … are to be
+# scoped", "commissioners will be asked to look at this", "looked into further".
+_OPEN_ENDED = re.compile(
+    r"\b(?:options?|ways?|possibilit(?:y|ies)|feasibility|scope)\b[^.;]{0,70}"
+    r"\b(?:will|to|shall) be (?:investigated|scoped|explored|considered|looked at|looked into)\b"
+    r"|\blook(?:ed)? at (?:the )?options\b|\basked to (?:look|consider|review|explore)\b"
+    r"|\blook(?:ed)? into (?:this )?further\b|\b(?:will be|to be) considered as part of\b"
+    r"|\b(?:is|are) intended\b|\bintends? to\b|\bpending\b|\bdepends (?:up)?on\b",
+    re.I,
+)
+# What a sought thing may be besides views: money, leave or consent is a condition.
+_NOT_VIEWS = re.compile(
+    r"\b(?:funding|funds|money|resources|approval|agreement|permission|bid|capital)\b", re.I
+)
+
+
+def _views_sought(sentence: str, clause: str, start: int) -> bool:
+    """Whether what is sought is people's views or information: named in the clause, in the
+    clause before a relative "which", or within the words before it in the sentence ("the
+    experiences of Black, Asian and minority ethnic men will be sought")."""
+    if _VIEWS.search(clause):
+        return True
+    before = sentence[max(0, start - 90) : start]
+    views = list(_VIEWS.finditer(before))
+    return bool(views) and not _NOT_VIEWS.search(before[views[-1].end() :])
+
+
+def _condition_clause(text: str) -> str | None:
+    for match in _CONDITION_CLAUSE.finditer(text):
+        clause = match["clause"]
+        if _PERSON_SUBJECT.match(clause) or not _CONDITION_WORDS.search(clause):
+            continue
+        return match.group(0).strip()
+    return None
+
+
 def _uncertainty(text: str) -> tuple[str, bool] | None:
     """The words that make delivery uncertain, and whether they state a condition (rather
     than a hedge); None when the action is firm."""
@@ -719,7 +786,8 @@ def _uncertainty(text: str) -> tuple[str, bool] | None:
             # named in the clause before.
             relative = re.match(r"(?:which|that|who)\b", clause, re.I)
             context = clauses[position - 1] + " " + clause if relative and position else clause
-            if sought and not _VIEWS.search(context):
+            start = sentence.find(clause) + (sought.start() if sought else 0)
+            if sought and not _views_sought(sentence, context, start):
                 funding = re.search(r"\bfunding\b", clause, re.I)
                 start = funding.start() if funding and funding.start() < sought.start() else None
                 quoted = clause[start : sought.end()] if start is not None else sought.group(0)
@@ -728,8 +796,14 @@ def _uncertainty(text: str) -> tuple[str, bool] | None:
         before = text[: condition.start()].split()
         if condition.group(0).lower() == "subject to" and before and before[-1].lower() in _PEOPLE:
             continue  # "every prisoner subject to restrictions": people, not a condition
+        opening = re.match(r"(?:if|when|where|once)\s+(.*)", condition.group(0), re.I | re.S)
+        if opening and _PERSON_SUBJECT.match(opening.group(1)):
+            continue  # "if the prisoner agrees": whom, not whether
         return condition.group(0), True
-    hedge = _HEDGE.search(text)
+    clause = _condition_clause(text)
+    if clause:
+        return clause, True
+    hedge = _HEDGE.search(text) or _OPEN_ENDED.search(text)
     if hedge:
         return hedge.group(0), False
     return None
