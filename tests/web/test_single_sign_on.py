@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from axes.models import AccessLog
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth import get_user_model
 
 from planwatch.web.access.models import Membership, Role
@@ -406,6 +406,9 @@ def test_with_local_sign_in_off_the_password_form_is_gone_and_refused(client, no
     assert "<title>Error: Sign in" in page
     assert OFF in page
     assert signed_in_as(client) is None
+    # The password was not even tried: django-axes counted no attempt.
+    assert not AccessAttempt.objects.exists()
+    assert 'value="pat"' not in page
 
 
 def test_with_local_sign_in_off_the_admin_refuses_passwords_too(no_passwords):

@@ -148,7 +148,10 @@ class SignInView(LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if settings.PLANWATCH_LOCAL_SIGN_IN:
             return super().post(request, *args, **kwargs)
-        context = self.get_context_data(refusal=oidc.local_sign_in_off_message())
+        # The form is shown empty: the password it carried is never checked.
+        context = self.get_context_data(
+            form=self.get_form_class()(request), refusal=oidc.local_sign_in_off_message()
+        )
         return self.render_to_response(context, status=403)
 
 
