@@ -48,7 +48,7 @@ def come_back(client, email: str, verified: str = "true", **form: str):
 def refusal(response) -> str:
     """The one-line reason on the refusal page."""
     page = response.content.decode()
-    assert "<h1 class=\"govuk-heading-l\">You are not signed in</h1>" in page
+    assert '<h1 class="govuk-heading-l">You are not signed in</h1>' in page
     line = page.split('<p class="govuk-body" id="sign-in-refusal">')[1].split("</p>")[0]
     return html.unescape(line)
 
@@ -121,7 +121,7 @@ def test_a_second_sign_in_finds_the_same_account_by_email_in_any_case(
     assert get_user_model().objects.count() == 1
     # The role granted in between holds.
     assert NO_ROLE not in page.content.decode()
-    assert "<h1 class=\"govuk-heading-l\">Establishments</h1>" in page.content.decode()
+    assert '<h1 class="govuk-heading-l">Establishments</h1>' in page.content.decode()
 
 
 def test_an_account_made_with_a_password_is_found_by_its_email(client, single_sign_on):
@@ -296,7 +296,7 @@ def test_without_single_sign_on_its_pages_say_so(client):
     for path in ("/sign-in/sso/", "/sign-in/sso/callback/?code=x&state=y"):
         response = client.get(path)
         assert response.status_code == 404
-        assert "<h1 class=\"govuk-heading-l\">Single sign-on is not set up</h1>" in (
+        assert '<h1 class="govuk-heading-l">Single sign-on is not set up</h1>' in (
             response.content.decode()
         )
 
@@ -375,7 +375,10 @@ def test_single_sign_on_is_not_stopped_by_a_password_lock_out(client, single_sig
     pat.save()
     for attempt in range(5):
         client.post("/sign-in/", {"username": "pat", "password": f"wrong{attempt}"})
-    assert client.post("/sign-in/", {"username": "pat", "password": builders.PASSWORD}).status_code == 429
+    assert (
+        client.post("/sign-in/", {"username": "pat", "password": builders.PASSWORD}).status_code
+        == 429
+    )
     come_back(client, "pat@example.org")
     assert signed_in_as(client) == pat
 
@@ -415,9 +418,7 @@ def test_with_local_sign_in_off_the_admin_refuses_passwords_too(no_passwords):
     from django.test import Client
 
     client = Client()  # the admin's own pages are not the service's GOV.UK pages
-    admin = get_user_model().objects.create_superuser(
-        "root", "root@example.org", builders.PASSWORD
-    )
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", builders.PASSWORD)
     # A visitor to the admin is sent to sign in with the provider, and comes back.
     response = client.get("/admin/login/?next=/admin/")
     assert response["Location"] == "/sign-in/?next=/admin/"

@@ -59,8 +59,10 @@ def test_signing_in_with_the_provider_and_its_pages(
     sign_in_at_the_provider(page, "robin@example.org", decision="Cancel")
     visitor.check_accessibility()
     assert page.locator("h1").inner_text() == "You are not signed in"
-    assert page.locator("#sign-in-refusal").inner_text().startswith(
-        "Test Identity did not sign you in"
+    assert (
+        page.locator("#sign-in-refusal")
+        .inner_text()
+        .startswith("Test Identity did not sign you in")
     )
 
     # Local sign-in switched off: the provider's button alone; the page with a refused POST.

@@ -351,7 +351,9 @@ OIDC_STORE_ID_TOKEN = True  # sent back to the provider's end-session endpoint o
 OIDC_TIMEOUT = 10
 # Signing out posts a form whose answer sends the browser on to the provider: browsers apply
 # the form-action policy to that redirect, so the provider's own addresses are allowed too.
-CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+_form_action = CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
+assert isinstance(_form_action, list)
+_form_action += sorted(
     {
         "/".join(address.split("/")[:3])
         for address in (PLANWATCH_OIDC_ISSUER, PLANWATCH_OIDC_ENDPOINTS["end_session_endpoint"])

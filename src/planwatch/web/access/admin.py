@@ -13,7 +13,6 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from planwatch.web.access import oidc
-
 from planwatch.web.access.models import Membership, OwnerMapping
 
 

@@ -152,14 +152,14 @@ def create_signed_on_user(email: str, claims: dict[str, Any]) -> Any:
     named by their email (made unique), with their names, no password and no role (an
     administrator grants one)."""
     users = get_user_model()
-    field = users._meta.get_field(users.USERNAME_FIELD)
-    base = email.lower()[: field.max_length]  # type: ignore[index]
+    longest = getattr(users._meta.get_field(users.USERNAME_FIELD), "max_length", None) or 150
+    base = email.lower()[:longest]
     with transaction.atomic():
         username, number = base, 1
         while users.objects.filter(**{f"{users.USERNAME_FIELD}__iexact": username}).exists():
             number += 1
             suffix = f"-{number}"
-            username = base[: field.max_length - len(suffix)] + suffix  # type: ignore[operator]
+            username = base[: longest - len(suffix)] + suffix
         user = users.objects.create_user(
             username,
             email=email,

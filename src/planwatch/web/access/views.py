@@ -193,7 +193,7 @@ class SingleSignOnStart(OIDCAuthenticationRequestView):  # type: ignore[misc]
         except oidc.SignInRefused as refusal:
             return _refused(request, refusal, 502)
         self.OIDC_RP_CLIENT_ID = settings.PLANWATCH_OIDC_CLIENT_ID
-        return super().get(request)  # type: ignore[no-any-return]
+        return super().get(request)
 
 
 class SingleSignOnCallback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
@@ -217,7 +217,7 @@ class SingleSignOnCallback(OIDCAuthenticationCallbackView):  # type: ignore[misc
         if not request.GET.get("code") or state not in states:
             return _refused(request, oidc.SignInRefused("state"), 400)
         try:
-            return super().get(request)  # type: ignore[no-any-return]
+            return super().get(request)
         except oidc.SignInRefused as refusal:
             return _refused(request, refusal, 502 if refusal.reason == "unavailable" else 403)
 
