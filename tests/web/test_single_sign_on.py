@@ -471,3 +471,18 @@ def test_settings_come_from_the_environment():
             "planwatch.web.access.oidc.SingleSignOnBackend",
         ],
     ]
+
+
+def test_a_warning_when_nobody_could_sign_in(settings):
+    from planwatch.web.access.apps import someone_can_sign_in
+
+    assert someone_can_sign_in() == []
+    settings.PLANWATCH_LOCAL_SIGN_IN = False
+    (warning,) = someone_can_sign_in()
+    assert warning.id == "planwatch.W001"
+    assert warning.msg == (
+        "PLANWATCH_LOCAL_SIGN_IN is off and single sign-on is not set up: nobody can sign in"
+    )
+    settings.PLANWATCH_OIDC_ISSUER = "https://login.example.org"
+    settings.PLANWATCH_OIDC_CLIENT_ID = "planwatch"
+    assert someone_can_sign_in() == []
