@@ -87,7 +87,7 @@ def test_the_provider_is_asked_for_a_code_with_state_nonce_and_pkce(client, sing
     assert client.session["oidc_states"][state]["nonce"] == asked["nonce"][0]
 
 
-def test_a_first_sign_in_makes_an_account_with_no_role(client, single_sign_on):
+def test_a_first_sign_in_makes_an_account_with_no_role(client, single_sign_on, caplog):
     page = come_back(client, "Pat.Jones@Example.org", given_name="Pat", family_name="Jones")
     assert page.status_code == 200
     assert page.redirect_chain == [("/", 302)]
@@ -102,6 +102,7 @@ def test_a_first_sign_in_makes_an_account_with_no_role(client, single_sign_on):
     assert not person.has_usable_password()
     assert not person.is_staff and not person.is_superuser
     assert not Membership.objects.filter(user=person).exists()
+    assert f"single sign-on: new account {person.pk}, with no role" in caplog.text
     # Recorded as every sign-in is, by django-axes: who, and through which page.
     log = AccessLog.objects.get(username="pat.jones@example.org")
     assert log.path_info == "/sign-in/sso/callback/"
@@ -210,7 +211,7 @@ def test_an_email_the_provider_does_not_vouch_for_may_be_trusted_when_set(
     assert client.get(local_path(back)).status_code == 403
 
 
-def test_a_tampered_state_is_refused(client, single_sign_on):
+def test_a_tampered_state_is_refused(client, single_sign_on, caplog):
     back = sign_in_at(start(client), "pat@example.org")
     parts = urlsplit(back)
     query = parse_qs(parts.query)
@@ -222,6 +223,10 @@ def test_a_tampered_state_is_refused(client, single_sign_on):
     )
     assert signed_in_as(client) is None
     assert get_user_model().objects.count() == 0
+    # The reason is logged, not the person.
+    assert [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "planwatch.sign_in"
+    ] == [("INFO", "single sign-on refused: state")]
 
 
 def test_a_sign_in_started_in_another_browser_is_refused(client, single_sign_on):

@@ -360,3 +360,7 @@ _form_action += sorted(
         if address.startswith(("https://", "http://"))
     }
 )
+# Refused sign-ins and new accounts, by reason and user id only.
+_loggers = LOGGING["loggers"]
+assert isinstance(_loggers, dict)
+_loggers["planwatch.sign_in"] = {"level": "INFO"}
