@@ -76,3 +76,37 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider on loopback (tests/web/oidc_provider.py), for the session."""
+    from tests.web.oidc_provider import Provider
+
+    provider = Provider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def single_sign_on(oidc_provider, settings):
+    """Single sign-on set up against the test provider by its issuer (so by discovery), with
+    this service registered there as Django's test client sees it (http://testserver)."""
+    import copy
+
+    from planwatch.web.access import oidc
+    from tests.web.oidc_provider import CLIENT_ID, CLIENT_SECRET, NAME
+
+    oidc_provider.reset()
+    oidc._discovered.clear()
+    settings.PLANWATCH_OIDC_ISSUER = oidc_provider.issuer
+    settings.PLANWATCH_OIDC_CLIENT_ID = CLIENT_ID
+    settings.PLANWATCH_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.PLANWATCH_OIDC_PROVIDER_NAME = NAME
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(oidc_provider.issuer)
+    settings.CONTENT_SECURITY_POLICY = policy
+    oidc_provider.redirect_uris.add("http://testserver/sign-in/sso/callback/")
+    oidc_provider.post_logout_redirect_uris.add("http://testserver/")
+    yield oidc_provider
+    oidc._discovered.clear()

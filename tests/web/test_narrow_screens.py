@@ -38,6 +38,8 @@ NOT_PAGES = {
     "plan-export": "a download in the chosen format",
     "evidence": "an evidence file, downloaded",
     "sign-out": "POST only; it redirects",
+    "sso-start": "redirects to the identity provider (its pages are checked in test_single_sign_on)",
+    "sso-callback": "redirects once signed in; its refusal page is checked in test_single_sign_on",
     "amend-plan": "POST only; GET redirects to the plan",
     "post-update": "POST only; GET redirects to the action (its error page is the action page)",
     "new-plan-from-report": "POST only, from the new-plan page",

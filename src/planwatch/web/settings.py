@@ -319,3 +319,48 @@ LOGGING = {
 # /metrics answers requests bearing this token (Authorization: Bearer ...); without one, only
 # requests from this machine.
 PLANWATCH_METRICS_TOKEN = os.environ.get("PLANWATCH_METRICS_TOKEN", "")
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc; planwatch.web.access.oidc): on when
+# a client id and the provider's issuer (its endpoints then come from its discovery document)
+# or its endpoints are set. People are matched to accounts by verified email, or given a new
+# account with no role. PLANWATCH_LOCAL_SIGN_IN=off refuses usernames and passwords.
+PLANWATCH_LOCAL_SIGN_IN = _flag("PLANWATCH_LOCAL_SIGN_IN", True)
+PLANWATCH_OIDC_PROVIDER_NAME = os.environ.get("PLANWATCH_OIDC_PROVIDER_NAME", "your organisation")
+PLANWATCH_OIDC_ISSUER = os.environ.get("PLANWATCH_OIDC_ISSUER", "").rstrip("/")
+PLANWATCH_OIDC_ENDPOINTS = {
+    key: os.environ.get(f"PLANWATCH_OIDC_{key.upper()}", "")
+    for key in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+    )
+}
+PLANWATCH_OIDC_CLIENT_ID = os.environ.get("PLANWATCH_OIDC_CLIENT_ID", "")
+PLANWATCH_OIDC_CLIENT_SECRET = os.environ.get("PLANWATCH_OIDC_CLIENT_SECRET", "")
+PLANWATCH_OIDC_SCOPES = os.environ.get("PLANWATCH_OIDC_SCOPES", "openid email profile")
+PLANWATCH_OIDC_SIGN_ALGO = os.environ.get("PLANWATCH_OIDC_SIGN_ALGO", "RS256")
+# Off for providers that never send email_verified (an organisation's own directory, such as
+# Microsoft Entra ID): then only an email the provider says is unverified is refused.
+PLANWATCH_OIDC_REQUIRE_VERIFIED_EMAIL = _flag("PLANWATCH_OIDC_REQUIRE_VERIFIED_EMAIL", True)
+AUTHENTICATION_BACKENDS.append("planwatch.web.access.oidc.SingleSignOnBackend")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # sent back to the provider's end-session endpoint on sign-out
+OIDC_TIMEOUT = 10
+# Signing out posts a form whose answer sends the browser on to the provider: browsers apply
+# the form-action policy to that redirect, so the provider's own addresses are allowed too.
+_form_action = CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
+assert isinstance(_form_action, list)
+_form_action += sorted(
+    {
+        "/".join(address.split("/")[:3])
+        for address in (PLANWATCH_OIDC_ISSUER, PLANWATCH_OIDC_ENDPOINTS["end_session_endpoint"])
+        if address.startswith(("https://", "http://"))
+    }
+)
+# Refused sign-ins and new accounts, by reason and user id only.
+_loggers = LOGGING["loggers"]
+assert isinstance(_loggers, dict)
+_loggers["planwatch.sign_in"] = {"level": "INFO"}

@@ -1,12 +1,10 @@
 """URL routes for the planwatch web service."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from planwatch.web import ops
 from planwatch.web.access import views as access
-from planwatch.web.access.forms import SignInForm
 from planwatch.web.api.endpoints import api
 from planwatch.web.plans.views import (
     actions,
@@ -84,16 +82,11 @@ urlpatterns = [
     path("due/", lists.due_soon, name="due"),
     path("my-actions/", lists.my_actions, name="my-actions"),
     path("import/", importing.upload, name="import"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="access/sign_in.html",
-            redirect_authenticated_user=True,
-            authentication_form=SignInForm,
-        ),
-        name="sign-in",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("sign-in/", access.SignInView.as_view(), name="sign-in"),
+    # Single sign-on with the organisation's identity provider (OpenID Connect).
+    path("sign-in/sso/", access.SingleSignOnStart.as_view(), name="sso-start"),
+    path("sign-in/sso/callback/", access.SingleSignOnCallback.as_view(), name="sso-callback"),
+    path("sign-out/", access.SignOutView.as_view(), name="sign-out"),
     path("admin/", admin.site.urls),
     path("account/tokens/", access.tokens, name="tokens"),
     path("api/v1/", api.urls),

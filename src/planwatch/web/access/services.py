@@ -1,4 +1,5 @@
-"""Writes about people: who acts for which owner, and their personal API tokens."""
+"""Writes about people: who acts for which owner, their personal API tokens, and the accounts
+made for people who sign in with single sign-on."""
 
 from __future__ import annotations
 
@@ -141,3 +142,28 @@ def revoke_token(user: Any, token_id: str) -> ApiToken | None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         return token
+
+
+# --- accounts made by single sign-on --------------------------------------------------------
+
+
+def create_signed_on_user(email: str, claims: dict[str, Any]) -> Any:
+    """An account for someone the identity provider vouches for, seen here for the first time:
+    named by their email (made unique), with their names, no password and no role (an
+    administrator grants one)."""
+    users = get_user_model()
+    longest = getattr(users._meta.get_field(users.USERNAME_FIELD), "max_length", None) or 150
+    base = email.lower()[:longest]
+    with transaction.atomic():
+        username, number = base, 1
+        while users.objects.filter(**{f"{users.USERNAME_FIELD}__iexact": username}).exists():
+            number += 1
+            suffix = f"-{number}"
+            username = base[: longest - len(suffix)] + suffix
+        user = users.objects.create_user(
+            username,
+            email=email,
+            first_name=str(claims.get("given_name") or "")[:150],
+            last_name=str(claims.get("family_name") or "")[:150],
+        )
+    return user
