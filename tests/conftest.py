@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,31 @@ def plan_schema() -> dict:
 
 
 _DATABASE_FIXTURES = ("db", "transactional_db", "live_server")
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    """Whether a test touches the database: marked for it, asking for a database fixture
+    (directly or through another fixture), or a Django TestCase."""
+    from django.test import TransactionTestCase
+
+    if item.get_closest_marker("django_db"):
+        return True
+    if set(_DATABASE_FIXTURES) & set(getattr(item, "fixturenames", ())):
+        return True
+    cls = getattr(item, "cls", None)
+    return bool(cls and issubclass(cls, TransactionTestCase))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With PLANWATCH_TESTS=database only the tests that touch the database run: the second
+    database's leg in .ci/run, where the rest (readers, rules, the wheel) would only repeat
+    the first leg."""
+    if os.environ.get("PLANWATCH_TESTS") != "database":
+        return
+    kept = [item for item in items if _uses_database(item)]
+    dropped = [item for item in items if not _uses_database(item)]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
 
 
 @pytest.fixture(autouse=True)
