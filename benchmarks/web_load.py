@@ -83,17 +83,34 @@ def estate_held() -> dict:
         "actions": Action.objects.count(),
         "updates": ProgressUpdate.objects.count(),
         "seconds": 0.0,
-        "plan_ids": list(
-            Plan.objects.filter(inspection__start__year=2025).values_list("pk", flat=True)[:20]
-        ),
         "links": ConcernLink.objects.count(),
         "links_seconds": float("nan"),
         "self_reports": SelfReport.objects.count(),
         "self_reports_seconds": float("nan"),
+        **visited(),
+    }
+
+
+def visited() -> dict[str, list[int]]:
+    """The plans and concerns the load visits: the latest inspections' (and, for the API's
+    judgements, concerns judged at the 2022 inspections)."""
+    from planwatch.web.plans.models import Concern, Plan
+
+    return {
+        "plan_ids": list(
+            Plan.objects.filter(inspection__start__year=2025)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:20]
+        ),
         "concern_ids": list(
             Concern.objects.filter(plan__inspection__start__year=2025)
             .order_by("pk")
             .values_list("pk", flat=True)[:40]
+        ),
+        "judged_concern_ids": list(
+            Concern.objects.filter(plan__inspection__start__year=2022)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:20]
         ),
     }
 
@@ -230,17 +247,14 @@ def build_estate() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     elapsed = time.perf_counter() - started
-    latest_plans = list(
-        Plan.objects.filter(inspection__start__year=2025).values_list("pk", flat=True)[:20]
-    )
     return {
         "establishments": Establishment.objects.count(),
         "plans": Plan.objects.count(),
         "actions": Action.objects.count(),
         "updates": ProgressUpdate.objects.count(),
         "seconds": elapsed,
-        "plan_ids": latest_plans,
         **learned,
+        **visited(),
     }
 
 
@@ -292,12 +306,102 @@ def learn(author) -> dict:
         "links_seconds": links_seconds,
         "self_reports": reports,
         "self_reports_seconds": time.perf_counter() - started,
-        "concern_ids": list(
-            Concern.objects.filter(plan__inspection__start__year=2025)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:40]
-        ),
     }
+
+
+def learning_pages(estate: dict) -> dict[str, list[str]]:
+    """Issue 11's pages (and the existing ones beside them): {name: paths fetched in turn}."""
+    return {
+        "establishments": ["/"],
+        "plan": [f"/plans/{pk}/" for pk in estate["plan_ids"]],
+        "overdue": ["/overdue/"],
+        "concern": [f"/concerns/{pk}/" for pk in estate["concern_ids"]],
+        "self-reported": [
+            f"/establishments/hmp-loadshire-{number:03d}/self-reported/" for number in range(20)
+        ],
+        "estate self-reported": ["/estate/self-reported/", "/estate/self-reported/?year=2022"],
+        "themes": ["/estate/themes/", "/estate/themes/?category=priority"],
+        # A work list filtered and in another order than the due index's.
+        "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
+        "due soon": ["/due/?weeks=8"],
+        # Searches: words, a phrase, words with filters, a late page.
+        "search": [
+            "/search/?q=prisoners",
+            "/search/?q=%22use+of+force%22",
+            "/search/?q=drugs+testing&status=overdue",
+            "/search/?q=segregation&year=2022&category=priority",
+            "/search/?q=cells&establishment=hmp-loadshire-007",
+            "/search/?q=meeting&rating=good",
+            "/search/?q=prisoners&page=20",
+        ],
+    }
+
+
+def main_pages(estate: dict) -> dict[str, list[str]]:
+    """Issue 13's pages: the main pages and the API's list endpoints, read as the public
+    reads them."""
+    slugs = [f"hmp-loadshire-{number:03d}" for number in range(0, ESTABLISHMENTS, 7)]
+    return {
+        "home": ["/"],
+        "establishment": [f"/establishments/{slug}/" for slug in slugs],
+        "plan": [f"/plans/{pk}/" for pk in estate["plan_ids"]],
+        "overdue": ["/overdue/", "/overdue/?page=3"],
+        "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
+        "due soon": ["/due/?weeks=8"],
+        "estate": ["/estate/", "/estate/?sort=overdue&order=descending"],
+        "search": [
+            "/search/?q=prisoners",
+            "/search/?q=%22use+of+force%22",
+            "/search/?q=drugs+testing&status=overdue",
+            "/search/?q=cells&establishment=hmp-loadshire-007",
+        ],
+        "api establishments": ["/api/v1/establishments", "/api/v1/establishments?offset=50"],
+        "api plans": ["/api/v1/plans", "/api/v1/plans?in_force=true&offset=50"],
+        "api actions": [
+            "/api/v1/actions",
+            "/api/v1/actions?status=overdue&offset=100",
+            f"/api/v1/actions?establishment={slugs[3]}",
+        ],
+        "api judgements": [
+            f"/api/v1/concerns/{pk}/judgements" for pk in estate["judged_concern_ids"]
+        ],
+    }
+
+
+def profile(pages: dict[str, list[str]], rounds: int) -> None:
+    """One client at a time, in this process: per page the median time, and the queries it
+    ran and their time (figures that do not depend on how busy the machine is)."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    print(f"  one request at a time, in process, median of {rounds} rounds over each page's paths")
+    for name, paths in pages.items():
+        for path in paths:  # warm up: templates compiled, caches filled
+            client.get(path)
+        times: list[float] = []
+        counts: list[int] = []
+        query_ms: list[float] = []
+        for _ in range(rounds):
+            for path in paths:
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"web_load: {path} answered {response.status_code}")
+                counts.append(len(captured.captured_queries))
+                query_ms.append(
+                    sum(float(query["time"]) for query in captured.captured_queries) * 1000
+                )
+        print(
+            f"  {name:21} median {statistics.median(times):6.1f} ms "
+            f"(max {max(times):6.1f})   queries {statistics.median(counts):4.0f} "
+            f"(max {max(counts):3d}), {statistics.median(query_ms):6.1f} ms in the database"
+        )
 
 
 def free_port() -> int:
@@ -431,6 +535,9 @@ def main() -> None:
         metavar="DIR",
         help="SQLite: build the estate in DIR and keep it; load it again when DIR holds one",
     )
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--main", action="store_true")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     built = prepare_environment(args.database_url, args.keep)
@@ -446,33 +553,16 @@ def main() -> None:
         f"estate in {estate['links_seconds']:.1f} s; {estate['self_reports']:,} self-reports "
         f"in {estate['self_reports_seconds']:.1f} s"
     )
+    pages = main_pages(estate) if args.main else learning_pages(estate)
+    if args.only:
+        pages = {args.only: pages[args.only]}
+    if args.profile:
+        profile(pages, args.rounds)
+        return
     port = free_port()
     server = start_server(port, args.workers)
     base = f"http://127.0.0.1:{port}"
-    pages = {
-        "establishments": ["/"],
-        "plan": [f"/plans/{pk}/" for pk in estate["plan_ids"]],
-        "overdue": ["/overdue/"],
-        "concern": [f"/concerns/{pk}/" for pk in estate["concern_ids"]],
-        "self-reported": [
-            f"/establishments/hmp-loadshire-{number:03d}/self-reported/" for number in range(20)
-        ],
-        "estate self-reported": ["/estate/self-reported/", "/estate/self-reported/?year=2022"],
-        "themes": ["/estate/themes/", "/estate/themes/?category=priority"],
-        # A work list filtered and in another order than the due index's.
-        "overdue sorted": ["/overdue/?sort=owner&order=descending&status=not_started"],
-        "due soon": ["/due/?weeks=8"],
-        # Searches: words, a phrase, words with filters, a late page.
-        "search": [
-            "/search/?q=prisoners",
-            "/search/?q=%22use+of+force%22",
-            "/search/?q=drugs+testing&status=overdue",
-            "/search/?q=segregation&year=2022&category=priority",
-            "/search/?q=cells&establishment=hmp-loadshire-007",
-            "/search/?q=meeting&rating=good",
-            "/search/?q=prisoners&page=20",
-        ],
-    }
+    pages = learning_pages(estate)
     if args.only:
         pages = {args.only: pages[args.only]}
     try:
