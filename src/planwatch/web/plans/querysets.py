@@ -51,6 +51,18 @@ class PlanQuerySet(models.QuerySet):
             return dict(_in_force_everywhere(as_of))
         return self._in_force_by_establishment(as_of)
 
+    def in_force_at(self, establishments: list[int], as_of: datetime.date) -> dict[int, int]:
+        """{establishment id: id of the plan in force on `as_of`} for these establishments:
+        the whole estate's answer (kept between requests) narrowed to them, which is the
+        same as asking of their plans alone, since each establishment's plan in force
+        depends only on its own plans."""
+        wanted = set(establishments)
+        return {
+            where: pk
+            for where, pk in _model("Plan").objects.in_force_by_establishment(as_of).items()
+            if where in wanted
+        }
+
     def _in_force_by_establishment(self, as_of: datetime.date) -> dict[int, int]:
         facts = [
             rules.PlanFacts(*row)

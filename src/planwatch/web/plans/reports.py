@@ -272,9 +272,7 @@ ESTATE_COLUMNS = {
 def estate_report(establishments: list[Establishment], as_of: datetime.date) -> list[EstateRow]:
     """Each establishment's plan in force on `as_of`, counted as the progress report counts it
     (rules.state, here in the database: a few queries for the whole estate)."""
-    in_force = Plan.objects.filter(
-        inspection__establishment__in=establishments
-    ).in_force_by_establishment(as_of)
+    in_force = Plan.objects.in_force_at([item.pk for item in establishments], as_of)
     plans = Plan.objects.select_related("inspection").in_bulk(list(in_force.values()))
     judged = lessons.self_reported_for_reports(as_of, [item.pk for item in establishments])
     actions = Action.objects.filter(plan_id__in=list(plans))
