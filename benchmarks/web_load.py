@@ -1,22 +1,21 @@
-"""Latency of the main pages on an estate-sized database, under concurrent clients on loopback.
+"""Latency of the pages and the API on an estate-sized database, concurrent clients, loopback.
 
-Builds 130 establishments x 3 plans x 60 actions x 20 updates (about 470,000 updates), serves
-them with gunicorn, and has 20 concurrent clients fetch the establishments page, plan pages and
-the work lists (overdue; overdue filtered and sorted by owner; due soon). Prints p50 and p95
-latency per page. Target: p95 under 200 ms on each.
+Builds 130 establishments x 3 plans x 60 actions x 20 updates (about 470,000 updates). The
+concerns' texts are drawn from the labelled matters of tests/fixtures/similar/pairs.json, so
+that matters recur at an establishment and across the estate; the links between similar
+concerns are worked out for the whole estate (timed: target under a minute), and the 2019
+and 2022 inspections' concerns are judged.
 
-The concerns' texts are drawn from the labelled matters of tests/fixtures/similar/pairs.json,
-so that matters recur at an establishment and across the estate; the links between similar
-concerns are worked out for the whole estate (timed: target under a minute), and the 2019 and
-2022 inspections' concerns are judged. The concern pages (with their earlier and similar
-concerns), self-reported against judged (estate and establishment) and the estate themes are
-loaded too. Target for those: p95 under 300 ms.
+Then, per page in turn, concurrent clients (wrk) against gunicorn, p50 and p95 printed:
+issue 11's pages (default: 20 clients, one server; the concern pages with their similar
+concerns, self-reported against judged, themes and search: target p95 under 300 ms; the
+existing establishments, plan and work-list pages: 200 ms), or issue 13's (--pages main
+--proxy --clients 50: the main pages and the API's list endpoints through nginx in front of
+two servers: target p95 under 200 ms, no errors). --profile instead times one request at a
+time in process, with its CPU time and queries. The exact commands are in --help.
 
-    apt-get install wrk                                              # the load generator
-    python3 benchmarks/web_load.py                                   # SQLite, in a temp folder
-    python3 benchmarks/web_load.py --database-url postgres://postgres@127.0.0.1:54329/planwatch_load
-
-With PostgreSQL the named database is dropped and created afresh: give a scratch one.
+With PostgreSQL the named database is dropped and created afresh (give a scratch one) unless
+--keep names a folder noting that it was built before.
 """
 
 from __future__ import annotations
