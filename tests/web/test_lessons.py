@@ -561,10 +561,11 @@ def test_the_statuses_come_from_the_version_in_force_on_the_judgements_day(estat
     as_before = lessons.self_reported_for_reports(
         datetime.date(2024, 2, 1), [estate["beta"].inspection.establishment_id]
     )
-    assert [row.reported for row in as_before[estate["beta"].inspection.establishment_id].rows] == [
-        "all",
-        "deferred",
-    ]
+    beta = estate["beta"].inspection.establishment_id
+    assert as_before[beta].cells == {("all", "good"): 1, ("deferred", "insufficient"): 1}
+    # Once every judgement is made, the concern counts by its latest (the stored flag).
+    as_after = lessons.self_reported_for_reports(datetime.date(2024, 3, 1), [beta])
+    assert as_after[beta].cells == {("some", "reasonable"): 1, ("deferred", "insufficient"): 1}
 
 
 def test_themes_follow_a_newly_stored_plan(estate):

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -129,6 +130,62 @@ def test_estate_report_figures(brookfield):
     assert (row.due_so_far, row.delivered_on_time) == (3, 1)
     assert row.on_time_share == pytest.approx(1 / 3)
     assert row.judgements == {"Reasonable progress": 1}
+
+
+def test_estate_delivery_takes_the_day_of_completion_in_london(db):
+    """Three actions due by 31 August 2020: 1.1 completed at 00:30 on 1 September, London
+    time (23:30 on 31 August in UTC), is late; 1.2 completed at 23:30 on 31 August is on
+    time; 1.3 recorded on 20 September with evidence dated 28 August is on time, once it
+    is recorded. The estate report (counted in the database) agrees with each action's
+    completion day as the progress report works it out."""
+    plan = builders.plan(
+        "HMP Eastwold",
+        inspection_start=datetime.date(2020, 2, 3),
+        submitted=datetime.date(2020, 7, 29),
+        stored_on=datetime.date(2020, 7, 29),
+        concerns=[
+            (
+                "1",
+                "key",
+                [
+                    (f"Publish the regime for wing {wing}.", "Governor", "August 2020")
+                    for wing in "ABC"
+                ],
+            )
+        ],
+    )
+    author = builders.user("lead", Role.LEAD, plan.establishment)
+    london = ZoneInfo("Europe/London")
+    late, on_time, evidenced = (builders.action(plan, "1", number) for number in (1, 2, 3))
+    builders.update(late, author, "completed", datetime.datetime(2020, 9, 1, 0, 30, tzinfo=london))
+    builders.update(
+        on_time, author, "completed", datetime.datetime(2020, 8, 31, 23, 30, tzinfo=london)
+    )
+    builders.update(
+        evidenced, author, "completed", "2020-09-20", evidence_date=datetime.date(2020, 8, 28)
+    )
+    found = {}
+    for day in ("2020-08-31", "2020-09-10", "2020-11-15"):
+        as_of = datetime.date.fromisoformat(day)
+        [row] = estate_report([plan.establishment], as_of)
+        states = progress_report(plan.establishment, as_of).states
+        assert [state.completed_on for state in states] == [
+            datetime.date(2020, 9, 1) if as_of > datetime.date(2020, 8, 31) else None,
+            datetime.date(2020, 8, 31),
+            datetime.date(2020, 8, 28) if as_of >= datetime.date(2020, 9, 20) else None,
+        ]
+        by_rules = sum(
+            bool(state.completed_on and state.completed_on <= state.action.target_due)
+            for state in states
+            if state.action.target_due < as_of
+        )
+        assert row.delivered_on_time == by_rules
+        found[day] = (row.due_so_far, row.delivered_on_time, row.completed)
+    assert found == {
+        "2020-08-31": (0, 0, 1),
+        "2020-09-10": (3, 1, 2),
+        "2020-11-15": (3, 2, 3),
+    }
 
 
 def _charts_and_tables(html: str) -> tuple[dict, dict]:

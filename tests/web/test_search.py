@@ -574,3 +574,23 @@ def test_area_and_topic_filters(corpus):
     assert [row[:2] for row in found(admin, "prisoners", area="respect")] == everything[1:]
     assert [row[:2] for row in found(admin, "prisoners", topic="violence")] == [everything[0]]
     assert found(admin, "prisoners", topic="drugs") == []
+
+
+def test_matching_within_records_finds_only_those_listed(db):
+    """A page's notes are matched among its own: a matching note numbered between two
+    listed ones, but not listed, is not found (SQLite reads the range between them)."""
+    plan = builders.plan()
+    author = builders.user("searcher", Role.ADMINISTRATOR)
+    action = builders.action(plan, "1", 1)
+    notes = [
+        builders.update(action, author, "in_progress", f"2024-07-0{day}", note=text)
+        for day, text in enumerate(
+            ["Cell bells answered", "Cell bells audited", "Landing rota", "Cell bells fixed"],
+            start=1,
+        )
+    ]
+    terms = search.parse_query("cell bells")
+    listed = [notes[0].pk, notes[2].pk, notes[3].pk]
+    found = set(search.matching("update", terms, listed).values_list("pk", flat=True))
+    assert found == {notes[0].pk, notes[3].pk}
+    assert list(search.matching("update", terms, [])) == []

@@ -378,10 +378,18 @@ def self_reported_for_reports(
     found = SelfReport.objects.filter(establishment_id__in=establishments)
     if inspection_id is not None:
         found = found.filter(inspection_id=inspection_id)
-    by_establishment: dict[int, list[SelfReport]] = defaultdict(list)
-    for row in found.latest_by_concern(as_of):
-        by_establishment[row.establishment_id].append(row)
-    return {where: counted(rows) for where, rows in by_establishment.items()}
+    return {
+        where: SelfReported(cells=dict(cells))
+        for where, cells in found.latest_counts(as_of).items()
+    }
+
+
+def combined(parts: list[SelfReported]) -> SelfReported:
+    """Several establishments' figures as one (the estate report's headline)."""
+    cells: Counter[tuple[str, str]] = Counter()
+    for part in parts:
+        cells.update(part.cells)
+    return SelfReported(cells=dict(cells))
 
 
 def self_reported_years(user: Any, establishment: Establishment | None = None) -> list[int]:

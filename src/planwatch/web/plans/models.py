@@ -439,6 +439,11 @@ class ProgressUpdate(AppendOnly):
         ordering = ["-recorded_at", "-pk"]
         indexes = [
             models.Index(fields=["lineage", "recorded_at"], name="update_lineage_idx"),
+            # An action's first completion (ActionQuerySet.with_completed_on, the estate
+            # report's delivery on time) without reading its other updates.
+            models.Index(
+                fields=["lineage", "status", "recorded_at"], name="update_lineage_status_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,13 +4,14 @@ which plan is in force, which actions are open, overdue or due, and who may see 
 from __future__ import annotations
 
 import datetime
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 
 from planwatch import labels
 from planwatch.web.plans import rules
@@ -49,6 +50,18 @@ class PlanQuerySet(models.QuerySet):
         if not self.query.where:
             return dict(_in_force_everywhere(as_of))
         return self._in_force_by_establishment(as_of)
+
+    def in_force_at(self, establishments: list[int], as_of: datetime.date) -> dict[int, int]:
+        """{establishment id: id of the plan in force on `as_of`} for these establishments:
+        the whole estate's answer (kept between requests) narrowed to them, which is the
+        same as asking of their plans alone, since each establishment's plan in force
+        depends only on its own plans."""
+        wanted = set(establishments)
+        return {
+            where: pk
+            for where, pk in _model("Plan").objects.in_force_by_establishment(as_of).items()
+            if where in wanted
+        }
 
     def _in_force_by_establishment(self, as_of: datetime.date) -> dict[int, int]:
         facts = [
@@ -301,6 +314,46 @@ class ActionQuerySet(models.QuerySet):
             state_due=Coalesce(deferred, F("target_due")),
         )
 
+    def with_completed_on(self, as_of: datetime.date) -> ActionQuerySet:
+        """Annotate each action with the day it was first completed, as known at the end of
+        `as_of` (`state_completed_on`, None if never), as rules.state finds it: for an action
+        the plan printed as "Completed", the plan's submission date; otherwise the first
+        completion recorded (by the time it was recorded), dated by its evidence or else by
+        the day it was recorded, local time."""
+        first = Subquery(
+            _model("ProgressUpdate")
+            .objects.filter(
+                lineage=OuterRef("lineage"),
+                status=labels.COMPLETED,
+                recorded_at__lt=rules.end_of(as_of),
+            )
+            .order_by("recorded_at", "pk")
+            # TruncDate takes the current time zone, as timezone.localtime does.
+            .annotate(day=Coalesce("evidence_date", TruncDate("recorded_at")))
+            .values("day")[:1]
+        )
+        # The subquery written once, so that the database plans (and costs) it once.
+        printed = Case(When(target="completed", then=F("plan__submitted_on")))
+        return self.annotate(state_completed_on=Coalesce(printed, first))
+
+    def delivery_by_plan(self, as_of: datetime.date) -> dict[int, dict[str, int]]:
+        """For each plan, in one query: how many actions' original targets had passed by
+        `as_of` ("due_so_far") and how many of those were completed on or before their
+        original target ("delivered_on_time", by with_completed_on)."""
+        passed = Q(target_due__lt=as_of)
+        rows = (
+            self.with_completed_on(as_of)
+            .values("plan_id")
+            .annotate(
+                due_so_far=Count("pk", filter=passed),
+                delivered_on_time=Count(
+                    "pk", filter=passed & Q(state_completed_on__lte=F("target_due"))
+                ),
+            )
+            .order_by()
+        )
+        return {row.pop("plan_id"): row for row in rows}
+
     def overdue(self, as_of: datetime.date) -> ActionQuerySet:
         """Not completed and past due at the end of `as_of` (rules.is_past_due)."""
         annotated = self.with_state(as_of)
@@ -463,17 +516,32 @@ class SelfReportQuerySet(models.QuerySet):
         readable = permissions.readable_establishment_ids(user)
         return self if readable is None else self.filter(establishment_id__in=readable)
 
-    def latest_by_concern(self, as_of: datetime.date | None = None) -> list[Any]:
-        """One row per concern: its latest judgement in effect, judged by `as_of`, as
+    def latest_counts(self, as_of: datetime.date) -> dict[int, Counter[tuple[str, str]]]:
+        """{establishment id: {(reported, rating): concerns}}, each concern counted once by
+        its latest judgement in effect judged by `as_of`, as
         JudgementQuerySet.latest_by_concern chooses it."""
-        found = self if as_of is None else self.filter(judged_on__lte=as_of)
-        latest: dict[tuple[int, str], Any] = {}
-        rows: list[Any] = list(
-            found.order_by("judged_on", "judgement__recorded_at", "judgement_id")
-        )
-        for row in rows:
-            latest[(row.inspection_id, row.concern_ref)] = row
-        return list(latest.values())
+        counts: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
+        if not self.filter(judged_on__gt=as_of).exists():
+            # Every one was judged by then: each concern's latest row is flagged when stored
+            # (learning.refresh_self_reports), so the database counts them.
+            for where, reported, rating, number in (
+                self.filter(latest=True)
+                .values_list("establishment_id", "reported", "rating")
+                .annotate(number=Count("pk"))
+                .order_by()
+            ):
+                counts[where][(reported, rating)] += number
+            return counts
+        latest: dict[tuple[int, str], tuple[int, str, str]] = {}
+        for inspection, ref, where, reported, rating in (
+            self.filter(judged_on__lte=as_of)
+            .order_by("judged_on", "judgement__recorded_at", "judgement_id")
+            .values_list("inspection_id", "concern_ref", "establishment_id", "reported", "rating")
+        ):
+            latest[(inspection, ref)] = (where, reported, rating)
+        for where, reported, rating in latest.values():
+            counts[where][(reported, rating)] += 1
+        return counts
 
 
 class UpdateQuerySet(models.QuerySet):
@@ -516,11 +584,18 @@ class JudgementQuerySet(models.QuerySet):
         self, inspection_id: int, as_of: datetime.date | None = None
     ) -> dict[str, Any]:
         """{concern number: the judgement in effect} for one inspection."""
-        latest: dict[str, Any] = {}
+        return self.latest_by_inspection([inspection_id], as_of).get(inspection_id, {})
+
+    def latest_by_inspection(
+        self, inspection_ids: list[int], as_of: datetime.date | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """{inspection id: {concern number: the judgement in effect}} for many inspections,
+        in one query: the latest by the day judged, then by when it was recorded."""
+        latest: dict[int, dict[str, Any]] = {}
         for judgement in (
-            self.filter(inspection_id=inspection_id)
+            self.filter(inspection_id__in=inspection_ids)
             .in_effect(as_of)
             .order_by("judged_on", "recorded_at", "pk")
         ):
-            latest[judgement.concern_ref] = judgement
+            latest.setdefault(judgement.inspection_id, {})[judgement.concern_ref] = judgement
         return latest

@@ -21,9 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return page(request, "establishments/home.html", {"rows": [], "no_role": True})
     today = rules.today()
     establishments = list(Establishment.objects.visible_to(request.user))
-    in_force = Plan.objects.filter(
-        inspection__establishment__in=establishments
-    ).in_force_by_establishment(today)
+    in_force = Plan.objects.in_force_at([item.pk for item in establishments], today)
     plans = Plan.objects.only("pk", "version", "submitted_on", "state").in_bulk(
         list(in_force.values())
     )

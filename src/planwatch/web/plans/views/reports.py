@@ -127,8 +127,8 @@ def estate(request: HttpRequest) -> HttpResponse:
             "descending": descending,
             "columns": {key: label for key, (label, _) in reports.ESTATE_COLUMNS.items()},
             "ratings": list(labels.RATINGS.values()),
-            "self_reported": lessons.counted(
-                [item for row in rows if row.self_reported for item in row.self_reported.rows]
+            "self_reported": lessons.combined(
+                [row.self_reported for row in rows if row.self_reported]
             ),
         },
         status=400 if error else 200,
