@@ -286,9 +286,7 @@ def world(django_db_setup, django_db_blocker):
 @pytest.fixture
 def fast_pdf(monkeypatch):
     """The PDF report's permissions are what matter here, not the PDF (slow to render)."""
-    monkeypatch.setattr(
-        "planwatch.web.plans.views.reports.html_to_pdf", lambda html: b"%PDF-1.4 stub"
-    )
+    monkeypatch.setattr("planwatch.writers.pdf.html_to_pdf", lambda html: b"%PDF-1.4 stub")
 
 
 def url_of(name: str, record: Any) -> str:

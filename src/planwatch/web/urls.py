@@ -13,6 +13,7 @@ from planwatch.web.plans.views import (
     drafting,
     establishments,
     importing,
+    jobs,
     lessons,
     lists,
     plans,
@@ -31,6 +32,11 @@ urlpatterns = [
         "establishments/<slug:slug>/report.pdf",
         reports.progress_report_pdf,
         name="progress-report-pdf",
+    ),
+    path(
+        "establishments/<slug:slug>/report/pdf/",
+        jobs.report_pdf_job,
+        name="progress-report-pdf-job",
     ),
     path("establishments/<slug:slug>/owners/", access.owners, name="owners"),
     path(
@@ -84,6 +90,10 @@ urlpatterns = [
     path("due/", lists.due_soon, name="due"),
     path("my-actions/", lists.my_actions, name="my-actions"),
     path("import/", importing.upload, name="import"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/estate/", jobs.estate_work, name="estate-work"),
+    path("jobs/<int:pk>/", jobs.job_page, name="job"),
+    path("jobs/<int:pk>/result/", jobs.job_result, name="job-result"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(

@@ -597,3 +597,5 @@ models.signals.post_save.connect(_forget_plans_in_force, sender=Inspection, weak
 
 # What the estate learns across plans, in its own module (imported here so Django finds it).
 from planwatch.web.plans.learned import ConcernLink, SelfReport  # noqa: E402, F401
+# Background jobs, in their own module too.
+from planwatch.web.plans.job_models import Job, JobItem  # noqa: E402, F401
