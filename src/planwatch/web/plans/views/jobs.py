@@ -113,6 +113,11 @@ def report_pdf_job(request: HttpRequest, establishment: Establishment) -> HttpRe
     if chosen_day.error:
         return redirect(report)
     plan = _chosen_plan(request, establishment)
+    if not request.user.is_authenticated:
+        # A visitor (public read) has no jobs of their own: the PDF is made there and then.
+        query = request.GET.urlencode()
+        pdf = reverse("progress-report-pdf", kwargs={"slug": establishment.slug})
+        return redirect(f"{pdf}?{query}" if query else pdf)
     job = jobs.start_report(request.user, establishment, chosen_day.day, plan)
     return redirect(job.get_absolute_url())
 
