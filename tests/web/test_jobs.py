@@ -424,3 +424,15 @@ def test_planwatch_worker_runs_queued_imports_from_postgresql(signed_in, admin):
     )
     page = signed_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "4 of 4 files done" in page and "No worker is running" not in page
+
+
+def test_a_visitor_with_public_read_gets_the_pdf_at_once(client, settings):
+    settings.PLANWATCH_PUBLIC_READ = True
+    plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
+    slug = plan.establishment.slug
+    response = client.post(f"/establishments/{slug}/report/pdf/?as_of=2024-09-30")
+    assert response["Location"] == f"/establishments/{slug}/report.pdf?as_of=2024-09-30"
+    assert not Job.objects.exists()
+    assert client.get(f"/establishments/{slug}/report/pdf/")["Location"] == (
+        f"/establishments/{slug}/report/"
+    )
