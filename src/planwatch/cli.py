@@ -473,9 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="jobs run at once by this worker (default %(default)s; run more workers to use "
         "more cores)",
     )
-    worker.add_argument(
-        "--once", action="store_true", help="run the jobs waiting now, then stop"
-    )
+    worker.add_argument("--once", action="store_true", help="run the jobs waiting now, then stop")
     worker.add_argument(
         "--metrics-port",
         type=int,

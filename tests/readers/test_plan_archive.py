@@ -61,7 +61,9 @@ def test_members_leave_out_folders_and_what_operating_systems_add():
 def test_an_archive_with_no_files_or_too_many_is_refused_in_one_line(monkeypatch):
     with pytest.raises(PlanReadError) as empty:
         plan_archive.plan_members(zipped({"plans/": b""}), "empty.zip")
-    assert str(empty.value) == "empty.zip holds no files: put the plan files in it and upload it again"
+    assert (
+        str(empty.value) == "empty.zip holds no files: put the plan files in it and upload it again"
+    )
     monkeypatch.setattr(plan_archive, "MAX_MEMBERS", 2)
     with pytest.raises(PlanReadError) as many:
         plan_archive.plan_members(zipped({f"{n}.txt": b"x" for n in range(3)}), "big.zip")

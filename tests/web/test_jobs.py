@@ -270,11 +270,11 @@ def test_the_progress_report_job_makes_a_real_pdf_for_readers_only(client):
 def test_job_pages_are_for_their_starter_and_administrators(client, admin):
     plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
     lead = builders.user("lead", role=Role.LEAD, establishment=plan.establishment)
-    local_admin = builders.user(
-        "local", role=Role.ADMINISTRATOR, establishment=plan.establishment
-    )
+    local_admin = builders.user("local", role=Role.ADMINISTRATOR, establishment=plan.establishment)
     client.force_login(lead)
-    client.post("/import/", {"file": [builders.upload("a.txt", b"x"), builders.upload("b.txt", b"y")]})
+    client.post(
+        "/import/", {"file": [builders.upload("a.txt", b"x"), builders.upload("b.txt", b"y")]}
+    )
     job = Job.objects.get()
     url = f"/jobs/{job.pk}/"
     assert client.get(url).status_code == 200
@@ -295,9 +295,7 @@ def test_job_pages_are_for_their_starter_and_administrators(client, admin):
 def test_estate_wide_recomputation_and_reminders_run_as_jobs(signed_in, client, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     plan = import_plan_bytes(SAMPLE_PLAN.read_bytes(), SAMPLE_PLAN.name).plan
-    import_plan_bytes(
-        renamed(SAMPLE_PLAN.read_bytes(), "HMP Eastwick"), "eastwick.txt"
-    )
+    import_plan_bytes(renamed(SAMPLE_PLAN.read_bytes(), "HMP Eastwick"), "eastwick.txt")
     builders.user(
         "nurse", role=Role.CONTRIBUTOR, establishment=plan.establishment, acts_for=["NHFT"]
     )
@@ -354,6 +352,15 @@ def _environment(**extra: str) -> dict[str, str]:
     return environment
 
 
+def test_postgresql_queues_jobs_so_the_worker_tests_run_there():
+    """The PostgreSQL leg of .ci/run must run the worker's tests below, not skip them."""
+    if connection.vendor == "postgresql" and "PLANWATCH_JOBS" not in os.environ:
+        assert QUEUED
+        assert "procrastinate.contrib.django" in settings.INSTALLED_APPS
+    else:
+        assert connection.vendor == "postgresql" or not QUEUED
+
+
 def test_the_worker_on_sqlite_says_jobs_run_in_process(tmp_path):
     environment = _environment(PLANWATCH_DATA_DIR=str(tmp_path))
     environment.pop("DATABASE_URL", None)
@@ -381,10 +388,7 @@ def test_planwatch_worker_runs_queued_imports_from_postgresql(signed_in, admin):
     assert connection.vendor == "postgresql"
     sample = SAMPLE_PLAN.read_bytes()
     archive = archive_of(
-        {
-            f"plan-{number}.txt": renamed(sample, f"HMP Queueton {number}")
-            for number in range(1, 4)
-        }
+        {f"plan-{number}.txt": renamed(sample, f"HMP Queueton {number}") for number in range(1, 4)}
         | {"broken.pdf": b"%PDF-1.4 cut short"}
     )
     signed_in.post("/import/", {"file": builders.upload("three.zip", archive)})
@@ -396,11 +400,11 @@ def test_planwatch_worker_runs_queued_imports_from_postgresql(signed_in, admin):
         {"job_id": job.pk},
     )
     assert jobs.no_worker()
-    assert "No worker is running to do this job" in signed_in.get(f"/jobs/{job.pk}/").content.decode()
-    database = connection.settings_dict
-    url = (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    assert (
+        "No worker is running to do this job" in signed_in.get(f"/jobs/{job.pk}/").content.decode()
     )
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     done = subprocess.run(
         [sys.executable, "-m", "planwatch.cli", "worker", "--once"],
         env=_environment(DATABASE_URL=url, PLANWATCH_DATA_DIR=str(settings.DATA_DIR)),
@@ -414,9 +418,11 @@ def test_planwatch_worker_runs_queued_imports_from_postgresql(signed_in, admin):
     assert job.state == "done"
     assert job.summary == "3 plans imported, 0 already held, 1 file not imported"
     assert ProcrastinateJob.objects.get(pk=job.queue_id).status == "succeeded"
-    assert sorted(
-        Plan.objects.values_list("inspection__establishment__name", flat=True)
-    ) == ["HMP Queueton 1 (Men)", "HMP Queueton 2 (Men)", "HMP Queueton 3 (Men)"]
+    assert sorted(Plan.objects.values_list("inspection__establishment__name", flat=True)) == [
+        "HMP Queueton 1 (Men)",
+        "HMP Queueton 2 (Men)",
+        "HMP Queueton 3 (Men)",
+    ]
     broken = job.items.get(name="broken.pdf")
     assert (broken.outcome, broken.message) == (
         "refused",
@@ -436,3 +442,47 @@ def test_a_visitor_with_public_read_gets_the_pdf_at_once(client, settings):
     assert client.get(f"/establishments/{slug}/report/pdf/")["Location"] == (
         f"/establishments/{slug}/report/"
     )
+
+
+@pytest.mark.skipif(not QUEUED, reason="the queue is PostgreSQL's: on SQLite jobs run in process")
+def test_the_worker_serves_its_metrics_and_stops_when_told(signed_in):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        unused_tcp_port = probe.getsockname()[1]
+
+    signed_in.post("/jobs/estate/", {"work": "recompute"})
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "planwatch.cli", "worker", "--metrics-port", str(unused_tcp_port)],
+        env=_environment(DATABASE_URL=url, PLANWATCH_DATA_DIR=str(settings.DATA_DIR)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    metrics = ""
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{unused_tcp_port}/metrics"
+                ) as answer:
+                    metrics = answer.read().decode()
+            except OSError:
+                metrics = ""
+            if 'planwatch_jobs_succeeded_total{kind="recompute"} 1.0' in metrics:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, errors = worker.communicate(timeout=60)
+    assert 'planwatch_jobs_succeeded_total{kind="recompute"} 1.0' in metrics
+    assert 'planwatch_job_duration_seconds_count{kind="recompute"} 1.0' in metrics
+    assert worker.returncode == 0, errors
+    assert Job.objects.get().state == "done"

@@ -87,9 +87,7 @@ def read_plan_member(zipped: zipfile.ZipFile, name: str, member: str) -> bytes:
     except KeyError:
         raise PlanReadError(f"{shown} is no longer in {name}: upload the archive again") from None
     if info.flag_bits & 0x1:
-        raise PlanReadError(
-            f"{shown} is encrypted in {name}: make the archive without a password"
-        )
+        raise PlanReadError(f"{shown} is encrypted in {name}: make the archive without a password")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise PlanReadError(
             f"{shown} is packed in {name} in a way planwatch does not unpack (zip method "

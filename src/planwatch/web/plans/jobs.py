@@ -204,8 +204,8 @@ def _run_import(job: Job) -> None:
                     )
                 item.save(update_fields=["outcome", "message", "plan"])
                 _step(job)
-    counts = {
-        outcome: job.items.filter(outcome=outcome).count()
+    counts: dict[str, int] = {
+        str(outcome): job.items.filter(outcome=outcome).count()
         for outcome in (JobItem.Outcome.IMPORTED, JobItem.Outcome.SKIPPED, JobItem.Outcome.REFUSED)
     }
     job.summary = (
