@@ -486,3 +486,49 @@ def test_the_worker_serves_its_metrics_and_stops_when_told(signed_in):
     assert 'planwatch_job_duration_seconds_count{kind="recompute"} 1.0' in metrics
     assert worker.returncode == 0, errors
     assert Job.objects.get().state == "done"
+
+
+def test_a_job_stopped_half_way_goes_on_from_the_file_it_had_reached(admin):
+    """As a worker killed mid-job leaves it (and procrastinate hands it to another): running,
+    the first file done, the second waiting. Run again, only the second is imported."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    sample = SAMPLE_PLAN.read_bytes()
+    first = default_storage.save("jobs/inputs/test/a.txt", ContentFile(sample))
+    second = default_storage.save(
+        "jobs/inputs/test/b.txt", ContentFile(renamed(sample, "HMP Eastwick"))
+    )
+    job = Job.objects.create(
+        kind="import",
+        state="running",
+        user=admin,
+        parameters={
+            "inputs": [
+                {"name": "a.txt", "path": first, "archive": False},
+                {"name": "b.txt", "path": second, "archive": False},
+            ]
+        },
+        total=2,
+        done=1,
+    )
+    JobItem.objects.create(
+        job=job, position=0, name="a.txt", outcome="imported", message="a.txt: done before"
+    )
+    JobItem.objects.create(job=job, position=1, name="b.txt", source=1)
+    assert jobs.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.done, job.total) == (2, 2)
+    assert list(job.items.values_list("name", "outcome")) == [
+        ("a.txt", "imported"),
+        ("b.txt", "imported"),
+    ]
+    assert job.items.get(name="a.txt").message == "a.txt: done before"
+    assert list(Plan.objects.values_list("inspection__establishment__name", flat=True)) == [
+        "HMP Eastwick (Men)"
+    ]
+    assert not default_storage.exists(first) and not default_storage.exists(second)
+    # A finished job is never run twice; a job no longer held is nothing to run.
+    assert jobs.run(job.pk) == "done"
+    assert Plan.objects.count() == 1
+    assert jobs.run(987654) == "missing"
