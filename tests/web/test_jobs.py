@@ -134,7 +134,7 @@ def test_an_archive_of_plans_with_a_bad_one_imports_the_others(signed_in, admin)
     page = signed_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "3 plans imported, 0 already held, 1 file not imported" in page
     assert "4 of 4 files done" in page
-    assert "1 file was not imported" in page
+    assert "1 file was not imported: the reason is beside it." in page
     assert refused.message in page
     assert f'href="/plans/{peterborough.plan.pk}/"' in page
     assert "Refresh" not in page  # finished: nothing more to wait for
