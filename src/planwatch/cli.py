@@ -260,6 +260,12 @@ def _remind(args: argparse.Namespace) -> int:
     return remind(args.as_of, args.window, args.dry_run, _console())
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from planwatch.web.commands import worker
+
+    return worker(args.concurrency, args.once, args.metrics_port, _console())
+
+
 def _similar(args: argparse.Namespace) -> int:
     from planwatch.web import commands as web_commands
 
@@ -453,6 +459,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="remind of actions due within this many days (default %(default)s)",
     )
     remind.set_defaults(handler=_remind)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run background jobs (imports of many files, PDF reports, estate-wide work) "
+        "from the PostgreSQL queue",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="jobs run at once by this worker (default %(default)s; run more workers to use "
+        "more cores)",
+    )
+    worker.add_argument("--once", action="store_true", help="run the jobs waiting now, then stop")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve this worker's Prometheus metrics (jobs, imports) on this port",
+    )
+    worker.set_defaults(handler=_worker)
 
     verify = commands.add_parser(
         "verify",

@@ -54,6 +54,40 @@ RATINGS: dict[str, str] = {
 }
 
 
+# Background jobs: what each kind does, and where it stands.
+JOB_KINDS: dict[str, str] = {
+    "import": "Import of plan files",
+    "report": "Progress report as a PDF",
+    "recompute": "Similar concerns, areas and topics worked out again",
+    "reminders": "Reminders sent",
+}
+JOB_STATES: dict[str, str] = {
+    "queued": "Waiting to start",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+}
+JOB_TAGS: dict[str, str] = {
+    "queued": "govuk-tag--grey",
+    "running": "govuk-tag--blue",
+    "done": "govuk-tag--green",
+    "failed": "govuk-tag--red",
+}
+# What became of each file of an import job.
+IMPORT_OUTCOMES: dict[str, str] = {
+    "": "Waiting",
+    "imported": "Imported",
+    "skipped": "Already held",
+    "refused": "Not imported",
+}
+IMPORT_TAGS: dict[str, str] = {
+    "": "govuk-tag--grey",
+    "imported": "govuk-tag--green",
+    "skipped": "govuk-tag--blue",
+    "refused": "govuk-tag--red",
+}
+
+
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """ "1 warning", "2 warnings": a count with its noun agreeing."""
     return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.urls import URLPattern, get_resolver
 
 from planwatch.pipeline import SAMPLE_PLAN
 from planwatch.web.access.models import OwnerMapping
-from planwatch.web.plans import services
+from planwatch.web.plans import jobs, services
 from planwatch.web.plans.models import Establishment
 from tests import builders
 from tests.web import test_browser
@@ -47,6 +48,8 @@ NOT_PAGES = {
     "api/v1/": "the API: JSON, and Swagger UI's own page",
     "healthz": "JSON for the load balancer",
     "metrics": "plain text for Prometheus",
+    "job-result": "a job's file (a report's PDF), downloaded",
+    "progress-report-pdf-job": "POST only, from the report page; GET redirects to the report",
 }
 
 # Set PLANWATCH_SCREENSHOTS to a folder to keep a full-page screenshot of every page visited.
@@ -123,6 +126,15 @@ def every_kind_of_record() -> dict[str, object]:
     )
     judgement = builders.judgement(second.concerns.get(ref="1"), admin, "reasonable", "2024-08-01")
     draft = services.amend(second, admin)
+    # Several files at once: an import job (run in process on SQLite; waiting for a worker
+    # on PostgreSQL), one of its files not a plan.
+    job = jobs.start_import(
+        admin,
+        [
+            jobs.Upload("again.txt", io.BytesIO(SAMPLE_PLAN.read_bytes())),
+            jobs.Upload("notes.txt", io.BytesIO(b"Minutes of the meeting")),
+        ],
+    )
     draft_concern = draft.concerns.order_by("position").first()
     draft_action = draft_concern.actions.first()
     return {
@@ -135,6 +147,7 @@ def every_kind_of_record() -> dict[str, object]:
         "draft": draft,
         "draft_concern": draft_concern,
         "draft_action": draft_action,
+        "job": job,
     }
 
 
@@ -181,6 +194,9 @@ def test_every_page_fits_a_phone_screen_and_passes_axe(narrow, transactional_db)
         "self-reported": [f"/establishments/{slug}/self-reported/"],
         "estate-self-reported": ["/estate/self-reported/"],
         "themes": ["/estate/themes/"],
+        "jobs": ["/jobs/"],
+        "job": [f"/jobs/{records['job'].pk}/"],
+        "estate-work": ["/jobs/estate/"],
     }
     assert route_names() == set(pages) | set(NOT_PAGES) | {"sign-in"}
 

@@ -43,7 +43,7 @@ def test_metrics_count_requests_and_imports_for_the_scraper_on_this_machine(clie
             (
                 line
                 for line in page.splitlines()
-                if line.startswith('planwatch_imports_total{outcome="imported"}')
+                if line.startswith('planwatch_imports_total{format="text",outcome="imported"}')
             ),
             "x 0",
         )
@@ -56,7 +56,7 @@ def test_metrics_count_requests_and_imports_for_the_scraper_on_this_machine(clie
     assert response.status_code == 200
     page = response.content.decode()
     assert imported() == before + 1
-    assert 'planwatch_imports_total{outcome="refused"}' in page
+    assert 'planwatch_imports_total{format="text",outcome="refused"}' in page
     assert "django_http_requests_total_by_method_total" in page
     assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 403
 

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -22,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from planwatch.web.access.models import OwnerMapping, Role
 from planwatch.web.plans import services
+from planwatch.web.plans.job_models import Job
 from tests import builders
 
 OWN = "HMP Northmoor"
@@ -45,6 +47,8 @@ class Need(enum.Enum):
     JUDGE_ANY = "judge at some establishment"
 
     CLASSIFY = "correct a concern's area and topics at the record's establishment"
+    JOB = "the person who started the job (or an administrator of every establishment)"
+    ADMINISTER = "administrators of every establishment"
 
 
 class Answer(enum.Enum):
@@ -97,6 +101,8 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "establishment": (("establishment",), Need.READ, Need.READ),
     "progress-report": (("establishment",), Need.READ, Need.READ),
     "progress-report-pdf": (("establishment",), Need.READ, Need.READ),
+    # GET goes back to the report; POST starts the PDF as a background job.
+    "progress-report-pdf-job": (("establishment",), Need.READ, Need.READ),
     "owners": (("establishment",), Need.READ_PRIVATE, Need.EDIT),
     "self-reported": (("establishment",), Need.READ, Need.READ),
     "self-reported-csv": (("establishment",), Need.READ, Need.READ),
@@ -137,6 +143,12 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     "my-actions": ((None,), Need.ACT_ANY, Need.ACT_ANY),
     "search": ((None,), Need.READ_ANY, Need.READ_ANY),
     "import": ((None,), Need.EDIT_ANY, Need.EDIT_ANY),
+    # Background jobs: each job's page and file are its starter's; estate-wide work is for
+    # administrators of every establishment, which none of these roles is (test_jobs asks one).
+    "jobs": ((None,), Need.SIGNED_IN, Need.SIGNED_IN),
+    "job": (("job",), Need.JOB, Need.JOB),
+    "job-result": (("job",), Need.JOB, Need.JOB),
+    "estate-work": ((None,), Need.ADMINISTER, Need.ADMINISTER),
     "sign-in": ((None,), Need.OPEN, Need.OPEN),
     "sign-out": ((None,), Answer.NOT_ALLOWED, Need.OPEN),
     # Single sign-on, open to all; not set up in these tests, so its pages say so (404).
@@ -179,6 +191,11 @@ def expected(role: str, need: Need | Answer, kind: str | None, own: bool, public
         ok = Need.EDIT in anywhere
     elif need is Need.JUDGE_ANY:
         ok = Need.JUDGE in anywhere
+    elif need is Need.JOB:
+        # The own establishment's job was started by the lead; the other's by someone else.
+        ok = role == "lead" and own
+    elif need is Need.ADMINISTER:
+        ok = False
     elif kind in DRAFTS:
         # Drafts are only for those who may edit them; nobody posts progress on or judges one.
         ok = Need.EDIT in here and need not in (Need.UPDATE, Need.JUDGE)
@@ -278,6 +295,24 @@ def world(django_db_setup, django_db_blocker):
             owner=OWNER,
             user=people["contributor acting for the owner"],
         )
+        # A finished progress report job at each establishment: the own one started by the
+        # lead, the other by a lead there.
+        for records, starter in (
+            (own, people["lead"]),
+            (other, builders.user(role=Role.LEAD, establishment=other["establishment"])),
+        ):
+            job = Job.objects.create(
+                kind=Job.Kind.REPORT,
+                state=Job.State.DONE,
+                user=starter,
+                establishment=records["establishment"],
+                parameters={"as_of": "2024-09-30", "plan": None},
+                total=1,
+                done=1,
+                result_name="report.pdf",
+            )
+            job.result.save("report.pdf", ContentFile(b"%PDF-1.4 stub"))
+            records["job"] = job
         clients = {}
         for role, person in people.items():
             clients[role] = Client()
@@ -290,9 +325,7 @@ def world(django_db_setup, django_db_blocker):
 @pytest.fixture
 def fast_pdf(monkeypatch):
     """The PDF report's permissions are what matter here, not the PDF (slow to render)."""
-    monkeypatch.setattr(
-        "planwatch.web.plans.views.reports.html_to_pdf", lambda html: b"%PDF-1.4 stub"
-    )
+    monkeypatch.setattr("planwatch.writers.pdf.html_to_pdf", lambda html: b"%PDF-1.4 stub")
 
 
 def url_of(name: str, record: Any) -> str:

@@ -294,6 +294,49 @@ def remind(as_of: str | None, window: int, dry_run: bool, console) -> int:
     return 0
 
 
+def worker(concurrency: int, once: bool, metrics_port: int | None, console) -> int:
+    """`planwatch worker`: procrastinate's worker against the configured PostgreSQL, running
+    background jobs until stopped (SIGINT or SIGTERM let the running job finish), or with
+    `once` until none is waiting. Where jobs run in process (SQLite) there is nothing to run:
+    one line, and exit status 2, so that a worker started against the wrong database fails
+    rather than idles."""
+    setup_django()
+    from django.conf import settings
+
+    if settings.PLANWATCH_JOBS != "queue":
+        print(
+            "planwatch: jobs run in process here (SQLite, or PLANWATCH_JOBS=in-process), as "
+            "they are started: there is no queue for a worker; set DATABASE_URL to PostgreSQL "
+            "to queue them",
+            file=sys.stderr,
+        )
+        return 2
+    if concurrency < 1:
+        print("planwatch: --concurrency must be 1 or more", file=sys.stderr)
+        return 2
+    migrate()
+    from procrastinate.contrib.django import app
+
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    console.print(
+        f"planwatch worker: running jobs from the queue ({concurrency} at a time"
+        f"{'; stopping when none is waiting' if once else '; Ctrl+C to stop'})",
+        markup=False,
+    )
+    sys.stdout.flush()
+    with app.replace_connector(app.connector.get_worker_connector()):  # type: ignore[attr-defined]
+        app.run_worker(
+            queues=["planwatch"],
+            concurrency=concurrency,
+            wait=not once,
+            install_signal_handlers=True,
+        )
+    return 0
+
+
 def verify(console) -> int:
     """Check every hash chain and evidence file; exit 1 and list the breaks if any."""
     setup_django()

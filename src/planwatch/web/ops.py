@@ -14,13 +14,33 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 REQUESTS = logging.getLogger("planwatch.requests")
 
 # Counters beside django-prometheus' request metrics, for the work the service exists to do.
-IMPORTS = Counter("planwatch_imports", "Plan files imported, by outcome", ["outcome"])
+IMPORTS = Counter(
+    "planwatch_imports",
+    "Plan files imported, by outcome (imported, skipped, refused) and format (pdf, docx, odt, "
+    "text, other)",
+    ["outcome", "format"],
+)
 REMINDERS = Counter("planwatch_reminders", "Reminder emails, by whether they were sent", ["sent"])
+# Background jobs (web/plans/jobs.py), counted where they run: the worker on PostgreSQL (its
+# own /metrics, `planwatch worker --metrics-port`), the web server on SQLite.
+JOBS_STARTED = Counter("planwatch_jobs_started", "Background jobs started, by kind", ["kind"])
+JOBS_SUCCEEDED = Counter(
+    "planwatch_jobs_succeeded", "Background jobs that finished, by kind", ["kind"]
+)
+JOBS_FAILED = Counter(
+    "planwatch_jobs_failed", "Background jobs that stopped with an error, by kind", ["kind"]
+)
+JOB_SECONDS = Histogram(
+    "planwatch_job_duration_seconds",
+    "How long background jobs ran, by kind",
+    ["kind"],
+    buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200),
+)
 
 
 @never_cache

@@ -364,3 +364,21 @@ _form_action += sorted(
 _loggers = LOGGING["loggers"]
 assert isinstance(_loggers, dict)
 _loggers["planwatch.sign_in"] = {"level": "INFO"}
+# Background jobs (README, "Background jobs"): imports of many files, the progress report as a
+# PDF, estate-wide recomputation and reminders. On PostgreSQL they queue in the database
+# through procrastinate (no other broker) and `planwatch worker` runs them; on SQLite, or with
+# PLANWATCH_JOBS=in-process, they run in the process that starts them, there and then.
+PLANWATCH_JOBS = os.environ.get("PLANWATCH_JOBS", "").lower() or (
+    "queue" if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else "in-process"
+)
+if PLANWATCH_JOBS not in ("queue", "in-process"):
+    raise ValueError(f"PLANWATCH_JOBS must be 'queue' or 'in-process', not {PLANWATCH_JOBS!r}")
+if PLANWATCH_JOBS == "queue":
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError("PLANWATCH_JOBS=queue needs PostgreSQL (DATABASE_URL=postgres://...)")
+    # procrastinate's tables, functions and migrations: PostgreSQL only, so only then.
+    INSTALLED_APPS.append("procrastinate.contrib.django")
+    PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+    PROCRASTINATE_IMPORT_PATHS = ["planwatch.web.plans.tasks"]
+# How often a job's page reloads itself while the job runs (seconds; no JavaScript needed).
+PLANWATCH_JOB_REFRESH_SECONDS = int(os.environ.get("PLANWATCH_JOB_REFRESH_SECONDS", 3))

@@ -11,6 +11,7 @@ from planwatch.web.plans.views import (
     drafting,
     establishments,
     importing,
+    jobs,
     lessons,
     lists,
     plans,
@@ -29,6 +30,11 @@ urlpatterns = [
         "establishments/<slug:slug>/report.pdf",
         reports.progress_report_pdf,
         name="progress-report-pdf",
+    ),
+    path(
+        "establishments/<slug:slug>/report/pdf/",
+        jobs.report_pdf_job,
+        name="progress-report-pdf-job",
     ),
     path("establishments/<slug:slug>/owners/", access.owners, name="owners"),
     path(
@@ -82,6 +88,10 @@ urlpatterns = [
     path("due/", lists.due_soon, name="due"),
     path("my-actions/", lists.my_actions, name="my-actions"),
     path("import/", importing.upload, name="import"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/estate/", jobs.estate_work, name="estate-work"),
+    path("jobs/<int:pk>/", jobs.job_page, name="job"),
+    path("jobs/<int:pk>/result/", jobs.job_result, name="job-result"),
     path("sign-in/", access.SignInView.as_view(), name="sign-in"),
     # Single sign-on with the organisation's identity provider (OpenID Connect).
     path("sign-in/sso/", access.SingleSignOnStart.as_view(), name="sso-start"),

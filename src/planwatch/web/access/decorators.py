@@ -29,6 +29,8 @@ class Need(enum.StrEnum):
     JUDGE_ANY = "judge any"  # judge at some establishment (a review of progress to read)
     ACT_ANY = "act any"  # act for owners somewhere (their own actions)
     SIGNED_IN = "signed in"  # anyone signed in
+    JOB = "job"  # this background job: the person who started it, or an administrator
+    ADMINISTER = "administer"  # administrators of every establishment (estate-wide jobs)
 
 
 def establishment_id_of(target: Any) -> int:
@@ -70,6 +72,10 @@ def allowed(user: Any, need: Need, target: Any = None) -> bool:
         return permissions.anywhere(user, Ability.JUDGE)
     if need is Need.ACT_ANY:
         return permissions.anywhere(user, Ability.UPDATE_OWN)
+    if need in (Need.JOB, Need.ADMINISTER):
+        from planwatch.web.plans import jobs
+
+        return jobs.may_see(user, target) if need is Need.JOB else jobs.administers(user)
     where = establishment_id_of(target)
     plan = plan_of(target)
     draft = plan is not None and plan.is_draft

@@ -193,6 +193,28 @@ class UploadForm(forms.Form):
         return upload
 
 
+class PlanImportForm(forms.Form):
+    """One plan file, imported at once; or several, or a zip archive of them, imported as a
+    background job."""
+
+    file = MultipleFileField(
+        label="Action plan files",
+        help_text=(
+            "One or more plan files (PDF, Word (DOCX), OpenDocument (ODT) or the extracted "
+            "text form), or a zip archive of them"
+        ),
+        error_messages={"required": "Choose a plan file to upload"},
+    )
+
+    def clean_file(self):
+        uploads = self.cleaned_data.get("file") or []
+        if not uploads:
+            raise forms.ValidationError("Choose a plan file to upload")
+        for upload in uploads:
+            _check_size(upload)
+        return uploads
+
+
 class ReportUploadForm(UploadForm):
     """An inspection report, to start a draft plan with its concerns."""
 

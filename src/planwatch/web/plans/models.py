@@ -600,5 +600,7 @@ def _forget_plans_in_force(**_: Any) -> None:
 models.signals.post_save.connect(_forget_plans_in_force, sender=Plan, weak=False)
 models.signals.post_save.connect(_forget_plans_in_force, sender=Inspection, weak=False)
 
-# What the estate learns across plans, in its own module (imported here so Django finds it).
+# What the estate learns across plans, and background jobs, in modules of their own
+# (imported here so Django finds them).
+from planwatch.web.plans.job_models import Job, JobItem  # noqa: E402, F401
 from planwatch.web.plans.learned import ConcernLink, SelfReport  # noqa: E402, F401

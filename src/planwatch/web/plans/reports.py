@@ -302,3 +302,31 @@ def estate_report(establishments: list[Establishment], as_of: datetime.date) -> 
             label: ratings[value] for value, label in Rating.choices if ratings[value]
         }
     return rows
+
+
+def progress_report_pdf(
+    establishment: Establishment, as_of: datetime.date, chosen: Plan | None = None
+) -> bytes:
+    """The progress report as an accessible PDF: the page's content, charts drawn shorter so
+    that a year's charts and their figures share the first page. The one way it is made, for
+    the download and for the background job."""
+    from django.template.loader import render_to_string
+
+    from planwatch.charts import WIDE, render_svg
+    from planwatch.writers.pdf import html_to_pdf
+
+    report = progress_report(establishment, as_of, chosen)
+    context = {
+        "chosen": chosen.pk if chosen else None,
+        "report": report,
+        "as_of": as_of,
+        "error": None,
+        "status_names": STATUS_NAMES,
+        "status_order": STATUS_ORDER,
+        "svg": {chart.id: render_svg(chart, WIDE, plot_height=90) for chart in report.charts},
+    }
+    return html_to_pdf(render_to_string("reports/print.html", context))
+
+
+def progress_report_file_name(establishment: Establishment, as_of: datetime.date) -> str:
+    return f"{establishment.slug}-progress-{as_of.isoformat()}.pdf"

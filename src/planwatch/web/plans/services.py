@@ -364,6 +364,21 @@ def _already_held(display: str, plan: Plan) -> ImportResult:
     return ImportResult("skipped", f"{display}: already held as {plan}", plan)
 
 
+def import_refusal(user: Any, establishment_name: str) -> str | None:
+    """Why this user may not import a plan for that establishment (None if they may): the
+    one rule for the import page, import jobs and the API."""
+    from planwatch.web.access import permissions
+
+    establishment = Establishment.objects.filter(name=establishment_name).first()
+    if establishment is None:
+        if permissions.everywhere(user, permissions.Ability.ADD_ESTABLISHMENT):
+            return None
+        return f"{establishment_name} is not yet held here: ask an administrator to import it"
+    if permissions.can_edit(user, establishment.pk):
+        return None
+    return f"you cannot import plans for {establishment_name}"
+
+
 def import_plan_bytes(
     data: bytes,
     name: str,
@@ -375,8 +390,17 @@ def import_plan_bytes(
     from planwatch.web.ops import IMPORTS
 
     result = _import_plan_bytes(data, name, user=user, allowed=allowed)
-    IMPORTS.labels(outcome=result.outcome).inc()
+    IMPORTS.labels(outcome=result.outcome, format=_format_of(data, name)).inc()
     return result
+
+
+def _format_of(data: bytes, name: str) -> str:
+    """The file's format for the metrics: "pdf", "docx", "odt", "text", or "other" for a
+    file no reader takes (a zip that is neither document, say)."""
+    try:
+        return detect_format(data, name)
+    except PlanReadError:
+        return "other"
 
 
 def _import_plan_bytes(

@@ -1,37 +1,32 @@
-"""Upload a plan file: read by content, refused whole if anything is wrong."""
+"""Upload plan files: one is read by content and refused whole if anything is wrong; several,
+or an archive of them, are imported as a background job, file by file."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from planwatch.web.access import permissions
+from planwatch.readers.plan_archive import is_plan_archive
 from planwatch.web.access.decorators import Need, requires
-from planwatch.web.plans import forms, services
-from planwatch.web.plans.models import Establishment
+from planwatch.web.plans import forms, jobs, services
+from planwatch.web.plans.services import import_refusal
 from planwatch.web.plans.views.common import form_status, page
 
-
-def import_refusal(user: Any, establishment_name: str) -> str | None:
-    """Why this user may not import a plan for that establishment (None if they may)."""
-    establishment = Establishment.objects.filter(name=establishment_name).first()
-    if establishment is None:
-        if permissions.everywhere(user, permissions.Ability.ADD_ESTABLISHMENT):
-            return None
-        return f"{establishment_name} is not yet held here: ask an administrator to import it"
-    if permissions.can_edit(user, establishment.pk):
-        return None
-    return f"you cannot import plans for {establishment_name}"
+__all__ = ["import_refusal", "upload"]
 
 
 @requires(Need.EDIT_ANY)
 def upload(request: HttpRequest) -> HttpResponse:
-    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    form = forms.PlanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
+        uploads = form.cleaned_data["file"]
+        if len(uploads) > 1 or is_plan_archive(uploads[0]):
+            job = jobs.start_import(
+                request.user, [jobs.Upload(item.name, item) for item in uploads]
+            )
+            return redirect(job.get_absolute_url())
+        upload_file = uploads[0]
         result = services.import_plan_bytes(
             upload_file.read(),
             upload_file.name,

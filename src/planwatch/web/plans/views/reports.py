@@ -6,7 +6,6 @@ import io
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 
 from planwatch import labels
 from planwatch.charts import NARROW, WIDE, render_svg
@@ -20,7 +19,6 @@ from planwatch.web.plans.views.common import (
     page,
 )
 from planwatch.writers.cells import SafeCsvWriter
-from planwatch.writers.pdf import html_to_pdf
 
 
 def _chosen_plan(request: HttpRequest, establishment: Establishment) -> Plan | None:
@@ -77,16 +75,13 @@ def progress_report_page(request: HttpRequest, establishment: Establishment) -> 
 @requires(Need.READ, load=establishment_by_slug)
 def progress_report_pdf(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     """The same report as an accessible PDF."""
-    context = _report_context(request, establishment)
-    if context["error"]:
-        return _bad_date(context["error"])
-    # Shorter bars on paper, so that a year's charts and their figures share the first page.
-    context["svg"] = {
-        chart.id: render_svg(chart, WIDE, plot_height=90) for chart in context["report"].charts
-    }
-    html = render_to_string("reports/print.html", context)
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
-    name = f"{establishment.slug}-progress-{context['as_of'].isoformat()}.pdf"
+    chosen_day = as_of_filter(request, label="Report as of")
+    if chosen_day.error:
+        return _bad_date(chosen_day.error)
+    day = chosen_day.day
+    pdf = reports.progress_report_pdf(establishment, day, _chosen_plan(request, establishment))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = reports.progress_report_file_name(establishment, day)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
