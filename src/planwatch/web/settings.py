@@ -319,3 +319,19 @@ LOGGING = {
 # /metrics answers requests bearing this token (Authorization: Bearer ...); without one, only
 # requests from this machine.
 PLANWATCH_METRICS_TOKEN = os.environ.get("PLANWATCH_METRICS_TOKEN", "")
+
+# --- Several web servers behind a load balancer ------------------------------------------
+# Whichever server a request reaches answers it the same way: sessions are rows in the
+# database (not a server's memory or files), and Django's cache is a table in the database
+# (made by every migrate: planwatch.web.caching), where each server also finds the mark that
+# tells it when the estate's plans changed on another. Every server must share the secret
+# key too (PLANWATCH_SECRET_KEY): it signs the session and form-token cookies.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "planwatch_cache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
