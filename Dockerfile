@@ -37,6 +37,11 @@ RUN /opt/planwatch/bin/pip wheel --no-cache-dir --disable-pip-version-check --qu
     && /opt/planwatch/bin/pip check \
     && /opt/planwatch/bin/pip uninstall --yes --quiet pip \
     && /opt/planwatch/bin/python -m compileall -q /opt/planwatch
+# The assets, collected and compressed once here rather than by each server as it starts
+# (a throwaway data folder: its secret key is made for this step alone and deleted).
+RUN PLANWATCH_DATA_DIR=/tmp/collect PLANWATCH_STATIC_ROOT=/opt/planwatch/static \
+        /opt/planwatch/bin/planwatch manage collectstatic --no-input --verbosity 0 \
+    && rm -rf /tmp/collect
 
 FROM ${DEBIAN_IMAGE}
 # Pango and HarfBuzz for WeasyPrint's PDF reports (with Liberation Sans, the Arial they name),
@@ -57,16 +62,18 @@ RUN apt-get update \
 COPY --from=build /opt/planwatch /opt/planwatch
 
 # Everything the service writes goes to /data (database when SQLite, files when not in an
-# object store, collected assets, metrics) or /tmp: caches that libraries keep (fontconfig's,
+# object store, metrics) or /tmp: caches that libraries keep (fontconfig's,
 # Tesseract's) go to /tmp, and Python writes no bytecode beside the installed code.
 ENV PATH=/opt/planwatch/bin:$PATH \
     PLANWATCH_DATA_DIR=/data \
+    PLANWATCH_STATIC_ROOT=/opt/planwatch/static \
+    PLANWATCH_COLLECT_STATIC=off \
     HOME=/data \
     XDG_CACHE_HOME=/tmp/cache \
     TMPDIR=/tmp \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
-USER planwatch:planwatch
+USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000

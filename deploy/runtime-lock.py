@@ -92,7 +92,9 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
     lock, pyproject, *extras = argv
-    sys.stdout.write(runtime(Path(lock).read_text(encoding="utf-8"), roots(Path(pyproject), extras)))
+    sys.stdout.write(
+        runtime(Path(lock).read_text(encoding="utf-8"), roots(Path(pyproject), extras))
+    )
     return 0
 
 

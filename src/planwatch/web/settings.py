@@ -190,7 +190,10 @@ USE_TZ = True
 
 # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/.
 STATIC_URL = "/assets/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected by `planwatch serve` as it starts, unless collected beforehand (a container image
+# collects them when it is built: PLANWATCH_STATIC_ROOT and PLANWATCH_COLLECT_STATIC=off).
+STATIC_ROOT = Path(os.environ.get("PLANWATCH_STATIC_ROOT", DATA_DIR / "static"))
+PLANWATCH_COLLECT_STATIC = _flag("PLANWATCH_COLLECT_STATIC", True)
 STATICFILES_DIRS = [
     WEB_DIR / "static",
     GOVUK_FRONTEND / "assets",
