@@ -36,12 +36,14 @@ def estate_changed(**_: Any) -> None:
     cache.set(ESTATE, uuid.uuid4().hex, timeout=None)
 
 
-def create_cache_table(using: str = "default", **_: Any) -> None:
+def after_migrate(using: str = "default", **_: Any) -> None:
     """Django's database cache keeps its entries in a table of its own, made by
-    `createcachetable` (which leaves a table that exists alone): run after every migrate, so
-    that `planwatch serve` and `planwatch manage migrate` set it up."""
+    `createcachetable` (which leaves a table that exists alone): made after every migrate,
+    so that `planwatch serve` and `planwatch manage migrate` set it up. A migrate (or a
+    flush, which sends the same signal) may change what is held wholesale: a new mark."""
     if any(
         entry["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
         for entry in settings.CACHES.values()
     ):
         call_command("createcachetable", database=using, verbosity=0)
+    estate_changed()

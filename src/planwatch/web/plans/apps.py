@@ -12,5 +12,6 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from planwatch.web import caching
 
-        # The shared cache's table, made by every migrate (once: sent for this app only).
-        post_migrate.connect(caching.create_cache_table, sender=self, weak=False)
+        # The shared cache's table, made by every migrate (once: sent for this app only), and a
+        # new estate's mark.
+        post_migrate.connect(caching.after_migrate, sender=self, weak=False)
