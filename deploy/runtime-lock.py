@@ -24,6 +24,14 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _name(text: str) -> str:
+    """The package named at the start of a requirement or a "# via" note, canonical."""
+    match = NAME.match(text)
+    if match is None:
+        raise SystemExit(f"runtime-lock: cannot read a package name in {text!r}")
+    return canonical(match.group())
+
+
 def roots(pyproject: Path, extras: list[str]) -> set[str]:
     """planwatch's own dependencies and those of the extras named."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
@@ -34,9 +42,7 @@ def roots(pyproject: Path, extras: list[str]) -> set[str]:
         wanted += project["optional-dependencies"][extra]
     names = set()
     for requirement in wanted:
-        match = NAME.match(requirement)
-        assert match, requirement
-        names.add(canonical(match.group()))
+        names.add(_name(requirement))
     return names
 
 
@@ -55,17 +61,15 @@ def entries(lock: str) -> dict[str, tuple[str, set[str]]]:
         stripped = line.strip()
         if line and not line[0].isspace() and not line.startswith("#"):
             close()
-            match = NAME.match(line)
-            assert match, line
-            name, lines, via = canonical(match.group()), [line], set()
+            name, lines, via = _name(line), [line], set()
         elif stripped.startswith("--hash") and name:
             lines.append(line)
         elif stripped.startswith("# via"):
             rest = stripped.removeprefix("# via").strip()
             if rest:
-                via.add(canonical(NAME.match(rest).group()))  # type: ignore[union-attr]
+                via.add(_name(rest))
         elif stripped.startswith("#   "):
-            via.add(canonical(NAME.match(stripped.removeprefix("#").strip()).group()))  # type: ignore[union-attr]
+            via.add(_name(stripped.removeprefix("#").strip()))
     close()
     return found
 
