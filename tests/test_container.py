@@ -231,3 +231,18 @@ def test_the_image_installs_the_locked_packages_planwatch_needs_and_no_others():
 def test_the_package_list_names_a_missing_extra_in_one_line():
     with pytest.raises(SystemExit, match=re.escape("pyproject.toml has no extra called 'nosuch'")):
         runtime_lock.roots(REPOSITORY / "pyproject.toml", ["nosuch"])
+
+
+@pytest.mark.skipif(
+    os.environ.get("PLANWATCH_IMAGE_TEST") != "1" or shutil.which("buildah") is None,
+    reason="builds the image (many minutes): set PLANWATCH_IMAGE_TEST=1, with buildah installed",
+)
+def test_the_image_builds_and_serves_as_its_user_from_a_read_only_root():
+    result = subprocess.run(
+        [str(REPOSITORY / "deploy" / "check-image")],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "image planwatch:local: all checks passed" in result.stdout
