@@ -116,3 +116,13 @@ def test_linking_concerns_sets_a_new_mark():
     again = caching.estate_mark()
     learning.recompute_links()
     assert caching.estate_mark() != again
+
+
+def test_a_database_without_the_cache_table_gets_it_back_after_a_restore_or_migrate():
+    # As a restored backup made before the table existed: backups.restore calls this too.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE planwatch_cache")
+    assert "planwatch_cache" not in connection.introspection.table_names()
+    caching.after_migrate()
+    assert "planwatch_cache" in connection.introspection.table_names()
+    assert caching.estate_mark() == caching.estate_mark()
