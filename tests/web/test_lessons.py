@@ -573,6 +573,6 @@ def test_themes_follow_a_newly_stored_plan(estate):
     assert 2024 not in lessons.themes(admin).totals
     _plan("HMP Delta", 2024, {"1": LIBRARY, "2": SHOWERS})
     assert lessons.themes(admin).totals[2024] == 2
-    # Another process's cache notices too: the plans and links it was worked out from changed.
+    # Another process notices too: the plan's save set a new estate's mark (web/caching.py).
     lessons._THEMES.clear()
     assert lessons.themes(admin).totals[2024] == 2

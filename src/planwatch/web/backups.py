@@ -258,6 +258,11 @@ def restore(source: Path) -> Outcome:
         for name in added:
             default_storage.delete(name)
         raise
+    # The shared cache's table (a backup made before it existed has none), and a new mark:
+    # what every server kept in memory was worked out from what the install held before.
+    from planwatch.web import caching
+
+    caching.after_migrate()
     restored = counts()
     problems = [str(problem) for problem in integrity.problems()]
     if restored != manifest["counts"]:

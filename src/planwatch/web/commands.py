@@ -163,7 +163,8 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
         )
         return 2
     migrate()
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if settings.PLANWATCH_COLLECT_STATIC:
+        call_command("collectstatic", interactive=False, verbosity=0)
     if demo:
         prepare_demo(console)
     console.print(f"Serving planwatch on http://{host}:{port} (press Ctrl+C to stop)", markup=False)

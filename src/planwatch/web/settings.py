@@ -190,7 +190,10 @@ USE_TZ = True
 
 # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/.
 STATIC_URL = "/assets/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected by `planwatch serve` as it starts, unless collected beforehand (a container image
+# collects them when it is built: PLANWATCH_STATIC_ROOT and PLANWATCH_COLLECT_STATIC=off).
+STATIC_ROOT = Path(os.environ.get("PLANWATCH_STATIC_ROOT", DATA_DIR / "static"))
+PLANWATCH_COLLECT_STATIC = _flag("PLANWATCH_COLLECT_STATIC", True)
 STATICFILES_DIRS = [
     WEB_DIR / "static",
     GOVUK_FRONTEND / "assets",
@@ -382,3 +385,18 @@ if PLANWATCH_JOBS == "queue":
     PROCRASTINATE_IMPORT_PATHS = ["planwatch.web.plans.tasks"]
 # How often a job's page reloads itself while the job runs (seconds; no JavaScript needed).
 PLANWATCH_JOB_REFRESH_SECONDS = int(os.environ.get("PLANWATCH_JOB_REFRESH_SECONDS", 3))
+# --- Several web servers behind a load balancer ------------------------------------------
+# Whichever server a request reaches answers it the same way: sessions are rows in the
+# database (not a server's memory or files), and Django's cache is a table in the database
+# (made by every migrate: planwatch.web.caching), where each server also finds the mark that
+# tells it when the estate's plans changed on another. Every server must share the secret
+# key too (PLANWATCH_SECRET_KEY): it signs the session and form-token cookies.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "planwatch_cache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}

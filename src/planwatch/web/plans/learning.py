@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from planwatch import labels, similarity
+from planwatch.web.caching import estate_changed
 from planwatch.web.plans import rules
 from planwatch.web.plans.learned import ConcernLink, SelfReport
 from planwatch.web.plans.models import Action, Concern, Judgement, Plan, ProgressUpdate
@@ -87,6 +88,8 @@ def refresh_links(plan: Plan) -> int:
     """Link a plan's concerns to those on the same matter: called whenever a plan is stored,
     submitted, or a draft's concerns change. Returns the number of links written."""
     with transaction.atomic():
+        # Bulk writes send no signals: the themes every server keeps are told here.
+        estate_changed()
         if plan.is_draft:
             ConcernLink.objects.filter(concern__plan=plan).delete()
         else:
@@ -113,6 +116,7 @@ def recompute_links() -> int:
         drafts = _rows(Concern.objects.filter(plan__state=Plan.State.DRAFT))
         links = _link(list(compared), compared + drafts)
         ConcernLink.objects.bulk_create(links, batch_size=2000)
+        estate_changed()
         return len(links)
 
 

@@ -9,8 +9,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
-
 from planwatch import labels
 from planwatch.charts import Chart, Series
 from planwatch.web.plans import rules, taxonomy
@@ -462,8 +460,9 @@ class Themes:
         )
 
 
-# The themes as last worked out, per reader's establishments and filters, kept while no plan
-# is stored and no link written (every request checks): the estate's concerns change only then.
+# The themes as last worked out, per reader's establishments and filters, kept under the
+# estate's mark: a plan stored, an area or topic corrected or a link written on any server
+# replaces it (planwatch.web.caching), and every request checks it.
 _THEMES: dict[tuple[Any, ...], Themes] = {}
 
 
@@ -471,23 +470,9 @@ def forget_themes(**_: Any) -> None:
     _THEMES.clear()
 
 
-# A plan written in this process changes the themes: forget them at once (other processes
-# notice by the generation below).
-models.signals.post_save.connect(forget_themes, sender=Plan, weak=False)
-
-
-def _generation() -> tuple[Any, ...]:
-    from django.db.models import Count, Max
-
-    links = ConcernLink.objects.aggregate(held=Count("pk"), newest=Max("pk"))
-    plans = Plan.objects.submitted().aggregate(
-        held=Count("pk"), newest=Max("pk"), latest=Max("in_force_from")
-    )
-    return (links["held"], links["newest"], plans["held"], plans["newest"], plans["latest"])
-
-
 def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Themes:
-    """themes_now(), kept until the estate's plans or links change."""
+    """themes_now(), kept until the estate's plans, themes or links change."""
+    from planwatch.web import caching
     from planwatch.web.access import permissions
 
     readable = permissions.readable_establishment_ids(user)
@@ -496,7 +481,7 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
         area,
         topic,
         category,
-        _generation(),
+        caching.estate_mark(),
     )
     found = _THEMES.get(key)
     if found is None:

@@ -589,16 +589,20 @@ class ReminderLog(models.Model):
         return f"Reminder to {self.user} on {self.sent_on}"
 
 
-def _forget_plans_in_force(**_: Any) -> None:
-    """A plan or inspection written here changes which plans are in force: forget the answers
-    kept in this process (other processes notice by the submitted plans' count and newest)."""
-    from planwatch.web.plans import querysets
+def _plans_changed(**_: Any) -> None:
+    """A plan or inspection written or deleted here changes which plans are in force and the
+    themes: forget the answers kept in this process, and set a new mark for the others."""
+    from planwatch.web import caching
+    from planwatch.web.plans import lessons, querysets
 
     querysets.forget_plans_in_force()
+    lessons.forget_themes()
+    caching.estate_changed()
 
 
-models.signals.post_save.connect(_forget_plans_in_force, sender=Plan, weak=False)
-models.signals.post_save.connect(_forget_plans_in_force, sender=Inspection, weak=False)
+for _model in (Plan, Inspection):
+    models.signals.post_save.connect(_plans_changed, sender=_model, weak=False)
+    models.signals.post_delete.connect(_plans_changed, sender=_model, weak=False)
 
 # What the estate learns across plans, and background jobs, in modules of their own
 # (imported here so Django finds them).

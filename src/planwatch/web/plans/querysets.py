@@ -192,9 +192,10 @@ class Standing:
         )
 
 
-# The plans in force across the estate, per day, kept while no plan is submitted: every list
-# and figure asks, and the answer changes only when a plan is submitted or imported.
-_IN_FORCE: dict[tuple[datetime.date, tuple[int, int, Any]], dict[int, int]] = {}
+# The plans in force across the estate, per day, kept while no plan or inspection changes:
+# every list and figure asks, and the answer changes only then. Kept under the estate's
+# mark, which a change made on any web server or worker replaces (planwatch.web.caching).
+_IN_FORCE: dict[tuple[datetime.date, str], dict[int, int]] = {}
 
 
 def forget_plans_in_force() -> None:
@@ -202,14 +203,11 @@ def forget_plans_in_force() -> None:
 
 
 def _in_force_everywhere(as_of: datetime.date) -> dict[int, int]:
-    from django.db.models import Max
+    from planwatch.web import caching
 
-    generation = (
-        _model("Plan")
-        .objects.submitted()
-        .aggregate(held=Count("pk"), newest=Max("pk"), latest=Max("in_force_from"))
-    )
-    key = (as_of, (generation["held"], generation["newest"] or 0, generation["latest"]))
+    # The mark is read before the plans: an answer is never kept under a newer mark than
+    # the plans it was worked out from.
+    key = (as_of, caching.estate_mark())
     found = _IN_FORCE.get(key)
     if found is None:
         if len(_IN_FORCE) > 256:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from planwatch import labels
 from planwatch.themes.classifier import classify, concern_text
+from planwatch.web.caching import estate_changed
 from planwatch.web.plans.models import Concern, ConcernTopic, Source, ThemeCorrection
 
 # Concerns classified per batch by `planwatch classify`: memory stays flat across the estate.
@@ -42,6 +43,8 @@ def classify_concerns(concerns: Iterable[Concern]) -> int:
             changed_areas.append(concern)
     if changed_areas:
         Concern.objects.bulk_update(changed_areas, ["area", "area_source", "area_score"])
+    # Bulk writes send no signals: the themes every server keeps are told here.
+    estate_changed()
     person_set = {
         concern.pk
         for concern in concerns
@@ -141,6 +144,7 @@ def correct(concern: Concern, user: Any, area: str, topics: Sequence[str]) -> li
         ConcernTopic.objects.bulk_create(
             ConcernTopic(concern=concern, topic=topic, source=Source.PERSON) for topic in wanted
         )
+        estate_changed()
     return written
 
 
@@ -182,4 +186,5 @@ def carry_over(plan: Any, previous: Any) -> int:
     Concern.objects.bulk_update(areas, ["area", "area_source", "area_score"])
     ConcernTopic.objects.filter(concern__in=replaced).delete()
     ConcernTopic.objects.bulk_create(links)
+    estate_changed()
     return len({concern.pk for concern in [*areas, *replaced]})
