@@ -484,3 +484,32 @@ def test_remind_refuses_a_window_it_cannot_use(capsys):
 
     assert main(["remind", "--dry-run", "--window", "-1"]) == 2
     assert capsys.readouterr().err == "planwatch: --window must be from 1 to 366 days\n"
+
+
+@pytest.mark.django_db
+def test_an_action_with_no_due_date_counts_under_its_status_everywhere(client):
+    """An "Ongoing" action has no due date: it is never overdue, and it is counted (and
+    filtered) under its own status, not dropped by SQL's NULL in "not overdue"."""
+    from planwatch.web.plans.querysets import status_filters
+
+    plan = builders.plan(
+        concerns=[
+            (
+                "1",
+                "key",
+                [
+                    ("Checks will continue on every landing.", "Governor", "Ongoing"),
+                    ("A new rota will be published.", "Governor", "December 2099"),
+                ],
+            )
+        ]
+    )
+    today = datetime.date.today()
+    actions = Action.objects.filter(plan=plan).with_state(today)
+    filters = status_filters(today)
+    assert actions.filter(filters["not_started"]).count() == 2
+    assert actions.filter(filters["overdue"]).count() == 0
+    admin = builders.user("admin-ongoing", Role.ADMINISTRATOR)
+    client.force_login(admin)
+    shown = client.get(f"/plans/{plan.pk}/?status=not_started").content.decode()
+    assert "Checks will continue on every landing." in shown

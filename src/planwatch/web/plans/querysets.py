@@ -221,12 +221,15 @@ def status_filters(as_of: datetime.date) -> dict[str, Q]:
     count of actions by status is made from these."""
     completed = Q(state_status=labels.COMPLETED)
     overdue = ~completed & Q(state_due__lt=as_of)
+    # Written out rather than ~overdue: SQL's NOT of a comparison with NULL is NULL, which
+    # would drop the actions that have no due date ("Ongoing") from every status.
+    on_time = Q(state_due__isnull=True) | Q(state_due__gte=as_of)
     return {
         labels.COMPLETED: completed,
         labels.OVERDUE: overdue,
-        labels.DEFERRED: Q(state_status=labels.DEFERRED) & ~overdue,
-        labels.IN_PROGRESS: Q(state_status=labels.IN_PROGRESS) & ~overdue,
-        labels.NOT_STARTED: Q(state_status=labels.NOT_STARTED) & ~overdue,
+        labels.DEFERRED: Q(state_status=labels.DEFERRED) & on_time,
+        labels.IN_PROGRESS: Q(state_status=labels.IN_PROGRESS) & on_time,
+        labels.NOT_STARTED: Q(state_status=labels.NOT_STARTED) & on_time,
     }
 
 

@@ -25,7 +25,7 @@ from planwatch.errors import PlanReadError
 from planwatch.model import CONTRACT_KEYS
 from planwatch.owners import OwnerIndex
 from planwatch.pipeline import read_plan_bytes
-from planwatch.quality import Finding, QualityConfig, Report, check_plan
+from planwatch.quality import RULE_IDS, Finding, QualityConfig, Report, check_plan, summarise
 from planwatch.readers import SUFFIXES, detect_format
 from planwatch.web.plans import evidence as evidence_files
 from planwatch.web.plans import integrity, learning, rules, themes
@@ -73,13 +73,52 @@ def quality_report(plan: Plan) -> Report:
     return report.with_considered(_considered(plan))
 
 
+# Rules that measure an action's target against the day the plan was submitted.
+_DATE_RULES = frozenset({"target-before-submission", "target-too-far"})
+
+
 def _check(plan: Plan) -> Report:
-    """The quality rules on a plan version: a draft is measured as if submitted today."""
+    """The quality rules on a plan version. A draft is measured as if submitted today. In a
+    later version, an action carried over from the first keeps being measured against the
+    day the plan was first submitted (its targets were set then), and so is the plan's
+    timeliness; an action added since is measured against this version's day."""
     model = plan.to_model()
-    if not plan.is_draft:
-        return check_plan(model)
-    model = dataclasses.replace(model, plan_submitted=rules.today().isoformat())
-    return check_plan(model, QualityConfig(draft=True))
+    config = QualityConfig(draft=plan.is_draft)
+    if plan.is_draft:
+        model = dataclasses.replace(model, plan_submitted=rules.today().isoformat())
+    report = check_plan(model, config)
+    first = (
+        Plan.objects.filter(inspection_id=plan.inspection_id, submitted_on__isnull=False)
+        .exclude(pk=plan.pk)
+        .order_by("version")
+        .values_list("submitted_on", flat=True)
+        .first()
+    )
+    if first is None or first.isoformat() == model.plan_submitted:
+        return report
+    original = check_plan(dataclasses.replace(model, plan_submitted=first.isoformat()))
+    carried = {
+        (ref, position + 1)
+        for ref, position in Action.objects.filter(
+            plan=plan, carried_from__isnull=False
+        ).values_list("concern__ref", "position")
+    }
+
+    def from_first(finding: Finding) -> bool:
+        key = (finding.concern_ref, finding.action_number)
+        return finding.rule == "plan-timeliness" or (finding.rule in _DATE_RULES and key in carried)
+
+    order = {concern.ref: index for index, concern in enumerate(model.concerns)}
+    findings = sorted(
+        [finding for finding in report.findings if not from_first(finding)]
+        + [finding for finding in original.findings if from_first(finding)],
+        key=lambda finding: (
+            RULE_IDS.index(finding.rule),
+            order.get(finding.concern_ref or "", -1),
+            finding.action_number or 0,
+        ),
+    )
+    return Report(findings=findings, summary=summarise(model, findings))
 
 
 def _considered(plan: Plan) -> dict[tuple[str, int, str], str]:
@@ -154,7 +193,7 @@ def _stored_report(plan_pk: int) -> Report:
     if stored:
         return Report.from_dict(stored)
     plan = Plan.objects.get(pk=plan_pk)
-    report = check_plan(plan.to_model())
+    report = _check(plan)
     Plan.objects.filter(pk=plan_pk).update(quality=report.to_dict())
     return report
 
