@@ -621,14 +621,16 @@ def _has_plan_header(document: Document) -> bool:
 def _read_unruled(textpages: list[pdfium.PdfTextPage]) -> Document | None:
     """The plan table read from text positions alone (no borders are drawn round its
     cells), or None if no line of text reads as its header row."""
-    from planwatch.tables import find_columns, is_section_heading
+    from planwatch.tables import find_columns, is_section_heading, read_section
 
     def roles_of(titles: list[str]) -> dict[str, int] | None:
         columns = find_columns(Row(cells=[[title] if title else [] for title in titles]))
         return None if columns is None else columns.index
 
     pages = [_glyph_runs(_Chars(textpage)) for textpage in textpages]
-    table = layout.read_unruled(pages, roles_of, is_section_heading)
+    table = layout.read_unruled(
+        pages, roles_of, is_section_heading, lambda text: read_section(text) is not None
+    )
     if table is None:
         return None
     return Document(lines=table.lines, rows=table.rows)
