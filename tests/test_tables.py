@@ -371,6 +371,27 @@ def test_a_header_row_repeated_with_its_titles_read_differently_is_dropped(write
     assert [(c.ref, len(c.actions)) for c in plan.concerns] == [("1", 1), ("2", 1)]
 
 
+def test_a_header_row_with_its_columns_placed_differently_places_the_rows_below(write_plan):
+    # A scan's rules found a spurious column on the first page, or a second table of
+    # another layout: the rows under the second header row follow its columns.
+    plan = read(
+        write_plan,
+        "\tKey concerns\t\t\t",
+        "1\tA.\tB.\tC\tJuly 2024",
+        "Concern No\tConcern\tResponse\tTarget date\tOwner",
+        "2\tD.\tE.\tJune 2025\tF",
+    )
+    assert summary(plan) == [
+        ("1", "key", [("B.", "C", "2024-07")]),
+        ("2", "key", [("E.", "F", "2025-06")]),
+    ]
+
+
+def test_a_concern_number_whose_s_ocr_read_as_a_dollar_sign_is_read_as_printed(write_plan):
+    plan = read(write_plan, "\tKey concerns\t\t\t", "$12\tA.\tB.\tC\tJuly 2024")
+    assert [concern.ref for concern in plan.concerns] == ["S12"]
+
+
 REC_HEADER = (
     "Rec No\tRecommendation\tAgreed/Partly Agreed/Not Agreed\tResponse\t"
     "Function Responsible\tTarget Date"

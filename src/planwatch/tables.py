@@ -61,6 +61,7 @@ _AGREEMENT = (
     (re.compile(r"^(not\s+(agreed|accepted)|rejected|disagreed)", re.I), "not agreed"),
     (re.compile(r"^(agreed|accepted)", re.I), "agreed"),
 )
+_OCR_REF = re.compile(r"^\$(?=\d)")
 _SMALL_WORDS = {"of", "and", "the", "for", "&", "in", "on"}
 
 
@@ -301,13 +302,22 @@ class _PlanBuilder:
             # A dropped row at the top of a page passes its page break on to the next row.
             self.carry_new_page = self.carry_new_page or row.new_page
             return
+        again = find_columns(row)
+        if again is not None and all(len(" ".join(cell).split()) <= 6 for cell in row.cells):
+            # A header row with its columns placed differently (a table of another layout,
+            # or a scan whose rules were found a little differently on this page): the
+            # rows below follow it.
+            self.columns = again
+            self.carry_new_page = self.carry_new_page or row.new_page
+            return
         new_page = row.new_page or self.carry_new_page
         self.carry_new_page = False
         filled = [cell for cell in row.cells if cell]
         if len(filled) == 1 and len(filled[0]) == 1 and self.open_section(filled[0][0]):
             return
 
-        ref = collapse(" ".join(cells.cell(row, "ref")))
+        # OCR reads a concern number's "S" as "$" ("$12"): no number starts with one.
+        ref = _OCR_REF.sub("S", collapse(" ".join(cells.cell(row, "ref"))))
         concern_text = collapse(" ".join(cells.cell(row, "concern")))
         agreement = read_agreement(" ".join(cells.cell(row, "agreement")))
         if ref:

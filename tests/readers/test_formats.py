@@ -63,39 +63,8 @@ def test_every_plan_has_a_pdf_from_every_producer():
     ] == []
 
 
-# Known misreadings, kept visible (strict: a fix makes these fail until the mark is removed).
-# Without borders, a section row that is only an area's name in the recommendation column
-# ("Rehabilitation and release planning", three lines in a narrow column) is taken for the end
-# of the recommendation above it, so the next recommendation gets the area before.
-KNOWN_MISREADINGS = {
-    "hmp-fenwick-2016.lo-borderless.pdf",
-    "hmp-fenwick-2016.chromium-borderless.pdf",
-}
-
-
-def _known(path: Path):
-    return pytest.param(
-        path,
-        marks=pytest.mark.xfail(
-            path.name in KNOWN_MISREADINGS, strict=True, reason="known misreading"
-        ),
-        id=path.name,
-    )
-
-
 @pytest.mark.parametrize(
-    ("plan", "path"),
-    [
-        pytest.param(
-            plan,
-            path,
-            marks=pytest.mark.xfail(
-                path.name in KNOWN_MISREADINGS, strict=True, reason="known misreading"
-            ),
-            id=path.name,
-        )
-        for plan, path in CASES
-    ],
+    ("plan", "path"), [pytest.param(plan, path, id=path.name) for plan, path in CASES]
 )
 def test_fixture_reads_exactly(plan, path, plan_schema):
     reading = read_plan(path).to_dict()
@@ -200,7 +169,7 @@ AREA_PLANS = ("hmp-ashgrove-2018", "hmp-fenwick-2016")
 @pytest.mark.parametrize(
     "path",
     [
-        _known(path)
+        pytest.param(path, id=path.name)
         for name in AREA_PLANS
         for path in [
             DOCUMENTS / f"{name}.docx",

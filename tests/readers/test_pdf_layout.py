@@ -183,7 +183,7 @@ def test_an_unruled_table_is_read_from_its_column_titles():
         ),
         run((50, "Page 1"), baseline=40),
     ]
-    table = read_unruled([page], roles_of, is_section_heading)
+    table = read_unruled([page], roles_of, is_section_heading, is_section_heading)
     assert table is not None
     assert table.lines == ["Action Plan: HMP X"]
     assert [row.cells for row in table.rows] == [
@@ -201,9 +201,54 @@ def test_an_unruled_table_is_read_from_its_column_titles():
     ]
 
 
+def test_an_unruled_section_row_wrapped_in_a_narrow_column_is_a_heading():
+    from planwatch.readers.pdf_layout import read_unruled
+    from planwatch.tables import is_section_heading, read_section
+
+    header = run(
+        (50, "No"), (100, "Concern"), (200, "Action"), (350, "Owner"), (450, "Target"), baseline=740
+    )
+    page = [
+        header,
+        run(
+            (50, "1"),
+            (100, "Treat the men held"),
+            (200, "Train staff."),
+            (350, "Governor"),
+            (450, "May 2017"),
+            baseline=720,
+        ),
+        # A line of the concern that happens to be an area's name, in lower case: still the
+        # concern's text.
+        run((100, "with"), baseline=708),
+        run((100, "respect"), baseline=696),
+        # An area's name alone in the concern column, wrapped, a row's padding apart.
+        run((100, "Rehabilitation"), baseline=676),
+        run((100, "and release"), baseline=664),
+        run((100, "planning"), baseline=652),
+        run(
+            (50, "2"),
+            (100, "Plan release."),
+            (200, "Plan it."),
+            (350, "OMU"),
+            (450, "June 2017"),
+            baseline=632,
+        ),
+    ]
+    table = read_unruled(
+        [page], roles_of, is_section_heading, lambda text: read_section(text) is not None
+    )
+    assert table is not None
+    assert [row.cells for row in table.rows][1:] == [
+        [["1"], ["Treat the men held with respect"], ["Train staff."], ["Governor"], ["May 2017"]],
+        [[], ["Rehabilitation and release planning"], [], [], []],
+        [["2"], ["Plan release."], ["Plan it."], ["OMU"], ["June 2017"]],
+    ]
+
+
 def test_without_a_header_row_no_unruled_table_is_found():
     from planwatch.readers.pdf_layout import read_unruled
     from planwatch.tables import is_section_heading
 
     page = [run((50, "Minutes"), (200, "of the"), (350, "meeting"), baseline=700)]
-    assert read_unruled([page], roles_of, is_section_heading) is None
+    assert read_unruled([page], roles_of, is_section_heading, is_section_heading) is None

@@ -170,3 +170,34 @@ def test_rules_are_found_in_a_page_image_and_painted_out():
 def test_the_ocr_time_limit_setting(monkeypatch, setting, seconds):
     monkeypatch.setenv("PLANWATCH_OCR_TIMEOUT", setting)
     assert pdf_scan.ocr_timeout() == seconds
+
+
+def test_an_ocrd_line_ends_where_the_space_after_its_last_word_does():
+    # ocrmypdf sets each word with the space after it across the word's width on the scan,
+    # letters evenly spaced: the last letter's box ends a letter short of the word's end,
+    # and a word broken at a narrow cell's edge would not be seen to reach it.
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from planwatch.readers.pdf import _Chars, _page_lines
+
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    text = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(10))
+    characters = ctypes.create_string_buffer("Recommendatio \0".encode("utf-16-le"))
+    raw.FPDFText_SetText(text, ctypes.cast(characters, ctypes.POINTER(raw.FPDF_WCHAR)))
+    raw.FPDFPageObj_Transform(text, 1, 0, 0, 1, 100, 700)
+    raw.FPDFPage_InsertObject(page.raw, text)
+    raw.FPDFPage_GenerateContent(page.raw)
+    textpage = page.get_textpage()
+    chars = _Chars(textpage)
+    letter_right, space_right = chars.box(12)[1], chars.box(13)[1]
+    assert space_right > letter_right + 2
+    for ocr, right in ((False, letter_right), (True, space_right)):
+        [[line]] = _page_lines(chars, [], ocr).values()
+        assert (line.text, line.left, line.right) == ("Recommendatio", 100.0, right)
+    textpage.close()
+    page.close()
+    pdf.close()

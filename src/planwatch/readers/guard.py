@@ -39,6 +39,9 @@ class Limits:
     pdf_pages: int = 1000
     pdf_decoded_bytes: int = 10_000_000  # content streams, decoded (pdfium holds drawing
     # operators at about 20 times their size; a 40-page plan has about 1 MB of them)
+    pdf_font_bytes: int = 40_000_000  # embedded font programs, decoded (pdfium unpacks each
+    # whole when the page's text is loaded and holds it twice over; a plan's fonts come
+    # to well under 1 MB, a whole CJK font to about 20 MB)
     rows: int = 2_000  # table rows of one document (the largest published plans have 300)
     cells: int = 64  # cells of one table row, merged cells counted
 

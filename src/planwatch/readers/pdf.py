@@ -330,10 +330,16 @@ def _runs_in_columns(
     yield first, last
 
 
-def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.Line]]:
+def _page_lines(
+    chars: _Chars, grids: list[_Grid], ocr: bool = False
+) -> dict[_Region, list[layout.Line]]:
     """The page's lines of text, by the table cell (or the space between tables) holding
     them: each run of characters that pdfium reads as one line (its own word spacing, so
-    glyphs are never read twice), placed by its first character."""
+    glyphs are never read twice), placed by its first character.
+
+    In an OCR'd text layer (`ocr`) each word is set with the space after it across the
+    word's width on the scan, its letters evenly spaced: a line ends where that space
+    does, not where its last letter's box does (a letter's width short)."""
     regions: dict[_Region, list[layout.Line]] = {}
     extents = [(grid.bottom, grid.top, grid.columns[0] - 1.0, grid.columns[-1]) for grid in grids]
     # Per table and row band: the x of the borders drawn there, and the first column of the
@@ -352,7 +358,8 @@ def _page_lines(chars: _Chars, grids: list[_Grid]) -> dict[_Region, list[layout.
         if not 1.0 < size < 200.0:
             size = max(chars.box(run_first)[3] - baseline, 1.0) / layout.ASCENT
         y = baseline + 0.3 * size
-        _CHAR_BOX(address, run_last, pointers[0], pointers[1], pointers[2], pointers[3])
+        last_box = run_last + 1 if ocr and text[run_last + 1 : run_last + 2] == " " else run_last
+        _CHAR_BOX(address, last_box, pointers[0], pointers[1], pointers[2], pointers[3])
         right = box_right.value
         table = -1
         for number, (bottom, top, left, end) in enumerate(extents):
@@ -621,14 +628,16 @@ def _has_plan_header(document: Document) -> bool:
 def _read_unruled(textpages: list[pdfium.PdfTextPage]) -> Document | None:
     """The plan table read from text positions alone (no borders are drawn round its
     cells), or None if no line of text reads as its header row."""
-    from planwatch.tables import find_columns, is_section_heading
+    from planwatch.tables import find_columns, is_section_heading, read_section
 
     def roles_of(titles: list[str]) -> dict[str, int] | None:
         columns = find_columns(Row(cells=[[title] if title else [] for title in titles]))
         return None if columns is None else columns.index
 
     pages = [_glyph_runs(_Chars(textpage)) for textpage in textpages]
-    table = layout.read_unruled(pages, roles_of, is_section_heading)
+    table = layout.read_unruled(
+        pages, roles_of, is_section_heading, lambda text: read_section(text) is not None
+    )
     if table is None:
         return None
     return Document(lines=table.lines, rows=table.rows)
@@ -654,7 +663,7 @@ def _read_pages(
         width = page.get_width()
         regions: dict[_Region, tuple[list[layout.Line], float, float]] = {}
         for part in parts:
-            for key, lines in _page_lines(_Chars(part), grids).items():
+            for key, lines in _page_lines(_Chars(part), grids, scanned is not None).items():
                 kind, table, band, column = key
                 if key in regions:
                     # Two parts of a scan that both read text here (a letter cut by a

@@ -10,10 +10,12 @@ from planwatch.errors import PlanReadError
 from planwatch.readers import guard
 
 _FLATE = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode\b")
-# Images are decoded only to draw them, never to read text, and fonts are held as they
-# unpack (about their own size): neither counts. Page content does: pdfium holds each
-# drawing operator as an object of its own, some 20 times the operator's size.
-_IMAGE = re.compile(rb"/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)\b|/Length1\b")
+# Images are decoded only to draw them, never to read text: they do not count. Page
+# content does: pdfium holds each drawing operator as an object of its own, some 20 times
+# the operator's size. Font programs count apart, against a limit of their own: pdfium
+# unpacks each whole to read the page's text.
+_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+_FONT = re.compile(rb"/Subtype\s*/(?:Type1C|CIDFontType0C|OpenType)\b|/Length[123]\b")
 _DICTIONARY_WINDOW = 4096
 # Small input pieces: zlib drops what a piece unpacked when it raises on damage later in
 # that piece, and pdfium keeps everything unpacked before the damage.
@@ -53,12 +55,12 @@ def _stream_starts(data: bytes) -> Iterator[tuple[int, int]]:
 
 
 def check_streams(data: bytes, name: str) -> None:
-    """Refuse a PDF whose Flate-compressed streams other than images and fonts (page
-    content, forms, object streams) unpack to more than the limit: a compression bomb
-    that pdfium would decode whole. Each byte of the file is fed to the decoder at most
-    once; streams encrypted or under other filters are left to the reading budget."""
-    limit = guard.LIMITS.pdf_decoded_bytes
-    total = 0
+    """Refuse a PDF whose Flate-compressed streams other than images (page content, forms,
+    object streams; font programs apart) unpack to more than the limit: a compression
+    bomb that pdfium would decode whole. Each byte of the file is fed to the decoder at
+    most once; streams encrypted or under other filters are left to the reading budget."""
+    limits = {False: guard.LIMITS.pdf_decoded_bytes, True: guard.LIMITS.pdf_font_bytes}
+    totals = {False: 0, True: 0}
     done_until = 0
     for keyword, start in _stream_starts(data):
         if start < done_until:
@@ -67,12 +69,15 @@ def check_streams(data: bytes, name: str) -> None:
         head = head[head.rfind(b"obj") + 1 :]  # this object's dictionary only
         if not _FLATE.search(head) or _IMAGE.search(head):
             continue
+        font = _FONT.search(head) is not None
         end = data.find(b"endstream", start)
         end = len(data) if end < 0 else end
         done_until = end
-        total += _decoded_size(data, start, end, limit - total)
-        if total > limit:
+        limit = limits[font]
+        totals[font] += _decoded_size(data, start, end, limit - totals[font])
+        if totals[font] > limit:
+            what = "fonts" if font else "page content"
             raise PlanReadError(
-                f"{name} unpacks to more than {limit / 1_000_000:.0f} MB of page content, "
+                f"{name} unpacks to more than {limit / 1_000_000:.0f} MB of {what}, "
                 "far more than any plan (a compression bomb?): it was not read"
             )

@@ -383,6 +383,7 @@ def read_unruled(
     pages: list[list[Run]],
     roles_of: Callable[[list[str]], dict[str, int] | None],
     is_heading: Callable[[str], bool],
+    is_section: Callable[[str], bool],
 ) -> UnruledTable | None:
     """A plan table drawn without borders, from where its text sits.
 
@@ -390,8 +391,10 @@ def read_unruled(
     (cells are padded alike). Rows are told apart by what a row looks like in print: a new
     concern starts where its number does; a new action row where the action, owner and
     target columns all start a paragraph on the same line, with as many paragraphs in each
-    above it; a section heading sits alone. The concern's own columns (number, concern,
-    agreement) span its action rows, so their text belongs to the concern's first row.
+    above it; a section heading sits alone (`is_heading` tells one from a whole line of
+    text, `is_section` from a paragraph set in one column). The concern's own columns
+    (number, concern, agreement) span its action rows, so their text belongs to the
+    concern's first row.
     None if no page has a plan header row.
     """
     whole = [[run.line() for run in runs] for runs in pages]
@@ -467,7 +470,9 @@ def read_unruled(
                     columns[_column(table.anchors, piece.left)].append(piece)
             if printed is not None or any(columns):
                 lines = [merged(column) for column in columns]
-                stretches.append(_Stretch(page_start, printed, table, lines, headings))
+                blocks = [[line] for line in headings]
+                blocks += _heading_blocks(lines, blocks, is_section, first_pitch)
+                stretches.append(_Stretch(page_start, printed, table, lines, blocks))
                 page_start = False
             header = table
     if header is None:
@@ -479,7 +484,7 @@ def read_unruled(
     limits: dict[int, list[float]] = {}
     for stretch in stretches:
         widest = limits.setdefault(id(stretch.table), list(stretch.table.anchors))
-        heading_ids = {id(line) for line in stretch.headings}
+        heading_ids = {id(line) for block in stretch.headings for line in block}
         for index, column in enumerate(stretch.columns):
             for line in column:
                 if id(line) not in heading_ids:
@@ -514,7 +519,49 @@ class _Stretch:
     printed: _Header | None
     table: _Header
     columns: list[list[Line]]
-    headings: list[Line]
+    headings: list[list[Line]]  # each heading's lines, top to bottom
+
+
+def _heading_blocks(
+    columns: list[list[Line]],
+    known: list[list[Line]],
+    is_section: Callable[[str], bool],
+    pitch: float,
+) -> list[list[Line]]:
+    """Section rows set in one column, perhaps wrapped onto a few lines ("Rehabilitation" /
+    "and release" / "planning" in a narrow recommendation column): a paragraph of its own
+    (row padding above and below it), nothing printed beside it in any other column, that
+    starts with a capital and reads as a section heading. Without borders, nothing else
+    tells it from the last lines of the concern above."""
+    taken = {round(line.baseline, 1) for block in known for line in block}
+    blocks: list[list[Line]] = []
+    for number, column in enumerate(columns):
+        paragraph: list[Line] = []
+        for index, line in enumerate(column):
+            paragraph.append(line)
+            following = column[index + 1] if index + 1 < len(column) else None
+            if following is not None and (
+                line.baseline - following.baseline <= SPACED * pitch * line.size
+            ):
+                continue
+            block, paragraph = paragraph, []
+            if len(block) > HEADER_LINES or any(round(x.baseline, 1) in taken for x in block):
+                continue
+            text = " ".join(line.text for line in block)
+            if not text[:1].isupper() or not is_section(text):
+                continue
+            top, bottom = block[0], block[-1]
+            beside = any(
+                bottom.baseline - 0.25 * bottom.size
+                < other.baseline
+                < top.baseline + 0.25 * top.size
+                for index_other, other_column in enumerate(columns)
+                if index_other != number
+                for other in other_column
+            )
+            if not beside:
+                blocks.append(block)
+    return blocks
 
 
 def _top_down(lines: list[Line]) -> list[Line]:
@@ -522,7 +569,7 @@ def _top_down(lines: list[Line]) -> list[Line]:
 
 
 def _bands(
-    roles: dict[str, int], columns: list[list[Line]], headings: list[Line], pitch: float
+    roles: dict[str, int], columns: list[list[Line]], headings: list[list[Line]], pitch: float
 ) -> list[list[list[Line]]]:
     """A page's table lines (by column, top to bottom) cut into rows, each by column."""
 
@@ -549,12 +596,11 @@ def _bands(
     for index, line in enumerate(numbers):
         if starts_paragraph(numbers, index):
             concern_starts.add(line.baseline)
-    for heading in headings:
-        concern_starts.add(heading.baseline)
+    for block in headings:
+        concern_starts.add(block[0].baseline)
+        last = block[-1]
         below = [
-            line.baseline
-            for line in every
-            if line.baseline < heading.baseline - 0.25 * heading.size
+            line.baseline for line in every if line.baseline < last.baseline - 0.25 * last.size
         ]
         if below:
             concern_starts.add(max(below))
