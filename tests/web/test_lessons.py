@@ -421,9 +421,12 @@ def test_the_figure_in_the_progress_and_estate_reports(estate, client_for):
     )
     assert text == (
         "Self-reported against judged: of the 2 concerns of this plan judged by 1 January 2021, "
-        "1 had every action reported completed on the day they were judged, and 1 of those were "
+        "1 had every action reported completed on the day they were judged, and 1 of those was "
         "judged insufficient or no meaningful progress."
     )
+    # Above the charts, not in their columns, where the PDF squeezed it to a word a line.
+    html = page.content.decode()
+    assert html.index('id="self-reported"') < html.index('class="planwatch-charts"')
     rows = reports.estate_report(
         [alpha, estate["beta"].inspection.establishment], datetime.date(2024, 12, 31)
     )
