@@ -133,6 +133,9 @@ def test_an_archive_of_plans_with_a_bad_one_imports_the_others(signed_in, admin)
     assert peterborough.plan.history.first().history_user == admin
     page = signed_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "3 plans imported, 0 already held, 1 file not imported" in page
+    # A file refused is not a success: the banner is the "Important" kind and says so.
+    assert "Done, but 1 file was not imported" in page
+    assert "govuk-notification-banner--success" not in page
     assert "4 of 4 files done" in page
     assert "1 file was not imported: the reason is beside it." in page
     assert refused.message in page
