@@ -89,6 +89,20 @@ def test_an_update_made_on_an_earlier_version_is_corrected_on_the_version_in_for
     assert new_action.status == "not_started"
 
 
+def test_a_correction_through_the_page_lands_on_the_version_in_force(held):
+    plan, lead = held
+    old_action = builders.action(plan, "2", 1)
+    update = builders.update(old_action, lead, "in_progress", DAY, note="Started")
+    with builders.on("2024-07-05"):
+        draft = services.amend(plan, lead)
+        services.submit(draft, datetime.date(2024, 7, 5))
+    new_action = builders.action(draft, "2", 1)
+    form = {"reason": "Not started after all", "status": "not_started", "note": "Not yet"}
+    with builders.on("2024-07-06"):
+        response = signed_in(lead).post(f"/updates/{update.pk}/correct/", form)
+    assert (response.status_code, response["Location"]) == (302, new_action.get_absolute_url())
+
+
 def test_the_same_update_sent_twice_is_saved_once(held):
     plan, lead = held
     action = builders.action(plan, "2", 1)

@@ -280,6 +280,16 @@ class ActionQuerySet(models.QuerySet):
     def current(self) -> ActionQuerySet:
         return self.in_force(rules.today())
 
+    def newest_of(self, lineage: Any) -> Any:
+        """The action of this lineage in the newest submitted version that has it: where a
+        person lands after changing something recorded on an older version."""
+        plans = _model("Plan").objects.submitted()
+        return (
+            self.filter(lineage=lineage, plan__in=plans.values("pk"))
+            .order_by("-plan__version")
+            .first()
+        )
+
     def as_of(self, as_of: datetime.date) -> ActionQuerySet:
         return self.in_force(as_of).with_state(as_of)
 

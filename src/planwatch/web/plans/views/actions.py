@@ -114,7 +114,9 @@ def correct_update(request: HttpRequest, update: ProgressUpdate) -> HttpResponse
             refused(form, refusal)
         else:
             messages.success(request, "The correction has been saved")
-            return redirect(action.get_absolute_url())
+            # The update may have been posted on a version since superseded: back to the
+            # same action in the newest version, the one in force.
+            return redirect((Action.objects.newest_of(action.lineage) or action).get_absolute_url())
     return page(
         request,
         "actions/correct_update.html",
