@@ -171,3 +171,39 @@ def test_importing_a_file_held_elsewhere_says_nothing_of_it(db):
     assert f"{path.name}: you cannot import plans for {held.establishment.name}" in text
     assert "already held as" not in text
     assert Action.objects.filter(plan__inspection__establishment=held.establishment).count() > 0
+
+
+def test_a_corrected_evidence_date_is_the_day_the_action_was_delivered(held):
+    """Delivered by the original target is counted from the completion's evidence date; a
+    correction replaces the update, so its date counts, in every report alike."""
+    from planwatch.web.plans import reports
+
+    plan, lead = held
+    action = builders.action(plan, "2", 1)  # target December 2024
+    done = builders.update(
+        action, lead, "completed", "2024-12-20", evidence_date=datetime.date(2024, 12, 15)
+    )
+    as_of = datetime.date(2025, 2, 1)
+
+    def delivered() -> tuple[int, int]:
+        [row] = reports.estate_report([plan.establishment], as_of)
+        by_plan = Action.objects.filter(plan=plan).delivery_by_plan(as_of)[plan.pk]
+        return row.delivered_on_time, by_plan["delivered_on_time"]
+
+    assert delivered() == (1, 1)
+    with builders.on("2025-01-10"):
+        services.correct_update(
+            done,
+            lead,
+            reason="The audit was signed off in January",
+            status="completed",
+            note="Regime published and reviewed",
+            evidence_date=datetime.date(2025, 1, 8),
+        )
+    assert delivered() == (0, 0)
+    state = reports.state_as_of(
+        Action.objects.get(pk=action.pk),
+        as_of,
+        list(ProgressUpdate.objects.filter(lineage=action.lineage)),
+    )
+    assert state.completed_on == datetime.date(2025, 1, 8)

@@ -305,8 +305,12 @@ class ActionQuerySet(models.QuerySet):
                 state_deferred_to=F("deferred_to"),
                 state_due=F("due"),
             )
-        known = _model("ProgressUpdate").objects.filter(
-            lineage=OuterRef("lineage"), recorded_at__lt=rules.end_of(as_of)
+        cutoff = rules.end_of(as_of)
+        # Updates replaced by a correction known by then count for nothing (rules.state).
+        known = (
+            _model("ProgressUpdate")
+            .objects.filter(lineage=OuterRef("lineage"), recorded_at__lt=cutoff)
+            .exclude(corrected_by__recorded_at__lt=cutoff)
         )
         newest = ("-recorded_at", "-pk")
         status = Subquery(known.order_by(*newest).values("status")[:1])
@@ -338,6 +342,8 @@ class ActionQuerySet(models.QuerySet):
                 status=labels.COMPLETED,
                 recorded_at__lt=rules.end_of(as_of),
             )
+            # A completion replaced by a correction known by then does not date it.
+            .exclude(corrected_by__recorded_at__lt=rules.end_of(as_of))
             .order_by("recorded_at", "pk")
             # TruncDate takes the current time zone, as timezone.localtime does.
             .annotate(day=Coalesce("evidence_date", TruncDate("recorded_at")))

@@ -100,6 +100,7 @@ def state(
 
     The newest update gives the status; the newest deferral gives the deferred date (kept
     when the action later moves on); the first completion gives the day it was completed.
+    An update replaced by a correction known by then counts for none of these.
     `known_at` overrides the cut-off (the stored status uses every update recorded so far).
     """
     cutoff = known_at or end_of(as_of)
@@ -107,6 +108,10 @@ def state(
         (update for update in updates if update.recorded_at < cutoff),
         key=lambda update: (update.recorded_at, update.pk or 0),
     )
+    # A correction replaces the update it corrects: that one no longer dates a completion
+    # or a deferral (the correction, newer, gives the status anyway).
+    corrected = {getattr(update, "corrects_id", None) for update in known} - {None}
+    known = [update for update in known if update.pk not in corrected]
     status = initial_status(target)
     deferred_to = None
     completed_on = submitted_on if status == labels.COMPLETED else None
