@@ -199,7 +199,8 @@ def _stored_report(plan_pk: int) -> Report:
 
 
 def _refresh_quality(plan: Plan) -> None:
-    plan.quality = _check(plan).to_dict()
+    # A draft's report is worked out each time it is read (quality_report): none is stored.
+    plan.quality = None if plan.is_draft else _check(plan).to_dict()
     Plan.objects.filter(pk=plan.pk).update(quality=plan.quality)
 
 
