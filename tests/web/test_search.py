@@ -594,3 +594,41 @@ def test_matching_within_records_finds_only_those_listed(db):
     found = set(search.matching("update", terms, listed).values_list("pk", flat=True))
     assert found == {notes[0].pk, notes[3].pk}
     assert list(search.matching("update", terms, [])) == []
+
+
+def test_a_concern_shows_its_latest_matching_notes_and_counts_the_rest_per_action(db):
+    """A common word may match every note: each concern found shows its three latest that
+    match, and counts the others on each action, linking to the action's page."""
+    from planwatch.web.commands import search_command
+
+    plan = builders.plan()
+    author = builders.user("searcher", Role.ADMINISTRATOR)
+    first, second = builders.action(plan, "1", 1), builders.action(plan, "1", 2)
+    for day in range(1, 6):
+        builders.update(first, author, "in_progress", f"2024-07-0{day}", note=f"Meeting {day}")
+    builders.update(second, author, "in_progress", "2024-07-06", note="Meeting on the wing")
+    builders.update(second, author, "in_progress", "2024-07-07", note="Nothing to say")
+    with builders.on("2024-07-08"):
+        results = search.search(AnonymousUser(), "meeting")
+        admin_results = search.search(author, "meeting")
+    assert results.total == 0  # the public reads nothing here
+    (result,) = [item for item in admin_results.results if item.ref == "1"]
+    assert [hit.text for hit in result.hits] == ["Meeting 4", "Meeting 5", "Meeting on the wing"]
+    assert [(more.label, more.count, more.url) for more in result.more_notes] == [
+        ("action 1.1", 3, first.get_absolute_url())
+    ]
+    assert result.to_dict()["more_notes"] == [
+        {"action": "action 1.1", "url": first.get_absolute_url(), "notes": 3}
+    ]
+    client = Client()
+    client.force_login(author)
+    with builders.on("2024-07-08"):
+        page = client.get("/search/", {"q": "meeting"}).content.decode()
+    assert (
+        f'3 more progress notes match: <a class="govuk-link" href="{first.get_absolute_url()}">'
+        "action 1.1</a> (3)"
+    ) in page
+    output = io.StringIO()
+    with builders.on("2024-07-08"):
+        search_command("meeting", {}, "searcher", False, 1, Console(file=output, width=200))
+    assert "  3 more progress notes match: action 1.1 (3)" in output.getvalue().splitlines()

@@ -683,6 +683,15 @@ def search_command(
                 markup=False,
                 soft_wrap=True,
             )
+        if result.more_notes:
+            counted = ", ".join(f"{more.label} ({more.count})" for more in result.more_notes)
+            verb = "matches" if result.more_notes_count == 1 else "match"
+            console.print(
+                f"  {labels.plural(result.more_notes_count, 'more progress note')} {verb}: "
+                f"{counted}",
+                markup=False,
+                soft_wrap=True,
+            )
     if results.page is not None and results.page.paginator.num_pages > 1:
         console.print(
             f"\nPage {results.page.number} of {results.page.paginator.num_pages}: "

@@ -32,6 +32,10 @@ from planwatch.web.plans.querysets import status_filters
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 20
 PAGE_SIZE = 20
+# Progress notes shown under each concern found: the latest that match. A common word can
+# match every note (hundreds under one concern); the rest are counted, per action, with a
+# link to the action's page, which lists them all.
+NOTES_SHOWN = 3
 
 # What is searched: (model, its text column). The FTS5 tables are named after the tables.
 SOURCES: dict[str, tuple[type[Any], str]] = {
@@ -415,6 +419,18 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class MoreNotes:
+    """Matching progress notes on one action that a concern's result does not show."""
+
+    label: str  # "action 1.2"
+    url: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.label, "url": self.url, "notes": self.count}
+
+
+@dataclass(frozen=True)
 class ConcernResult:
     """A concern found, itself or through what is under it."""
 
@@ -432,6 +448,11 @@ class ConcernResult:
     draft: bool
     url: str
     hits: tuple[Hit, ...] = ()
+    more_notes: tuple[MoreNotes, ...] = ()
+
+    @property
+    def more_notes_count(self) -> int:
+        return sum(more.count for more in self.more_notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -447,6 +468,7 @@ class ConcernResult:
             "draft": self.draft,
             "url": self.url,
             "matches": [hit.to_dict() for hit in self.hits],
+            "more_notes": [more.to_dict() for more in self.more_notes],
         }
 
 
@@ -569,16 +591,30 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
         .order_by()
         .values_list("pk", flat=True)
     )
-    notes = (
-        ProgressUpdate.objects.filter(pk__in=matching("update", terms, candidates)).order_by(
-            "recorded_at", "pk"
-        )
+    # The matching notes' numbers only, latest first: each concern shows its latest few
+    # and counts the rest per action, so only the notes shown are read whole and marked.
+    found_notes = (
+        ProgressUpdate.objects.filter(pk__in=matching("update", terms, candidates))
+        .order_by("-recorded_at", "-pk")
+        .values_list("pk", "lineage")
         if candidates
         else []
     )
-    for note in notes:
-        day = timezone.localdate(note.recorded_at)
-        for action in by_lineage[note.lineage]:
+    shown: dict[int, list[tuple[int, Action]]] = {pk: [] for pk in ids}
+    unshown: dict[int, dict[int, int]] = {pk: {} for pk in ids}  # concern: {action: count}
+    for note_id, lineage in found_notes:
+        for action in by_lineage[lineage]:
+            if len(shown[action.concern_id]) < NOTES_SHOWN:
+                shown[action.concern_id].append((note_id, action))
+            else:
+                counts = unshown[action.concern_id]
+                counts[action.pk] = counts.get(action.pk, 0) + 1
+    wanted_notes = {note_id for pairs in shown.values() for note_id, _ in pairs}
+    notes = ProgressUpdate.objects.in_bulk(wanted_notes) if wanted_notes else {}
+    for pairs in shown.values():
+        for note_id, action in pairs:
+            note = notes[note_id]
+            day = timezone.localdate(note.recorded_at)
             hits[action.concern_id].append(
                 (
                     (action.position, 1, note.recorded_at.isoformat(), note.pk),
@@ -592,6 +628,20 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
                     ),
                 )
             )
+    actions_by_id = {action.pk: action for action in page_actions}
+    more: dict[int, tuple[MoreNotes, ...]] = {
+        pk: tuple(
+            MoreNotes(
+                f"action {actions_by_id[action_id].label}",
+                actions_by_id[action_id].get_absolute_url(),
+                count,
+            )
+            for action_id, count in sorted(
+                counts.items(), key=lambda item: actions_by_id[item[0]].position
+            )
+        )
+        for pk, counts in unshown.items()
+    }
     # A judgement belongs to its concern in every version of the plan.
     wanted: dict[tuple[int, str], list[Concern]] = {}
     for concern in by_id.values():
@@ -637,6 +687,7 @@ def _results(ids: list[int], terms: tuple[Term, ...], actions: QuerySet[Any]) ->
             draft=plan.is_draft,
             url=f"{plan.get_absolute_url()}#concern-{pk}",
             hits=tuple(hit for _, hit in sorted(hits[pk], key=lambda item: item[0])),
+            more_notes=more[pk],
         )
 
 
