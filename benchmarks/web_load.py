@@ -387,10 +387,14 @@ def profile(pages: dict[str, list[str]], rounds: int) -> None:
     CPU time and queries hardly depend on how busy the machine is; wall-clock time does."""
     import statistics
 
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    # The pages' own cost: what a process keeps for the public would answer every round
+    # after the first from memory.
+    settings.PLANWATCH_PUBLIC_PAGE_CACHE = False
     client = Client()
     print(f"  one request at a time, in process, median of {rounds} rounds over each page's paths")
     for name, paths in pages.items():
@@ -642,7 +646,12 @@ unless --keep names a folder where it was built before) and on SQLite:
     python3 benchmarks/web_load.py --keep /tmp/load-pg --pages main --proxy --clients 50 \\
         --database-url postgres://postgres@127.0.0.1:5432/planwatch_load
 
-  one request at a time, in process (median time, CPU time, queries per page):
+  add --no-page-cache to either to measure the pages themselves: by default each server
+  process answers the public (these pages are read as the public reads them) from what it
+  kept for the same path while the data are unchanged (README, "What the public reads").
+
+  one request at a time, in process (median time, CPU time, queries per page; the pages
+  themselves, never what was kept):
     python3 benchmarks/web_load.py --keep /tmp/load-sqlite --profile
     python3 benchmarks/web_load.py --keep /tmp/load-sqlite --profile --pages main
 
@@ -695,7 +704,15 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=5, help="--profile: rounds over each page's paths"
     )
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="servers work out every page afresh, rather than answering the public from "
+        "what each process kept (PLANWATCH_PUBLIC_PAGE_CACHE=0)",
+    )
     args = parser.parse_args()
+    if args.no_page_cache:
+        os.environ["PLANWATCH_PUBLIC_PAGE_CACHE"] = "0"
 
     built = prepare_environment(args.database_url, args.keep)
     estate = estate_held() if built else build_estate()
@@ -732,6 +749,10 @@ def main() -> None:
             port = free_port()
             processes.append(start_server(port, args.workers))
             serving = f"1 server of {args.workers} workers"
+        if args.no_page_cache:
+            serving += ", every page worked out afresh"
+        else:
+            serving += ", the public answered from what each process kept"
         measure(f"http://127.0.0.1:{port}", pages, args, serving)
     finally:
         for process in reversed(processes):

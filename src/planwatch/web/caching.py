@@ -46,4 +46,213 @@ def after_migrate(using: str = "default", **_: Any) -> None:
         for entry in settings.CACHES.values()
     ):
         call_command("createcachetable", database=using, verbosity=0)
+    watch_tables(using)
     estate_changed()
+
+
+# --- What the public reads, kept per process under the data's token ----------------------
+#
+# The pages and API reads that visitors who are not signed in ask for are the same for every
+# one of them, so each server process keeps what it answered and answers the next visitor
+# from it. What it kept is found under the database's data token, today's date and the full
+# path: every transaction that writes a table the pages read sets a new random token (a
+# trigger on each table, so bulk writes, the admin and raw SQL count too), so nothing kept is
+# ever served after a change, on this server or any other. People signed in are always
+# answered afresh (their pages carry their own name, controls and form tokens).
+
+TOKEN_TABLE = "planwatch_data_version"
+# Tables whose writes leave every page the public reads as it was: the cache itself, the
+# token, sessions, sign-in throttling, job progress and queue, API tokens' last use, and
+# reminders sent. A table not named here is watched.
+UNWATCHED_PREFIXES = ("axes_", "procrastinate_", "django_session", "django_migrations", "sqlite_")
+UNWATCHED = {TOKEN_TABLE, "access_apitoken", "plans_job", "plans_jobitem", "plans_reminderlog"}
+
+
+def _watched(table: str) -> bool:
+    return not (
+        table in UNWATCHED
+        or table in _cache_tables()
+        or table.startswith(UNWATCHED_PREFIXES)
+        or "_fts" in table  # SQLite's full-text tables follow their own tables' triggers
+    )
+
+
+def _cache_tables() -> set[str]:
+    return {
+        str(entry["LOCATION"])
+        for entry in settings.CACHES.values()
+        if entry["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    }
+
+
+def watch_tables(using: str = "default") -> None:
+    """Make the token's table and a trigger on every watched table (again: idempotent)."""
+    from django.db import connections
+
+    connection = connections[using]
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TOKEN_TABLE} "
+            "(id integer PRIMARY KEY, token varchar(64) NOT NULL)"
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {TOKEN_TABLE}")
+        if cursor.fetchone()[0] == 0:
+            cursor.execute(
+                f"INSERT INTO {TOKEN_TABLE} (id, token) VALUES (1, %s)", [uuid.uuid4().hex]
+            )
+        tables = [
+            table for table in connection.introspection.table_names(cursor) if _watched(table)
+        ]
+        if vendor == "postgresql":
+            # At commit, once a transaction: a deferred trigger for each row written, the first
+            # of which sets the token. Its row is then locked only while the transaction
+            # commits, never while it waits for another's row (two imports of one plan at
+            # once would otherwise deadlock over it). TRUNCATE has no triggers for each row.
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION planwatch_data_changed() RETURNS trigger AS $$ "
+                "BEGIN "
+                "IF current_setting('planwatch.data_changed', true) IS DISTINCT FROM "
+                "txid_current()::text THEN "
+                f"UPDATE {TOKEN_TABLE} SET token = md5(random()::text || clock_timestamp()::text) "
+                "WHERE id = 1; "
+                "PERFORM set_config('planwatch.data_changed', txid_current()::text, true); "
+                "END IF; RETURN NULL; END $$ LANGUAGE plpgsql"
+            )
+            for table in tables:
+                for trigger in ("planwatch_data_changed", "planwatch_data_truncated"):
+                    cursor.execute(f'DROP TRIGGER IF EXISTS {trigger} ON "{table}"')
+                cursor.execute(
+                    "CREATE CONSTRAINT TRIGGER planwatch_data_changed AFTER INSERT OR UPDATE "
+                    f'OR DELETE ON "{table}" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+                    "EXECUTE FUNCTION planwatch_data_changed()"
+                )
+                cursor.execute(
+                    f'CREATE TRIGGER planwatch_data_truncated AFTER TRUNCATE ON "{table}" '
+                    "FOR EACH STATEMENT EXECUTE FUNCTION planwatch_data_changed()"
+                )
+        elif vendor == "sqlite":
+            # SQLite has only triggers for each row; one writer at a time, so no waiting.
+            change = f"UPDATE {TOKEN_TABLE} SET token = lower(hex(randomblob(16))) WHERE id = 1;"
+            for table in tables:
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    name = f"planwatch_changed_{table}_{event.lower()}"
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                    cursor.execute(
+                        f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN {change} END'
+                    )
+
+
+def data_token() -> str | None:
+    """The data's current token (None where the table is not there: nothing is kept)."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
+    return str(row[0]) if row else None
+
+
+def forget_public_pages(**_: Any) -> None:
+    """Forget what this process kept for the public."""
+    from django.core.cache import caches
+
+    caches["public_pages"].clear()
+
+
+def shared_with_public(view: Any) -> Any:
+    """Mark a view whose answers to visitors not signed in may be kept (PublicPages)."""
+    view.shared_with_public = True
+    return view
+
+
+class PublicPages:
+    """Middleware: answer a visitor who is not signed in from what this process kept for the
+    same path, data and day, or keep the answer the view gives. After sign-in and messages
+    (which it must not consume), before the views' own middleware, whose headers it keeps."""
+
+    # Headers the outer middleware and the server set again on every answer.
+    RESET = {"content-length", "etag", "content-security-policy", "set-cookie"}
+
+    def __init__(self, get_response: Any) -> None:
+        from django.core.cache import caches
+
+        self.get_response = get_response
+        self.pages = caches["public_pages"]
+
+    def __call__(self, request: Any) -> Any:
+        key = self._key(request)
+        if key is None:
+            return self.get_response(request)
+        kept = self.pages.get(key)
+        if kept is not None:
+            return self._answer(kept, request)
+        response = self.get_response(request)
+        if self._keepable(request, response):
+            nonce = getattr(request, "_csp_nonce", None)
+            headers = [
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in self.RESET
+            ]
+            self.pages.set(key, (response.status_code, headers, response.content, nonce))
+        return response
+
+    def _key(self, request: Any) -> str | None:
+        from django.db import connection
+        from django.urls import Resolver404, resolve
+
+        from planwatch.web.plans import rules
+
+        if (
+            not settings.PLANWATCH_PUBLIC_PAGE_CACHE
+            or request.method not in ("GET", "HEAD")
+            or request.user.is_authenticated
+            or "Authorization" in request.headers
+            or settings.SESSION_COOKIE_NAME in request.COOKIES  # messages may wait there
+            or "messages" in request.COOKIES
+            or connection.in_atomic_block
+        ):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if not (
+            getattr(match.func, "shared_with_public", False)
+            or request.path_info.startswith("/api/v1/")
+        ):
+            return None
+        token = data_token()
+        if token is None:
+            return None
+        return f"{token}:{rules.today().isoformat()}:{request.get_full_path()}"
+
+    @staticmethod
+    def _keepable(request: Any, response: Any) -> bool:
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            # A page that asked for a form token set it in a cookie for this visitor.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not response.has_header("Vary")
+        )
+
+    @staticmethod
+    def _answer(kept: tuple[int, list[tuple[str, str]], bytes, str | None], request: Any) -> Any:
+        from django.http import HttpResponse
+
+        status, headers, content, nonce = kept
+        if nonce:
+            # The script nonce is this answer's own (the policy header names it).
+            content = content.replace(
+                f'nonce="{nonce}"'.encode(), f'nonce="{request.csp_nonce}"'.encode()
+            )
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response.headers[name] = value
+        return response

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # Before any view (and CSRF's check) reads the body; after sign-in, to show the page.
     "planwatch.web.access.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # What the public reads, answered from what this process kept while the data is the same.
+    "planwatch.web.caching.PublicPages",
     "planwatch.web.access.middleware.PermissionDeniedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -398,5 +400,15 @@ CACHES = {
         "LOCATION": "planwatch_cache",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 10_000},
-    }
+    },
+    # Pages and API reads kept for visitors not signed in, in each process's memory, under
+    # the data's token (planwatch.web.caching.PublicPages): up to about 50 MB a process.
+    "public_pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "planwatch-public-pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
+# Off: every visitor's page is worked out afresh (to measure the pages themselves).
+PLANWATCH_PUBLIC_PAGE_CACHE = _flag("PLANWATCH_PUBLIC_PAGE_CACHE", True)

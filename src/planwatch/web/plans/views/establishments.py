@@ -6,12 +6,14 @@ from django.http import HttpRequest, HttpResponse
 
 from planwatch.web.access import permissions
 from planwatch.web.access.decorators import Need, requires
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import lessons, rules
 from planwatch.web.plans.models import Action, Establishment, Plan
 from planwatch.web.plans.querysets import EMPTY_COUNTS
 from planwatch.web.plans.views.common import establishment_by_slug, page
 
 
+@shared_with_public
 def home(request: HttpRequest) -> HttpResponse:
     """Every establishment the user may read, with the plan in force today and its open,
     overdue and completed actions (counted in the database: the estate is large)."""
@@ -39,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return page(request, "establishments/home.html", {"rows": rows})
 
 
+@shared_with_public
 @requires(Need.READ, load=establishment_by_slug)
 def establishment_page(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     plans = Plan.objects.filter(inspection__establishment=establishment).select_related(

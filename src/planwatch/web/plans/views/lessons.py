@@ -11,12 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from planwatch import labels
 from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import lessons, taxonomy
 from planwatch.web.plans.models import Concern, Establishment
 from planwatch.web.plans.views.common import concern_by_pk, establishment_by_slug, page
 from planwatch.writers.cells import SafeCsvWriter
 
 
+@shared_with_public
 @requires(Need.READ, load=concern_by_pk)
 def concern_page(request: HttpRequest, concern: Concern) -> HttpResponse:
     """A concern, its actions, the same establishment's earlier concerns on the same matter
@@ -77,12 +79,14 @@ def _self_reported(
     }
 
 
+@shared_with_public
 @requires(Need.READ, load=establishment_by_slug)
 def establishment_self_reported(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     context = _self_reported(request, establishment)
     return page(request, "lessons/self_reported.html", context, status=_status(context))
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def estate_self_reported(request: HttpRequest) -> HttpResponse:
     context = _self_reported(request, None)
@@ -154,6 +158,7 @@ def _self_reported_csv(request: HttpRequest, establishment: Establishment | None
     return _csv(rows, f"{slug}-self-reported-against-judged.csv")
 
 
+@shared_with_public
 @requires(Need.READ, load=establishment_by_slug)
 def establishment_self_reported_csv(
     request: HttpRequest, establishment: Establishment
@@ -161,6 +166,7 @@ def establishment_self_reported_csv(
     return _self_reported_csv(request, establishment)
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def estate_self_reported_csv(request: HttpRequest) -> HttpResponse:
     return _self_reported_csv(request, None)
@@ -188,6 +194,7 @@ def _themes(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def themes(request: HttpRequest) -> HttpResponse:
     """Concerns across the estate by year and area (or kind), and where they recur."""
@@ -195,6 +202,7 @@ def themes(request: HttpRequest) -> HttpResponse:
     return page(request, "lessons/themes.html", context, status=_status(context))
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def themes_csv(request: HttpRequest) -> HttpResponse:
     context = _themes(request)

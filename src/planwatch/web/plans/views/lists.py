@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from planwatch.web.access.decorators import Need, requires
 from planwatch.web.access.models import OwnerMapping
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import forms, rules
 from planwatch.web.plans.models import Action, Establishment
 from planwatch.web.plans.querysets import (
@@ -75,6 +76,7 @@ def _listed(actions: ActionQuerySet) -> ActionQuerySet:
     )
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def overdue(request: HttpRequest) -> HttpResponse:
     chosen = as_of_filter(request, label="Overdue as of")
@@ -86,6 +88,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     return page(request, "lists/overdue.html", context, status=400 if chosen.error else 200)
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def due_soon(request: HttpRequest) -> HttpResponse:
     error = None

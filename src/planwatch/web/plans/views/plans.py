@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from planwatch import labels, writers
 from planwatch.web.access import permissions
 from planwatch.web.access.decorators import Need, requires
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import exporting, rules, services
 from planwatch.web.plans.models import SUPERSEDED, Action, Category, Judgement, Plan, ProgressUpdate
 from planwatch.web.plans.views.common import page, plan_by_pk
@@ -22,6 +23,7 @@ def shown_status(action: Action, standing: Any, as_of: Any) -> str:
     return status
 
 
+@shared_with_public
 @requires(Need.READ, load=plan_by_pk)
 def plan_page(request: HttpRequest, plan: Plan) -> HttpResponse:
     """The plan as published, with each action's status, latest update and quality findings."""

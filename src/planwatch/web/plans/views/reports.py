@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from planwatch import labels
 from planwatch.charts import NARROW, WIDE, render_svg
 from planwatch.web.access.decorators import Need, requires
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import lessons, reports
 from planwatch.web.plans.models import Establishment, Plan, Rating
 from planwatch.web.plans.views.common import (
@@ -65,6 +66,7 @@ def _report_context(request: HttpRequest, establishment: Establishment) -> dict[
     }
 
 
+@shared_with_public
 @requires(Need.READ, load=establishment_by_slug)
 def progress_report_page(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     """An establishment's progress as of a chosen date."""
@@ -105,6 +107,7 @@ def _estate(
     return rows, chosen, sort, descending
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def estate(request: HttpRequest) -> HttpResponse:
     """Every establishment side by side, sortable by any column."""
@@ -136,6 +139,7 @@ def _self_reported_cells(row: reports.EstateRow) -> list[int | str]:
     return [found.reported_complete, found.complete_not_met] if found else ["", ""]
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def estate_csv(request: HttpRequest) -> HttpResponse:
     """The estate report as CSV."""

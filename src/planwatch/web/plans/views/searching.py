@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from planwatch import labels
 from planwatch.web.access.decorators import Need, requires
+from planwatch.web.caching import shared_with_public
 from planwatch.web.plans import search
 from planwatch.web.plans.models import Establishment, Inspection, Plan
 from planwatch.web.plans.views.common import page, pagination
@@ -70,6 +71,7 @@ def _choices(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+@shared_with_public
 @requires(Need.READ_ANY)
 def search_page(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")

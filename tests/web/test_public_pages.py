@@ -1,0 +1,200 @@
+"""What the public reads, kept by each process under the data's token (planwatch.web.caching
+.PublicPages): answered again without the database while nothing changed, worked out afresh
+after any write however it is made, and never for someone signed in. Transactional tests: the
+pages are kept only outside a transaction, as a server's requests are."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+
+from planwatch.web import caching
+from planwatch.web.access.models import Role
+from planwatch.web.plans.models import Action, ProgressUpdate
+from tests import builders
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NONCE = re.compile(rb'nonce="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def public(settings):
+    settings.PLANWATCH_PUBLIC_READ = True
+    settings.PLANWATCH_PUBLIC_PAGE_CACHE = True
+
+
+@pytest.fixture
+def plan():
+    return builders.plan("HMP Kestrel")
+
+
+def _without_nonce(content: bytes) -> bytes:
+    return NONCE.sub(b'nonce=""', content)
+
+
+def test_a_page_asked_for_again_is_answered_from_what_was_kept_with_its_own_nonce(
+    plan, django_assert_num_queries
+):
+    visitor = Client()
+    first = visitor.get(f"/plans/{plan.pk}/")
+    with django_assert_num_queries(1):  # the data's token, nothing else
+        second = visitor.get(f"/plans/{plan.pk}/")
+    assert second.status_code == 200
+    assert _without_nonce(second.content) == _without_nonce(first.content)
+    nonces = {NONCE.search(answer.content).group(1) for answer in (first, second)}
+    assert len(nonces) == 2  # each answer's script nonce is its own...
+    for answer in (first, second):  # ...and the one its policy names
+        nonce = NONCE.search(answer.content).group(1).decode()
+        assert f"'nonce-{nonce}'" in answer.headers["Content-Security-Policy"]
+    assert second.headers["X-Frame-Options"] == first.headers["X-Frame-Options"] == "DENY"
+    assert second.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def _completed_on_home(client: Client) -> str:
+    """The home page's completed figure for HMP Kestrel."""
+    page = client.get("/").content.decode()
+    row = page[page.index("HMP Kestrel") :]
+    return re.search(r'data-label="Completed">(\d+)<', row).group(1)
+
+
+@pytest.mark.parametrize("how", ["service", "bulk update", "raw SQL"])
+def test_every_kind_of_write_is_seen_at_the_next_request(plan, how):
+    visitor = Client()
+    before = visitor.get("/").content
+    token = caching.data_token()
+    action = builders.action(plan, "1", 1)
+    if how == "service":
+        author = builders.user(role=Role.LEAD, establishment=plan.inspection.establishment)
+        builders.update(action, author, "completed", datetime.date(2024, 7, 1))
+    elif how == "bulk update":
+        Action.objects.filter(pk=action.pk).update(status="completed")
+        ProgressUpdate.objects.filter(action=action).update(note="changed")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Action._meta.db_table} SET status = 'completed' WHERE id = %s",
+                [action.pk],
+            )
+    assert caching.data_token() != token
+    after = visitor.get("/").content
+    assert after != before
+    assert _completed_on_home(Client()) == _completed_from_database(plan)
+
+
+def _completed_from_database(plan) -> str:
+    from planwatch.web.plans import rules
+
+    counts = Action.objects.filter(plan=plan).counts_by_plan(rules.today())
+    return str(counts[plan.pk]["completed"])
+
+
+def test_a_write_rolled_back_leaves_the_token_and_one_committed_sets_a_new_one(plan):
+    token = caching.data_token()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Action.objects.filter(plan=plan).update(status="completed")
+        raise RuntimeError("changed its mind")
+    assert caching.data_token() == token
+    Action.objects.filter(plan=plan).update(status="completed")
+    assert caching.data_token() != token
+
+
+def test_people_signed_in_are_answered_afresh(plan, django_assert_max_num_queries):
+    Client().get(f"/plans/{plan.pk}/")
+    viewer = builders.user("viewer", Role.VIEWER, plan.inspection.establishment)
+    client = Client()
+    client.force_login(viewer)
+    client.get(f"/plans/{plan.pk}/")
+    answer = client.get(f"/plans/{plan.pk}/")
+    assert "Signed in as viewer" in answer.content.decode()
+    with django_assert_max_num_queries(1000) as captured:
+        client.get(f"/plans/{plan.pk}/")
+    assert len(captured.captured_queries) > 3
+
+
+@pytest.mark.parametrize("cookie", ["messages", "sessionid"])
+def test_a_visitor_with_messages_waiting_is_answered_afresh(
+    plan, cookie, django_assert_max_num_queries
+):
+    Client().get("/")
+    visitor = Client()
+    visitor.cookies[cookie] = "something"
+    with django_assert_max_num_queries(1000) as captured:
+        visitor.get("/")
+    assert len(captured.captured_queries) > 1
+
+
+def test_only_whole_pages_are_kept(plan, django_assert_max_num_queries):
+    visitor = Client()
+    assert visitor.get("/plans/999999/").status_code == 404
+    with django_assert_max_num_queries(1000) as captured:
+        assert visitor.get("/plans/999999/").status_code == 404
+    assert len(captured.captured_queries) > 1
+    # Writes are never answered from what was kept.
+    lead = builders.user("lead", Role.LEAD, plan.inspection.establishment)
+    assert Client().post(f"/actions/{builders.action(plan, '1', 1).pk}/update/").status_code in (
+        302,
+        403,
+    )
+    del lead
+
+
+def test_a_new_day_works_the_page_out_again(plan, django_assert_max_num_queries):
+    visitor = Client()
+    with builders.on("2026-01-05"):
+        visitor.get("/overdue/")
+    with builders.on("2026-01-06"), django_assert_max_num_queries(1000) as captured:
+        visitor.get("/overdue/")
+    assert len(captured.captured_queries) > 1
+
+
+def test_the_api_is_kept_for_the_public_but_not_for_a_token(plan, django_assert_num_queries):
+    visitor = Client()
+    first = visitor.get("/api/v1/establishments")
+    with django_assert_num_queries(1):
+        second = visitor.get("/api/v1/establishments")
+    assert second.json() == first.json()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    answer = visitor.get("/api/v1/establishments", headers={"Authorization": "Bearer pw_nothing"})
+    assert answer.status_code == 401
+
+
+def test_switched_off_nothing_is_kept(plan, settings, django_assert_max_num_queries):
+    settings.PLANWATCH_PUBLIC_PAGE_CACHE = False
+    visitor = Client()
+    visitor.get(f"/plans/{plan.pk}/")
+    with django_assert_max_num_queries(1000) as captured:
+        visitor.get(f"/plans/{plan.pk}/")
+    assert len(captured.captured_queries) > 1
+
+
+def _triggered_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'planwatch_data_changed'"
+            )
+        else:
+            cursor.execute(
+                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'planwatch_changed_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_every_table_the_pages_read_is_watched():
+    from django.apps import apps
+
+    watched = _triggered_tables()
+    for model in apps.get_models():
+        table = model._meta.db_table
+        if table in caching.UNWATCHED or table.startswith(caching.UNWATCHED_PREFIXES):
+            assert table not in watched
+        else:
+            assert table in watched, f"{table} is not watched"
+    for table in ("plans_action", "plans_progressupdate", "plans_judgement", "auth_user"):
+        assert table in watched
