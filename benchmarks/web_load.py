@@ -705,6 +705,14 @@ def main() -> None:
         "--rounds", type=int, default=5, help="--profile: rounds over each page's paths"
     )
     parser.add_argument(
+        "--writes",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="while loading, N progress updates a second posted through the service on "
+        "actions of the plans visited (each one a new data token: what was kept goes)",
+    )
+    parser.add_argument(
         "--no-page-cache",
         action="store_true",
         help="servers work out every page afresh, rather than answering the public from "
@@ -753,12 +761,61 @@ def main() -> None:
             serving += ", every page worked out afresh"
         else:
             serving += ", the public answered from what each process kept"
-        measure(f"http://127.0.0.1:{port}", pages, args, serving)
+        writer = Writer(args.writes, estate["plan_ids"]) if args.writes else None
+        if writer:
+            serving += f", {args.writes:g} progress updates a second posted meanwhile"
+            writer.start()
+        try:
+            measure(f"http://127.0.0.1:{port}", pages, args, serving)
+        finally:
+            if writer:
+                writer.stop()
+                print(f"  progress updates posted while loading: {writer.posted}")
     finally:
         for process in reversed(processes):
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
+
+
+class Writer(threading.Thread):
+    """Progress posted through the service at a steady rate while the pages are loaded, as
+    people recording progress across the estate would."""
+
+    def __init__(self, per_second: float, plan_ids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.interval = 1 / per_second
+        self.plan_ids = plan_ids
+        self.posted = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from planwatch.web.plans import services
+        from planwatch.web.plans.models import Action
+
+        author = get_user_model().objects.get(username="loader")
+        actions = list(Action.objects.filter(plan_id__in=self.plan_ids).order_by("pk"))
+        chooser = random.Random(11)
+        try:
+            while not self.stopping.wait(self.interval):
+                action = chooser.choice(actions)
+                services.record_update(
+                    action,
+                    author,
+                    status="in_progress",
+                    # A note of its own: the service refuses one the same as the last.
+                    note=f"Weekly figures reviewed at the regime meeting ({time.time():.6f}).",
+                )
+                self.posted += 1
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=30)
 
 
 def measure(base: str, pages: dict[str, list[str]], args: argparse.Namespace, serving: str) -> None:

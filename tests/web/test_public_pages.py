@@ -54,6 +54,20 @@ def test_a_page_asked_for_again_is_answered_from_what_was_kept_with_its_own_nonc
     assert second.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
+def test_another_process_answers_from_the_table_every_server_shares(
+    plan, django_assert_num_queries
+):
+    from django.core.cache import caches
+
+    first = Client().get(f"/plans/{plan.pk}/")
+    caches["public_pages"].clear()  # as another process finds its own memory
+    with django_assert_num_queries(2):  # the token, and the page from the shared table
+        second = Client().get(f"/plans/{plan.pk}/")
+    assert _without_nonce(second.content) == _without_nonce(first.content)
+    with django_assert_num_queries(1):  # now in this process's memory too
+        Client().get(f"/plans/{plan.pk}/")
+
+
 def _completed_on_home(client: Client) -> str:
     """The home page's completed figure for HMP Kestrel."""
     page = client.get("/").content.decode()

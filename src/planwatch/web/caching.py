@@ -1,14 +1,20 @@
 """What several web servers share through Django's cache (a table in the database): its table,
-and the mark that tells each server's in-memory answers when the estate's plans have changed."""
+the mark that tells each server's in-memory answers when the estate's plans have changed, and
+the pages the public reads, kept under the data's token."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import uuid
+import zlib
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+
+from planwatch import __version__
 
 # The mark of the estate's plans, inspections, concerns' areas and topics, and links between
 # concerns: the plans in force and the themes worked out from them are kept in each process
@@ -156,11 +162,14 @@ def data_token() -> str | None:
     return str(row[0]) if row else None
 
 
-def forget_public_pages(**_: Any) -> None:
-    """Forget what this process kept for the public."""
-    from django.core.cache import caches
+_settings_generation = 0
 
-    caches["public_pages"].clear()
+
+def forget_public_pages(**_: Any) -> None:
+    """Settings changed (only tests change them): nothing kept before is used again, in
+    this process's memory or in the shared table."""
+    global _settings_generation
+    _settings_generation += 1
 
 
 def shared_with_public(view: Any) -> Any:
@@ -170,9 +179,10 @@ def shared_with_public(view: Any) -> Any:
 
 
 class PublicPages:
-    """Middleware: answer a visitor who is not signed in from what this process kept for the
-    same path, data and day, or keep the answer the view gives. After sign-in and messages
-    (which it must not consume), before the views' own middleware, whose headers it keeps."""
+    """Middleware: answer a visitor who is not signed in from what was kept for the same
+    path, data and day (this process's memory first, then the table every server shares),
+    or keep the answer the view gives in both. After sign-in and messages (which it must not
+    consume), before the views' own middleware, whose headers it keeps."""
 
     # Headers the outer middleware and the server set again on every answer.
     RESET = {"content-length", "etag", "content-security-policy", "set-cookie"}
@@ -181,13 +191,20 @@ class PublicPages:
         from django.core.cache import caches
 
         self.get_response = get_response
-        self.pages = caches["public_pages"]
+        self.local = caches["public_pages"]
+        self.shared = caches["shared_pages"]
 
     def __call__(self, request: Any) -> Any:
         key = self._key(request)
         if key is None:
             return self.get_response(request)
-        kept = self.pages.get(key)
+        kept = self.local.get(key)
+        if kept is None:
+            # Another process (or server) may have worked it out since the data changed.
+            packed = self.shared.get(key)
+            if packed is not None:
+                kept = pickle.loads(zlib.decompress(packed))
+                self.local.set(key, kept)
         if kept is not None:
             return self._answer(kept, request)
         response = self.get_response(request)
@@ -198,7 +215,10 @@ class PublicPages:
                 for name, value in response.headers.items()
                 if name.lower() not in self.RESET
             ]
-            self.pages.set(key, (response.status_code, headers, response.content, nonce))
+            kept = (response.status_code, headers, response.content, nonce)
+            self.local.set(key, kept)
+            # Compressed: the shared table holds a tenth of the bytes, and sends them.
+            self.shared.set(key, zlib.compress(pickle.dumps(kept), 1))
         return response
 
     def _key(self, request: Any) -> str | None:
@@ -229,7 +249,14 @@ class PublicPages:
         token = data_token()
         if token is None:
             return None
-        return f"{token}:{rules.today().isoformat()}:{request.get_full_path()}"
+        # The servers sharing the table may run another release, or read another setting
+        # for the public, while one is being deployed.
+        full = (
+            f"{token}:{__version__}:{settings.PLANWATCH_PUBLIC_READ}:{_settings_generation}:"
+            f"{rules.today().isoformat()}:{request.get_full_path()}"
+        )
+        # A fixed length, whatever the address: the shared table's keys are short.
+        return "public:" + hashlib.sha256(full.encode()).hexdigest()
 
     @staticmethod
     def _keepable(request: Any, response: Any) -> bool:

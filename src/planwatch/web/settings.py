@@ -409,6 +409,15 @@ CACHES = {
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # The same, compressed, in a table every server shares: one process works a page out
+    # after a change and the others read it. What was kept under an older token is never
+    # read again, so it is kept briefly (about 10 KB an entry, up to 2,000: 20 MB).
+    "shared_pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "planwatch_page_cache",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2_000},
+    },
 }
 # Off: every visitor's page is worked out afresh (to measure the pages themselves).
 PLANWATCH_PUBLIC_PAGE_CACHE = _flag("PLANWATCH_PUBLIC_PAGE_CACHE", True)
