@@ -93,6 +93,15 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
 
 
+def file_size(size: int) -> str:
+    """A file's size as GOV.UK writes it: "31 bytes", "2.4 KB", "1.2 MB"."""
+    if size < 1000:
+        return plural(size, "byte")
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
 # The quality rules in words, as pages name them (the rule ids are in planwatch.quality).
 QUALITY_RULES: dict[str, str] = {
     "missing-owner": "no owner",

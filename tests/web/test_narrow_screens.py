@@ -48,6 +48,7 @@ NOT_PAGES = {
     "api/v1/": "the API: JSON, and Swagger UI's own page",
     "healthz": "JSON for the load balancer",
     "metrics": "plain text for Prometheus",
+    "favicon": "the site's icon, an image",
     "job-result": "a job's file (a report's PDF), downloaded",
     "progress-report-pdf-job": "POST only, from the report page; GET redirects to the report",
 }

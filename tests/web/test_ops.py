@@ -125,3 +125,13 @@ def test_with_the_json_format_each_log_line_is_a_json_object(tmp_path):
     assert record["user_id"] is None
     assert isinstance(record["duration_ms"], float)
     assert record["message"].startswith("GET /sign-in/ 200 ")
+
+
+def test_the_icon_is_at_favicon_ico_where_browsers_look_for_it(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "image/x-icon"
+    assert answer["Cache-Control"] == "public, max-age=86400"
+    body = answer.content
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert body == client.get("/assets/images/favicon.ico").getvalue()

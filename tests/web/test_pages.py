@@ -188,6 +188,7 @@ def test_completing_needs_a_note_and_priority_concerns_need_evidence(users, clie
     assert (stored.name, stored.size) == ("minutes.pdf", 16)
     download = client.get(f"/evidence/{stored.pk}/")
     assert b"".join(download.streaming_content) == b"%PDF-1.4 minutes"
+    assert "minutes.pdf</a> (16 bytes)" in client.get(target.get_absolute_url()).content.decode()
     page = text_of(client.get(seed_plan.get_absolute_url() + "?status=completed"))
     assert "Strategy published" in page
 

@@ -165,6 +165,7 @@ ROUTES: dict[str, tuple[tuple[str | None, ...], Need | Answer, Need | Answer]] =
     # each role and token is its own table, in test_api.
     "api/v1/": ((None,), Need.OPEN, Need.OPEN),
     "metrics": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
+    "favicon": ((None,), Need.OPEN, Answer.NOT_ALLOWED),
 }
 
 

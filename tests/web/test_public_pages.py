@@ -210,5 +210,39 @@ def test_every_table_the_pages_read_is_watched():
             assert table not in watched
         else:
             assert table in watched, f"{table} is not watched"
-    for table in ("plans_action", "plans_progressupdate", "plans_judgement", "auth_user"):
+    for table in ("plans_action", "plans_progressupdate", "plans_judgement", "plans_plan"):
         assert table in watched
+    assert "auth_user" not in watched
+
+
+def test_signing_in_keeps_what_the_public_was_answered(plan):
+    viewer = builders.user("viewer", Role.VIEWER, plan.inspection.establishment)
+    token = caching.data_token()
+    client = Client()
+    assert (
+        client.post("/sign-in/", {"username": "viewer", "password": builders.PASSWORD}).status_code
+        == 302
+    )
+    viewer.refresh_from_db()
+    assert viewer.last_login is not None  # the sign-in was written...
+    assert caching.data_token() == token  # ...and changed no page the public reads
+
+
+def test_a_plan_moved_straight_in_the_database_is_seen_by_every_figure(plan):
+    """The plans in force are kept in each process too: under the data's token as well as
+    the estate's mark, so a change the models never saw is seen at the next request."""
+    from planwatch.web.plans import querysets, rules
+
+    establishment = plan.inspection.establishment_id
+    assert querysets._in_force_everywhere(rules.today()) == {establishment: plan.pk}
+    home = Client().get("/").content.decode()
+    assert f'href="/plans/{plan.pk}/"' in home
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {plan._meta.db_table} SET in_force_from = %s WHERE id = %s",
+            [rules.today() + datetime.timedelta(days=30), plan.pk],
+        )
+    assert querysets._in_force_everywhere(rules.today()) == {}
+    home = Client().get("/").content.decode()
+    assert f'href="/plans/{plan.pk}/"' not in home
+    assert "None yet" in home

@@ -36,6 +36,13 @@ def estate_mark() -> str:
     return str(mark) if mark is not None else uuid.uuid4().hex
 
 
+def estate_key() -> tuple[str, str | None]:
+    """What in-process answers about the estate are kept under: the estate's mark, which the
+    writes made through the models set at once (the writer's own transaction sees it), and
+    the data's token, which any committed write sets, raw SQL and bulk updates included."""
+    return estate_mark(), data_token()
+
+
 def estate_changed(**_: Any) -> None:
     """Record that the estate's plans changed: a random mark, never one used before (a
     counter could come round again after a restore)."""
@@ -68,10 +75,19 @@ def after_migrate(using: str = "default", **_: Any) -> None:
 
 TOKEN_TABLE = "planwatch_data_version"
 # Tables whose writes leave every page the public reads as it was: the cache itself, the
-# token, sessions, sign-in throttling, job progress and queue, API tokens' last use, and
-# reminders sent. A table not named here is watched.
-UNWATCHED_PREFIXES = ("axes_", "procrastinate_", "django_session", "django_migrations", "sqlite_")
-UNWATCHED = {TOKEN_TABLE, "access_apitoken", "plans_job", "plans_jobitem", "plans_reminderlog"}
+# token, Django's own (sessions, the admin's log, content types) and its accounts (every
+# sign-in writes the person's last sign-in; the public's pages name nobody), sign-in
+# throttling, job progress and queue, API tokens' last use, reminders sent, and the switch
+# that lets integrity repairs through. A table not named here is watched.
+UNWATCHED_PREFIXES = ("axes_", "procrastinate_", "django_", "auth_", "sqlite_")
+UNWATCHED = {
+    TOKEN_TABLE,
+    "access_apitoken",
+    "plans_job",
+    "plans_jobitem",
+    "plans_reminderlog",
+    "planwatch_unlock",
+}
 
 
 def _watched(table: str) -> bool:

@@ -92,6 +92,7 @@ def environment(**options: Any) -> Environment:
             # Jinja's own capitalize lowers every other letter.
             "sentence_case": lambda text: str(text)[:1].upper() + str(text)[1:],
             "plural": labels.plural,
+            "file_size": labels.file_size,
         }
     )
     return env

@@ -122,3 +122,20 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The GOV.UK icon at /favicon.ico, where browsers and tools look for it unasked (pages
+    name it under /assets/ too): a day in caches."""
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+    from django.http import Http404
+
+    found = finders.find("images/favicon.ico")
+    if not found:
+        raise Http404("No icon is installed")
+    response = HttpResponse(Path(str(found)).read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

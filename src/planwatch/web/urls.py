@@ -102,6 +102,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),
+    path("favicon.ico", ops.favicon, name="favicon"),
 ]
 
 handler400 = "planwatch.web.plans.views.errors.bad_request"

@@ -481,7 +481,7 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
         area,
         topic,
         category,
-        caching.estate_mark(),
+        caching.estate_key(),
     )
     found = _THEMES.get(key)
     if found is None:

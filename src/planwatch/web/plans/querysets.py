@@ -194,8 +194,9 @@ class Standing:
 
 # The plans in force across the estate, per day, kept while no plan or inspection changes:
 # every list and figure asks, and the answer changes only then. Kept under the estate's
-# mark, which a change made on any web server or worker replaces (planwatch.web.caching).
-_IN_FORCE: dict[tuple[datetime.date, str], dict[int, int]] = {}
+# mark and the data's token, which a change made on any web server or worker, or straight
+# in the database, replaces (planwatch.web.caching).
+_IN_FORCE: dict[tuple[datetime.date, tuple[str, str | None]], dict[int, int]] = {}
 
 
 def forget_plans_in_force() -> None:
@@ -205,9 +206,9 @@ def forget_plans_in_force() -> None:
 def _in_force_everywhere(as_of: datetime.date) -> dict[int, int]:
     from planwatch.web import caching
 
-    # The mark is read before the plans: an answer is never kept under a newer mark than
+    # The marks are read before the plans: an answer is never kept under a newer mark than
     # the plans it was worked out from.
-    key = (as_of, caching.estate_mark())
+    key = (as_of, caching.estate_key())
     found = _IN_FORCE.get(key)
     if found is None:
         if len(_IN_FORCE) > 256:
