@@ -149,10 +149,45 @@ def prepare_demo(console) -> None:
         )
 
 
+ASSETS_NOTE = ".planwatch-assets"
+
+
+def assets_fingerprint() -> str:
+    """What the assets to collect are: every source file's path, size and time of change."""
+    import hashlib
+
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+    for entry in settings.STATICFILES_DIRS:
+        prefix, folder = entry if isinstance(entry, tuple) else ("", entry)
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                name = f"{prefix}/{path.relative_to(folder).as_posix()}"
+                digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_assets() -> bool:
+    """Collect (and compress) the assets into STATIC_ROOT, unless those collected last time
+    came from the same files: compressing them all costs about 25 s of CPU at every start.
+    True when they were collected."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    note = Path(settings.STATIC_ROOT) / ASSETS_NOTE
+    fingerprint = assets_fingerprint()
+    if note.exists() and note.read_text(encoding="utf-8") == fingerprint:
+        return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    note.write_text(fingerprint, encoding="utf-8")
+    return True
+
+
 def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
     """Migrate, collect the static assets, optionally seed the demo, then run gunicorn."""
     from django.conf import settings
-    from django.core.management import call_command
 
     setup_django()
     if not (settings.GOVUK_FRONTEND / "govuk-frontend.min.css").exists():
@@ -164,7 +199,7 @@ def serve(host: str, port: int, demo: bool, workers: int, console) -> int:
         return 2
     migrate()
     if settings.PLANWATCH_COLLECT_STATIC:
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_assets()
     if demo:
         prepare_demo(console)
     console.print(f"Serving planwatch on http://{host}:{port} (press Ctrl+C to stop)", markup=False)
