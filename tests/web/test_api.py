@@ -185,6 +185,17 @@ def test_lists_are_paged_and_filtered(estate):
     ] == [(OWN, 1, True)]
     too_many = client.get("/api/v1/establishments?limit=1000")
     assert too_many.status_code == 422
+    assert too_many.json() == {
+        "detail": "limit: Input should be less than or equal to 100",
+        "field": "limit",
+        "errors": [
+            {
+                "loc": ["query", "limit"],
+                "msg": "Input should be less than or equal to 100",
+                "type": "less_than_equal",
+            }
+        ],
+    }
 
 
 def test_reads_carry_an_etag_and_an_unchanged_resource_is_not_sent_again(estate):
@@ -265,6 +276,8 @@ def test_a_judgement_through_the_api_is_recorded_as_the_inspector(estate):
         content_type="application/json",
     )
     assert bad_day.status_code == 422
+    assert bad_day.json()["field"] == "judged_on"
+    assert bad_day.json()["detail"].startswith("judged_on: ")
     assert Judgement.objects.count() == 1
 
 

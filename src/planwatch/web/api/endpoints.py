@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from ninja import File, Form, NinjaAPI, Query, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -94,6 +94,31 @@ WRITE = [TokenAuth()]
 @api.exception_handler(services.Refused)
 def refused(request: HttpRequest, error: services.Refused) -> HttpResponse:
     return api.create_response(request, {"detail": error.message, "field": error.field}, status=400)
+
+
+# Where a value sits in the request, as pydantic names it; not a field a person would name.
+_PLACES = {"body", "query", "path", "form", "file", "header", "cookie", "data", "filters"}
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """Input outside the schema: the first problem in one line, naming its field, as every
+    other error says it; every problem as pydantic lists them under `errors`."""
+    problems = [dict(problem) for problem in error.errors]
+    first = problems[0] if problems else {}
+    names = [str(part) for part in first.get("loc", ()) if str(part) not in _PLACES]
+    field = names[-1] if names else None
+    message = str(first.get("msg", "The request does not match the schema"))
+    detail = f"{field}: {message}" if field else message
+    if len(problems) > 1:
+        detail += f" (and {labels.plural(len(problems) - 1, 'more problem')})"
+    errors = [
+        {key: value for key, value in problem.items() if key in ("loc", "msg", "type")}
+        for problem in problems
+    ]
+    return api.create_response(
+        request, {"detail": detail, "field": field, "errors": errors}, status=422
+    )
 
 
 @api.exception_handler(AuthenticationError)

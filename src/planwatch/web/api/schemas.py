@@ -45,7 +45,11 @@ class Error(Schema):
 
 
 class ValidationErrors(Schema):
-    detail: list[dict[str, Any]]
+    """422: the first problem in one line and its field, then every problem."""
+
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, Any]]
 
 
 class Establishment(Schema):
