@@ -91,3 +91,63 @@ def test_the_range_line_names_what_the_bars_are():
     assert '<text x="' in render_svg(chart)
     assert "Inspection years: 2019 to 2025</text>" in render_svg(chart)
     assert "Months:" not in render_svg(chart)
+
+
+def _reported_chart() -> Chart:
+    return Chart(
+        id="reported",
+        title="Judgements by what owners had reported",
+        description="Stacked bars.",
+        categories=(
+            "All actions completed",
+            "Some actions completed",
+            "Actions deferred, none completed",
+            "No action completed",
+        ),
+        series=(Series("completed", "Good progress", (1, 2, 3, 4)),),
+        axis="What owners had reported",
+        named=True,
+    )
+
+
+def test_named_categories_are_each_labelled_in_words_wrapped_under_their_bars():
+    root = ET.fromstring(render_svg(_reported_chart()))  # 146 units a bar
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "category-label"]
+    assert [[span.text for span in label] for label in labels] == [
+        ["All actions", "completed"],
+        ["Some actions", "completed"],
+        ["Actions", "deferred, none", "completed"],
+        ["No action", "completed"],
+    ]
+    for label in labels:  # every line within its bar's width, less the gap
+        assert all(len(span.text) * 9.6 <= 146 - 8 for span in label)
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "range"] == [
+        "What owners had reported"
+    ]
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("class") == "category-key"]
+
+
+def test_named_categories_too_wide_for_a_phone_are_numbered_with_a_key():
+    from planwatch.charts import NARROW
+
+    svg = render_svg(_reported_chart(), NARROW)  # 71 units a bar: "completed" is 86
+    root = ET.fromstring(svg)
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "category-label"]
+    assert [[span.text for span in label] for label in labels] == [["1"], ["2"], ["3"], ["4"]]
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "category-key"] == [
+        "1: All actions completed",
+        "2: Some actions completed",
+        "3: Actions deferred, none",
+        "completed",
+        "4: No action completed",
+    ]
+    # Every line of text stays inside the chart's height and within a phone's width.
+    height = float(root.get("height"))
+    for text in root.iter(f"{SVG}text"):
+        assert float(text.get("y")) <= height
+    longest = max(
+        len(t.text or "")
+        for t in root.iter(f"{SVG}text")
+        if t.get("class") in ("category-key", "range")
+    )
+    assert 8 + longest * 9.6 <= NARROW - 12

@@ -37,6 +37,8 @@ NARROW = 340
 # Transport both average under 0.6 of the font size) and the gap kept between labels.
 CHAR_WIDTH = 0.6 * FONT_SIZE
 LABEL_GAP = 8
+# The key of numbered bars starts at the chart's left edge, not the plot's.
+KEY_LEFT = 8
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Chart:
     series: tuple[Series, ...]
     # What the categories along the bottom are, for the line stating their range.
     axis: str = "Months"
+    # Categories in words (not a run of months or years): every one is labelled, its words
+    # wrapped under its bar, or numbered with a key below where a word is wider than a bar.
+    named: bool = False
 
     def totals(self) -> list[int]:
         return [
@@ -98,6 +103,36 @@ def labelled_indexes(count: int, every: int) -> list[int]:
     if count and indexes[-1] != count - 1 and count - 1 - indexes[-1] >= every:
         indexes.append(count - 1)
     return indexes
+
+
+def wrapped(text: str, width: float) -> list[str] | None:
+    """The text in lines no wider than `width`, broken between words; None when one word
+    alone is wider."""
+    lines: list[str] = []
+    for word in text.split():
+        if text_width(word) > width:
+            return None
+        if lines and text_width(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _category_labels(
+    chart: Chart, step: float, key_width: float
+) -> tuple[list[list[str]], list[str]]:
+    """For named categories: the lines under each bar, and the lines of the key below the
+    chart (none unless the bars are numbered because a word is wider than a bar)."""
+    lines = [wrapped(category, step - LABEL_GAP) for category in chart.categories]
+    if all(item is not None for item in lines):
+        return [item or [] for item in lines], []
+    numbers = [[str(index + 1)] for index in range(len(chart.categories))]
+    key: list[str] = []
+    for index, name in enumerate(chart.categories):
+        entry = f"{index + 1}: {name}"
+        key += wrapped(entry, key_width) or [entry]
+    return numbers, key
 
 
 def _legend(chart: Chart, width: int, left: int, pattern_id: str) -> tuple[list[str], int]:
@@ -142,7 +177,14 @@ def render_svg(
     bar_width = max(step * 0.6, 2)
     every = label_every(chart.categories, step)
     axis = top + plot_height
-    height = axis + FONT_SIZE + 8 + FONT_SIZE + 14
+    line = FONT_SIZE + 4
+    names: list[list[str]] = []
+    key: list[str] = []
+    if chart.named:
+        names, key = _category_labels(chart, step, width - KEY_LEFT - right)
+        every = 1
+    label_lines = max((len(item) for item in names), default=1)
+    height = axis + label_lines * line + 4 + (len(key) + 1) * line + 10
     defs = "".join(
         f'<pattern id="{svg_id}-{key}" width="10" height="10" patternUnits="userSpaceOnUse">'
         f'<rect width="10" height="10" fill="{COLOURS[key]}"/>{marks}</pattern>'
@@ -184,14 +226,31 @@ def render_svg(
                 f"<title>{escape(category)}: {value} {escape(item.label.lower())}</title></rect>"
             )
         if index in labelled:
-            parts.append(
-                f'<text x="{x + bar_width / 2:.1f}" y="{axis + FONT_SIZE + 4}" '
-                f'font-size="{FONT_SIZE}" text-anchor="middle" fill="#0b0c0c" '
-                f'class="category-label">{escape(category)}</text>'
+            centre = x + bar_width / 2
+            spans = (
+                "".join(
+                    f'<tspan x="{centre:.1f}" dy="{line if number else 0}">{escape(text)}</tspan>'
+                    for number, text in enumerate(names[index])
+                )
+                if names
+                else escape(category)
             )
+            parts.append(
+                f'<text x="{centre:.1f}" y="{axis + FONT_SIZE + 4}" '
+                f'font-size="{FONT_SIZE}" text-anchor="middle" fill="#0b0c0c" '
+                f'class="category-label">{spans}</text>'
+            )
+    below = axis + label_lines * line + 4
+    for number, text in enumerate(key):
+        parts.append(
+            f'<text x="{KEY_LEFT}" y="{below + (number + 1) * line}" font-size="{FONT_SIZE}" '
+            f'fill="#0b0c0c" class="category-key">{escape(text)}</text>'
+        )
+    # Named categories are each labelled: the line says only what they are.
+    caption = chart.axis if chart.named else f"{chart.axis}: {chart.range_text()}"
     parts.append(
-        f'<text x="{left}" y="{height - 8}" font-size="{FONT_SIZE}" fill="#0b0c0c" '
-        f'class="range">{escape(chart.axis)}: {escape(chart.range_text())}</text>'
+        f'<text x="{KEY_LEFT if key else left}" y="{height - 8}" font-size="{FONT_SIZE}" '
+        f'fill="#0b0c0c" class="range">{escape(caption)}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

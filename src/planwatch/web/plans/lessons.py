@@ -289,6 +289,7 @@ class SelfReported:
             ),
             categories=tuple(labels.REPORTED.values()),
             axis="What owners had reported",
+            named=True,
             series=tuple(
                 Series(
                     colours[rating],
