@@ -646,7 +646,9 @@ unless --keep names a folder where it was built before) and on SQLite:
     python3 benchmarks/web_load.py --keep /tmp/load-pg --pages main --proxy --clients 50 \\
         --database-url postgres://postgres@127.0.0.1:5432/planwatch_load
 
-  add --no-page-cache to either to measure the pages themselves: by default each server
+  add --writes 0.1 to either to post a progress update every 10 seconds while loading (each
+  a new data token, after which every page is worked out again), and --no-page-cache to
+  measure the pages themselves: by default each server
   process answers the public (these pages are read as the public reads them) from what it
   kept for the same path while the data are unchanged (README, "What the public reads").
 

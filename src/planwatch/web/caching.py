@@ -246,11 +246,11 @@ class PublicPages:
         if (
             not settings.PLANWATCH_PUBLIC_PAGE_CACHE
             or request.method not in ("GET", "HEAD")
-            or request.user.is_authenticated
             or "Authorization" in request.headers
             or settings.SESSION_COOKIE_NAME in request.COOKIES  # messages may wait there
             or "messages" in request.COOKIES
             or connection.in_atomic_block
+            or request.user.is_authenticated
         ):
             return None
         try:
