@@ -153,20 +153,20 @@ ASSETS_NOTE = ".planwatch-assets"
 
 
 def assets_fingerprint() -> str:
-    """What the assets to collect are: every source file's path, size and time of change."""
+    """What the assets to collect are: every file each finder would collect (planwatch's,
+    GOV.UK Frontend's, and those of the admin and the API's pages), with its size and time
+    of change."""
     import hashlib
 
-    from django.conf import settings
+    from django.contrib.staticfiles import finders
 
-    digest = hashlib.sha256()
-    for entry in settings.STATICFILES_DIRS:
-        prefix, folder = entry if isinstance(entry, tuple) else ("", entry)
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                stat = path.stat()
-                name = f"{prefix}/{path.relative_to(folder).as_posix()}"
-                digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    listed = []
+    for finder in finders.get_finders():
+        for name, storage in finder.list([]):
+            stat = Path(storage.path(name)).stat()
+            prefix = getattr(storage, "prefix", None) or ""
+            listed.append(f"{prefix}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(listed)).encode()).hexdigest()
 
 
 def collect_assets() -> bool:

@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from planwatch import labels
 from planwatch.charts import Chart, Series
 from planwatch.web.plans import rules, taxonomy
@@ -486,9 +488,12 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
     )
     found = _THEMES.get(key)
     if found is None:
-        if len(_THEMES) > 64:
-            _THEMES.clear()
-        found = _THEMES[key] = themes_now(user, area, topic, category)
+        found = themes_now(user, area, topic, category)
+        # Not kept from inside a transaction, which may yet be rolled back.
+        if not connection.in_atomic_block:
+            if len(_THEMES) > 64:
+                _THEMES.clear()
+            _THEMES[key] = found
     return found
 
 
