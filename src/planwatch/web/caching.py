@@ -8,13 +8,16 @@ import hashlib
 import pickle
 import uuid
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
 from planwatch import __version__
+
+T = TypeVar("T")
 
 # The mark of the estate's plans, inspections, concerns' areas and topics, and links between
 # concerns: the plans in force and the themes worked out from them are kept in each process
@@ -41,6 +44,23 @@ def estate_key() -> tuple[str, str | None]:
     writes made through the models set at once (the writer's own transaction sees it), and
     the data's token, which any committed write sets, raw SQL and bulk updates included."""
     return estate_mark(), data_token()
+
+
+def kept_in_process(store: dict[Any, T], key: Any, work: Callable[[], T], limit: int) -> T:
+    """What `work` gives, kept in `store` under `key` (estate_key() among its parts) and
+    worked out again once the key changes. Never kept from inside a transaction: what it
+    read may yet be rolled back, and on PostgreSQL the data's token changes only as the
+    transaction commits. A full store is emptied rather than culled: keys go stale whole."""
+    from django.db import connection
+
+    found = store.get(key)
+    if found is None:
+        found = work()
+        if not connection.in_atomic_block:
+            if len(store) > limit:
+                store.clear()
+            store[key] = found
+    return found
 
 
 def estate_changed(**_: Any) -> None:

@@ -9,8 +9,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-
 from planwatch import labels
 from planwatch.charts import Chart, Series
 from planwatch.web.plans import rules, taxonomy
@@ -486,15 +484,9 @@ def themes(user: Any, area: str = "", topic: str = "", category: str = "") -> Th
         category,
         caching.estate_key(),
     )
-    found = _THEMES.get(key)
-    if found is None:
-        found = themes_now(user, area, topic, category)
-        # Not kept from inside a transaction, which may yet be rolled back.
-        if not connection.in_atomic_block:
-            if len(_THEMES) > 64:
-                _THEMES.clear()
-            _THEMES[key] = found
-    return found
+    return caching.kept_in_process(
+        _THEMES, key, lambda: themes_now(user, area, topic, category), limit=64
+    )
 
 
 def themes_now(user: Any, area: str = "", topic: str = "", category: str = "") -> Themes:

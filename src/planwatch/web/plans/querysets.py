@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import models
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -209,16 +209,12 @@ def _in_force_everywhere(as_of: datetime.date) -> dict[int, int]:
     # The marks are read before the plans: an answer is never kept under a newer mark than
     # the plans it was worked out from.
     key = (as_of, caching.estate_key())
-    found = _IN_FORCE.get(key)
-    if found is None:
-        found = _model("Plan").objects.all()._in_force_by_establishment(as_of)
-        # Not kept from inside a transaction: what it read may yet be rolled back, and on
-        # PostgreSQL the data's token changes only as the transaction commits.
-        if not connection.in_atomic_block:
-            if len(_IN_FORCE) > 256:
-                _IN_FORCE.clear()
-            _IN_FORCE[key] = found
-    return found
+    return caching.kept_in_process(
+        _IN_FORCE,
+        key,
+        lambda: _model("Plan").objects.all()._in_force_by_establishment(as_of),
+        limit=256,
+    )
 
 
 def status_filters(as_of: datetime.date) -> dict[str, Q]:
