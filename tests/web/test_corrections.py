@@ -71,14 +71,20 @@ def test_a_correction_cannot_complete_a_priority_action_without_evidence(held):
     assert ProgressUpdate.objects.get(corrects=update).evidence.get().name == "audit.pdf"
 
 
-def test_an_update_made_on_an_earlier_version_is_corrected_on_the_version_in_force(held):
+def _started_then_amended(held):
+    """Action 2.1 started on the first version, then the plan amended and the new version
+    submitted: the old action, its update, the action carrying it on, and the lead."""
     plan, lead = held
     old_action = builders.action(plan, "2", 1)
     update = builders.update(old_action, lead, "in_progress", DAY, note="Started")
     with builders.on("2024-07-05"):
         draft = services.amend(plan, lead)
         services.submit(draft, datetime.date(2024, 7, 5))
-    new_action = builders.action(draft, "2", 1)
+    return old_action, update, builders.action(draft, "2", 1), lead
+
+
+def test_an_update_made_on_an_earlier_version_is_corrected_on_the_version_in_force(held):
+    old_action, update, new_action, lead = _started_then_amended(held)
     assert new_action.lineage == old_action.lineage
     with builders.on("2024-07-06"):
         correction = services.correct_update(
@@ -90,13 +96,7 @@ def test_an_update_made_on_an_earlier_version_is_corrected_on_the_version_in_for
 
 
 def test_a_correction_through_the_page_lands_on_the_version_in_force(held):
-    plan, lead = held
-    old_action = builders.action(plan, "2", 1)
-    update = builders.update(old_action, lead, "in_progress", DAY, note="Started")
-    with builders.on("2024-07-05"):
-        draft = services.amend(plan, lead)
-        services.submit(draft, datetime.date(2024, 7, 5))
-    new_action = builders.action(draft, "2", 1)
+    _, update, new_action, lead = _started_then_amended(held)
     form = {"reason": "Not started after all", "status": "not_started", "note": "Not yet"}
     with builders.on("2024-07-06"):
         response = signed_in(lead).post(f"/updates/{update.pk}/correct/", form)
