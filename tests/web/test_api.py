@@ -208,6 +208,31 @@ def test_reads_carry_an_etag_and_an_unchanged_resource_is_not_sent_again(estate)
     assert again.status_code == 304 and again.content == b""
 
 
+def test_an_action_is_deferred_through_the_api_with_its_reason(estate):
+    client = _client(estate["people"]["lead"])
+    action = builders.action(estate["own"], "1", 2)
+    url = f"/api/v1/actions/{action.pk}/updates"
+    deferral = {"status": "deferred", "note": "Waiting", "new_target_date": "2027-02-28"}
+    missing = client.post(url, deferral)
+    assert missing.status_code == 400
+    assert missing.json() == {
+        "detail": "Give the reason for deferring the action",
+        "field": "deferral_reason",
+    }
+    reason = "The contractor's start moved to January"
+    done = client.post(url, {**deferral, "deferral_reason": reason})
+    assert done.status_code == 201, done.content
+    assert (done.json()["status"], done.json()["deferral_reason"]) == ("deferred", reason)
+    update = ProgressUpdate.objects.get()
+    assert (update.status, update.deferral_reason, str(update.new_target_date)) == (
+        "deferred",
+        reason,
+        "2027-02-28",
+    )
+    shown = client.get(f"/api/v1/actions/{action.pk}").json()
+    assert [item["deferral_reason"] for item in shown["updates"]] == [reason]
+
+
 def test_an_update_through_the_api_is_the_same_record_and_refused_for_the_same_reasons(estate):
     own = estate["own"]
     client = _client(estate["people"]["lead"])

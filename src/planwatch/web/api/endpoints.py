@@ -365,6 +365,7 @@ def _update(update: ProgressUpdate, private: bool) -> dict[str, Any]:
         "note": update.note,
         "evidence_date": update.evidence_date,
         "new_target_date": update.new_target_date,
+        "deferral_reason": update.deferral_reason or "",
         "recorded_at": update.recorded_at,
         "corrects": update.corrects_id,
         # Who wrote a note is for members of the establishment only, as on the pages.
@@ -450,6 +451,8 @@ class UpdateIn(Schema):
     note: Annotated[str, Field(max_length=schemas.MAX_TEXT)] = ""
     evidence_date: schemas.OptionalDay = None
     new_target_date: schemas.OptionalDay = None
+    # A deferral's reason (needed then, as on the page; ignored for any other status).
+    deferral_reason: Annotated[str, Field(max_length=schemas.MAX_TEXT)] = ""
 
 
 @api.post(
@@ -474,7 +477,11 @@ def post_update(
     # The action page's own form checks the update (a completion says what was done and,
     # under a priority concern, carries evidence; a deferral has a reason and a new date),
     # so that the API and the page refuse the same things in the same words.
-    fields: dict[str, Any] = {"status": data.status, "note": data.note}
+    fields: dict[str, Any] = {
+        "status": data.status,
+        "note": data.note,
+        "deferral_reason": data.deferral_reason,
+    }
     for name, day in (
         ("evidence_date", data.evidence_date),
         ("new_target_date", data.new_target_date),

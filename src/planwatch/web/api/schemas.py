@@ -138,6 +138,7 @@ class Update(Schema):
     note: str
     evidence_date: datetime.date | None
     new_target_date: datetime.date | None
+    deferral_reason: str  # shown on the action's page to all who read it
     recorded_at: datetime.datetime
     corrects: int | None
     author_id: int | None
