@@ -66,7 +66,6 @@ def _report_context(request: HttpRequest, establishment: Establishment) -> dict[
     }
 
 
-@shared_with_public
 @requires(Need.READ, load=establishment_by_slug)
 def progress_report_page(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     """An establishment's progress as of a chosen date."""
